@@ -1,0 +1,153 @@
+"""Typed configuration: YAML in, validated pydantic models out; defaults live only here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from curation.errors import ConfigError
+
+DEFAULT_LABELS = ["article", "caption", "ad", "comment_ui", "joke", "teaser", "other"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputConfig(_Model):
+    paths: list[str] = ["builtin:samples"]  # files, folders or globs; builtin:samples = bundled pages
+    max_bytes: int = 20_000_000  # a larger page is skipped (counted), never truncated silently
+    max_lines: int = 200_000
+
+
+class LanguageConfig(_Model):
+    detector: Literal["langdetect", "py3langid", "none"] = "langdetect"
+    sample_chars: int = 2000  # langdetect costs ~3 ms a call whatever the length: sample once a page
+    seed: int = 0
+    min_segment_chars: int = 80  # per-segment language only for segments this long
+
+
+class SegmentConfig(_Model):
+    max_segment_chars: int = 100_000
+
+
+class PrelabelConfig(_Model):
+    rules: list[str] | Literal["all"] = "all"
+    cues_dir: str = "cues"  # relative to the config file; one YAML of cue words per language
+    weights: dict[str, float] = {}  # rule name -> weight (default 1.0)
+    model: str | None = None  # a trained cleaner used as one more voter
+    fault_tolerant: bool = False
+
+
+class FilterSpec(_Model):
+    name: str
+    params: dict[str, Any] = {}
+
+
+class FilterConfig(_Model):
+    filters: list[FilterSpec] = []
+    write_rejects: bool = True
+
+
+class PublishConfig(_Model):
+    splits: dict[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
+    shard_rows: int = 200_000
+    name: str = "curation-segments"
+
+    @field_validator("splits")
+    @classmethod
+    def _splits_sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or abs(sum(v.values()) - 1.0) > 1e-6 or min(v.values()) < 0:
+            raise ValueError(f"split fractions must be >= 0 and sum to 1, got {v}")
+        return v
+
+
+class LabelStudioConfig(_Model):
+    url: str | None = None  # else $LABEL_STUDIO_URL; the token only ever comes from the env
+    project_title: str = "curation"
+    layout: Literal["page", "segment"] = "page"
+    batch_size: int = 500
+    context: int = 2  # neighbours shown with each segment in the "segment" layout
+    timeout_s: float = 600.0
+
+
+class RunConfig(_Model):
+    """The whole pipeline; `configs/default.yaml` is one of these."""
+
+    labels: list[str] = DEFAULT_LABELS
+    input: InputConfig = InputConfig()
+    output: str = "out"
+    batch_pages: int = 256
+    workers: int = 1
+    language: LanguageConfig = LanguageConfig()
+    segment: SegmentConfig = SegmentConfig()
+    prelabel: PrelabelConfig = PrelabelConfig()
+    filter: FilterConfig = FilterConfig()
+    publish: PublishConfig = PublishConfig()
+    labelstudio: LabelStudioConfig = LabelStudioConfig()
+    base_dir: str = Field(".", exclude=True)  # folder of the YAML file, for relative paths
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> RunConfig:
+        if len(set(self.labels)) != len(self.labels) or not self.labels:
+            raise ValueError(f"labels must be a non-empty list without repeats, got {self.labels}")
+        return self
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+
+def _check_names(cfg: RunConfig) -> None:
+    """Look up every rule and filter name now, so a typo fails before any data is read."""
+    from curation.filter import FILTERS
+    from curation.label.rules import RULES
+
+    if cfg.prelabel.rules != "all":
+        for name in cfg.prelabel.rules:
+            RULES.get(name)
+    for name in cfg.prelabel.weights:
+        RULES.get(name)
+    for spec in cfg.filter.filters:
+        FILTERS.get(spec.name).validate_params(spec.params, cfg.labels)
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> RunConfig:
+    """Read a YAML config (or the built-in defaults), validate it fully, return typed config."""
+    data: dict[str, Any] = {}
+    base = Path(".")
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path} must hold a mapping at the top level")
+        base = path.resolve().parent
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    data["base_dir"] = str(base)
+    try:
+        cfg = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            lines.append(f"  {where}: {msg}")
+        raise ConfigError(f"invalid config {path or '(defaults)'}:\n" + "\n".join(lines)) from None
+    _check_names(cfg)
+    return cfg
+
+
+def dump_config(cfg: RunConfig) -> str:
+    """The resolved config as YAML (written next to every output as run_config.yaml)."""
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,1 @@
+"""Everything that touches disk: readers of raw inputs, atomic Parquet writers."""

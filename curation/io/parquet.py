@@ -1,0 +1,63 @@
+"""Streaming Parquet: write record batches as numbered shards, read them back batch by batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curation.errors import InputError
+from curation.schema import check_schema
+
+
+class ShardWriter:
+    """Writes tables with one fixed schema into `part-00000.parquet`, … rolling every N rows."""
+
+    def __init__(self, folder: Path, schema: pa.Schema, shard_rows: int = 200_000,
+                 prefix: str = "part") -> None:
+        self.folder, self.schema, self.shard_rows, self.prefix = folder, schema, shard_rows, prefix
+        self._writer: pq.ParquetWriter | None = None
+        self._rows_in_shard = 0
+        self.shards: list[Path] = []
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        table = table.select(self.schema.names).cast(self.schema)
+        if self._writer is None or self._rows_in_shard >= self.shard_rows:
+            self._roll()
+        assert self._writer is not None
+        self._writer.write_table(table)
+        self._rows_in_shard += table.num_rows
+        self.rows += table.num_rows
+
+    def _roll(self) -> None:
+        self.close()
+        path = self.folder / f"{self.prefix}-{len(self.shards):05d}.parquet"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        self.shards.append(path)
+        self._rows_in_shard = 0
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def shard_paths(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder of Parquet shards")
+    return sorted(folder.glob("*.parquet"))
+
+
+def iter_batches(folder: Path, schema: pa.Schema, batch_rows: int = 65_536,
+                 columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Stream a folder of shards written with *schema*; a foreign file raises SchemaError."""
+    for path in shard_paths(folder):
+        pf = pq.ParquetFile(path)
+        check_schema(pf.schema_arrow, schema, str(path))
+        yield from pf.iter_batches(batch_size=batch_rows, columns=columns)

@@ -1,0 +1,119 @@
+"""The Arrow schemas: the single source of truth for every file this package writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+PAGE_SCHEMA = pa.schema(
+    [
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("domain", pa.string()),
+        pa.field("source", pa.string()),  # path[:line] the page came from
+        pa.field("lang", pa.string()),
+        pa.field("format", pa.string(), nullable=False),  # "text" | "html"
+        pa.field("content", pa.string(), nullable=False),  # raw text dump or raw HTML
+    ],
+    metadata={"curation_schema": SCHEMA_VERSION, "kind": "pages"},
+)
+
+VOTE_TYPE = pa.struct([("rule", pa.string()), ("label", pa.string())])
+
+SEGMENT_SCHEMA = pa.schema(
+    [
+        pa.field("segment_id", pa.string(), nullable=False),  # f"{page_id}:{position}"
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("position", pa.int32(), nullable=False),
+        pa.field("start", pa.int32()),  # offsets into the page text (see segment/)
+        pa.field("end", pa.int32()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("tag_path", pa.string()),
+        pa.field("attrs", pa.string()),  # class/id tokens of the block and its ancestors
+        pa.field("link_density", pa.float32()),
+        pa.field("url", pa.string()),
+        pa.field("domain", pa.string()),
+        pa.field("lang", pa.string()),
+        pa.field("votes", pa.list_(VOTE_TYPE)),
+        pa.field("prelabel", pa.string()),
+        pa.field("confidence", pa.float32()),
+        pa.field("label", pa.string()),  # final label: human where present, else prelabel
+        pa.field("label_source", pa.string()),  # "human" | "model" | "rule"
+        pa.field("annotators", pa.int32()),
+        pa.field("agreement", pa.float32()),
+    ],
+    metadata={"curation_schema": SCHEMA_VERSION, "kind": "segments"},
+)
+
+# The published dataset: what a cleaner trains on.
+DATASET_COLUMNS = [
+    "text", "label", "label_source", "confidence", "page_id", "segment_id", "position",
+    "url", "domain", "lang", "start", "end", "tag_path", "link_density", "annotators",
+    "agreement",
+]
+DATASET_SCHEMA = pa.schema(
+    [SEGMENT_SCHEMA.field(name) for name in DATASET_COLUMNS],
+    metadata={"curation_schema": SCHEMA_VERSION, "kind": "dataset"},
+)
+
+
+@dataclass(slots=True)
+class Segment:
+    """One segment as a Python record; same field names and order as SEGMENT_SCHEMA."""
+
+    segment_id: str
+    page_id: str
+    position: int
+    start: int | None
+    end: int | None
+    text: str
+    tag_path: str | None = None
+    attrs: str | None = None
+    link_density: float | None = None
+    url: str | None = None
+    domain: str | None = None
+    lang: str | None = None
+    votes: list[dict[str, str]] = field(default_factory=list)
+    prelabel: str | None = None
+    confidence: float | None = None
+    label: str | None = None
+    label_source: str | None = None
+    annotators: int | None = None
+    agreement: float | None = None
+
+
+def record_field_names() -> list[str]:
+    """Field names of the Segment record, in order (a test checks them against the schema)."""
+    return [f.name for f in fields(Segment)]
+
+
+def check_schema(found: pa.Schema, expected: pa.Schema, what: str) -> None:
+    """Raise SchemaError unless *found* has every field of *expected* with the same type."""
+    from curation.errors import SchemaError
+
+    for f in expected:
+        idx = found.get_field_index(f.name)
+        if idx < 0:
+            raise SchemaError(f"{what}: column {f.name!r} is missing; was it written by curation?")
+        if not found.field(idx).type.equals(f.type):
+            raise SchemaError(
+                f"{what}: column {f.name!r} is {found.field(idx).type}, expected {f.type}"
+            )
+    version = (found.metadata or {}).get(b"curation_schema", b"?").decode()
+    if version != SCHEMA_VERSION:
+        raise SchemaError(f"{what}: schema version {version}, this curation writes {SCHEMA_VERSION}")
+
+# Human labels pulled from Label Studio, merged to one row per segment (labelstudio/merge.py).
+HUMAN_LABEL_SCHEMA = pa.schema(
+    [
+        pa.field("segment_id", pa.string(), nullable=False),
+        pa.field("label", pa.string()),  # null when the annotators tie (then it is on the review list)
+        pa.field("annotators", pa.int32()),
+        pa.field("agreement", pa.float32()),  # share of annotators who gave the final label
+        pa.field("ground_truth", pa.bool_()),
+    ],
+    metadata={"curation_schema": SCHEMA_VERSION, "kind": "human_labels"},
+)
