@@ -72,6 +72,7 @@ class LabelStudioConfig(_Model):
     batch_size: int = 500
     context: int = 2  # neighbours shown with each segment in the "segment" layout
     timeout_s: float = 600.0
+    model_version: str = "prelabel-v1"  # tags pushed predictions; the project pre-fills with it
 
 
 class RunConfig(_Model):
