@@ -1,0 +1,376 @@
+"""Raw scraped pages -> PAGE_SCHEMA dicts, streamed: one file, line, or record batch at a time.
+
+Formats go by extension only (a .txt full of HTML stays text): .txt, .html/.htm, .jsonl(.gz),
+.parquet, and Hugging Face datasets saved with `save_to_disk` (a folder). Bad records are
+counted skips (`Stats.skip("ingest", reason, source, detail)`); a missing input raises.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curation.config import InputConfig
+from curation.errors import InputError
+from curation.io.decode import (
+    DecodeError,
+    canonical_url,
+    decode_bytes,
+    domain_of,
+    has_body_text,
+    normalize_url,
+    parse_html,
+)
+from curation.stats import Stats
+
+STAGE = "ingest"
+BUILTIN_SAMPLES = "builtin:samples"
+ROW_BATCH = 64  # rows per Parquet / HF batch: pages are large, keep a batch a few MB
+TEXT_EXT = (".txt",)
+HTML_EXT = (".html", ".htm")
+JSONL_EXT = (".jsonl", ".jsonl.gz")
+PARQUET_EXT = (".parquet",)
+HF_MARKERS = ("dataset_info.json", "state.json")
+HF_DICT_MARKER = "dataset_dict.json"
+
+
+@dataclass(slots=True)
+class RawPage:
+    """A page as read, before checks: text (decoded) or raw bytes (still to decode)."""
+
+    source: str
+    format: str  # "text" | "html"
+    content: str | None = None
+    data: bytes | None = None
+    page_id: str | None = None
+    url: str | None = None
+    lang: str | None = None
+
+
+def content_id(content: str) -> str:
+    """Stable page id from the content: blake2b, 16 hex digits.
+
+    >>> content_id("hello")
+    '0ad3a8eb2c07b5bd'
+    """
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def builtin_samples() -> Path:
+    """The folder of sample pages bundled with the package (curation/samples/)."""
+    folder = Path(str(files("curation").joinpath("samples")))
+    if not folder.is_dir():
+        raise InputError(f"bundled samples not found at {folder}; reinstall curation")
+    return folder
+
+
+def _is_hf_dataset(folder: Path) -> bool:
+    if (folder / HF_DICT_MARKER).is_file():
+        return True
+    return all((folder / name).is_file() for name in HF_MARKERS)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under *folder* and saved HF datasets (as folders), sorted, hidden entries skipped."""
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith((".", "__")):
+            continue
+        if entry.is_dir():
+            if _is_hf_dataset(entry):
+                yield entry
+            else:
+                yield from _walk(entry)
+        else:
+            yield entry
+
+
+def resolve_inputs(paths: Iterable[str]) -> list[Path]:
+    """Expand files, folders, globs and `builtin:samples` into a sorted, de-duplicated list."""
+    out: list[Path] = []
+    for spec in paths:
+        if spec == BUILTIN_SAMPLES:
+            matches = [builtin_samples()]
+        elif spec.startswith("builtin:"):
+            raise InputError(f"unknown input {spec!r}; the built-in input is {BUILTIN_SAMPLES}")
+        elif glob.has_magic(spec):
+            matches = [Path(p) for p in sorted(glob.glob(os.path.expanduser(spec), recursive=True))]
+            if not matches:
+                raise InputError(f"input glob {spec!r} matches nothing; check the pattern")
+        else:
+            path = Path(os.path.expanduser(spec))
+            if not path.exists():
+                raise InputError(f"input {spec!r} does not exist; give a file, folder or glob")
+            matches = [path]
+        for match in matches:
+            if match.is_dir() and not _is_hf_dataset(match):
+                out.extend(_walk(match))
+            else:
+                out.append(match)
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats) -> Iterator[dict[str, Any]]:
+    """Yield one PAGE_SCHEMA dict per good page; missing inputs raise InputError at once."""
+    inputs = resolve_inputs(paths)  # eager: a typo fails before any data is read
+    return _pages(inputs, cfg, stats)
+
+
+def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats) -> Iterator[dict[str, Any]]:
+    seen: set[str] = set()
+    for path in inputs:
+        for raw in _read_any(path, cfg, stats):
+            stats.add(STAGE, "pages")
+            page = _finish(raw, cfg, stats)
+            if page is None:
+                continue
+            if page["page_id"] in seen:
+                stats.skip(STAGE, "duplicate", raw.source, f"page_id {page['page_id']} seen before")
+                continue
+            seen.add(page["page_id"])
+            stats.add(STAGE, "kept")
+            yield page
+
+
+def _read_any(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+    name = path.name.lower()
+    if path.is_dir():
+        yield from _read_hf(path, stats)
+    elif name.endswith(TEXT_EXT):
+        yield from _read_file(path, "text", cfg, stats)
+    elif name.endswith(HTML_EXT):
+        yield from _read_file(path, "html", cfg, stats)
+    elif name.endswith(JSONL_EXT):
+        yield from _read_jsonl(path, cfg, stats)
+    elif name.endswith(PARQUET_EXT):
+        yield from _read_parquet(path, stats)
+    else:
+        stats.skip(STAGE, "unsupported_format", str(path),
+                   "expected .txt, .html, .htm, .jsonl, .jsonl.gz, .parquet or a saved HF dataset")
+
+
+def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+    """One page per file; the size is checked before reading, so a huge file costs nothing."""
+    try:
+        size = path.stat().st_size
+        if size > cfg.max_bytes:
+            stats.add(STAGE, "pages")
+            stats.skip(STAGE, "too_large", str(path), f"{size} bytes > max_bytes {cfg.max_bytes}")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        stats.add(STAGE, "pages")
+        stats.skip(STAGE, "unreadable", str(path), f"{type(exc).__name__}: {exc.strerror or exc}")
+        return
+    yield RawPage(source=str(path), format=fmt, data=data)
+
+
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line; None for a line over *limit* bytes, which is never held."""
+    lineno = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass  # drain the over-long line in 1 MB pieces
+            yield lineno, None
+        else:
+            yield lineno, line
+
+
+def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+    # A JSON string escapes each non-ASCII char to up to 6 bytes: allow headroom on the line,
+    # the decoded content is checked against max_bytes in _finish.
+    limit = 6 * cfg.max_bytes + 1024
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        stream = opener(path, "rb")
+    except OSError as exc:
+        stats.add(STAGE, "pages")
+        stats.skip(STAGE, "unreadable", str(path), f"{type(exc).__name__}: {exc.strerror or exc}")
+        return
+    lineno = 0
+    with stream:
+        try:
+            for lineno, line in _lines(stream, limit):
+                source = f"{path}:{lineno}"
+                if line is None:
+                    stats.add(STAGE, "pages")
+                    stats.skip(STAGE, "too_large", source, f"line over {limit} bytes")
+                    continue
+                if not line.strip():
+                    continue  # blank lines are not pages
+                raw = _jsonl_record(line, source, stats)
+                if raw is not None:
+                    yield raw
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            reason = "truncated_gz" if isinstance(exc, EOFError) else "corrupt_gz"
+            stats.skip(STAGE, reason, f"{path}:{lineno + 1}",
+                       f"{exc}; kept the {lineno} lines before it")
+        except OSError as exc:
+            stats.skip(STAGE, "unreadable", f"{path}:{lineno + 1}",
+                       f"{type(exc).__name__}: {exc.strerror or exc}")
+
+
+def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
+    try:
+        obj = json.loads(decode_bytes(line))
+    except (DecodeError, ValueError) as exc:
+        stats.add(STAGE, "pages")
+        stats.skip(STAGE, "bad_json", source, str(exc)[:200])
+        return None
+    if not isinstance(obj, dict):
+        stats.add(STAGE, "pages")
+        stats.skip(STAGE, "bad_json", source, f"a JSON {type(obj).__name__}, expected an object")
+        return None
+    return _from_row(obj, source, stats)
+
+
+def _from_row(row: dict[str, Any], source: str, stats: Stats) -> RawPage | None:
+    """A record with `html` or `text` (or our own `content` + `format`), optional id/url/lang."""
+    html, text = row.get("html"), row.get("text")
+    if isinstance(html, str):
+        fmt, content = "html", html
+    elif isinstance(text, str):
+        fmt, content = "text", text
+    elif isinstance(row.get("content"), str) and row.get("format") in ("text", "html"):
+        fmt, content = row["format"], row["content"]
+    else:
+        stats.add(STAGE, "pages")
+        stats.skip(STAGE, "missing_field", source, "no string `text` or `html` field")
+        return None
+    page_id = row.get("id", row.get("page_id"))
+    lang = row.get("lang")
+    return RawPage(
+        source=source, format=fmt, content=content,
+        page_id=str(page_id) if isinstance(page_id, str | int) and str(page_id) else None,
+        url=normalize_url(row.get("url")),
+        lang=lang.strip() or None if isinstance(lang, str) else None,
+    )
+
+
+def _iter_table_rows(batches: Iterator[pa.RecordBatch] | Iterator[dict[str, list[Any]]],
+                     prefix: str, stats: Stats) -> Iterator[RawPage]:
+    row = 0
+    for batch in batches:
+        rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else _dict_rows(batch)
+        for rec in rows:
+            raw = _from_row(rec, f"{prefix}:{row}", stats)
+            row += 1
+            if raw is not None:
+                yield raw
+
+
+def _dict_rows(batch: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    keys = list(batch)
+    return [dict(zip(keys, vals, strict=True)) for vals in zip(*batch.values(), strict=True)]
+
+
+_ROW_COLUMNS = ("html", "text", "content", "format", "id", "page_id", "url", "lang")
+
+
+def _read_parquet(path: Path, stats: Stats) -> Iterator[RawPage]:
+    try:
+        pf = pq.ParquetFile(path)
+        columns = [c for c in _ROW_COLUMNS if c in pf.schema_arrow.names]
+        if not {"html", "text", "content"} & set(columns):
+            stats.skip(STAGE, "missing_field", str(path), "no `text`, `html` or `content` column")
+            return
+        yield from _iter_table_rows(pf.iter_batches(batch_size=ROW_BATCH, columns=columns),
+                                    str(path), stats)
+    except (OSError, pa.ArrowException) as exc:
+        stats.skip(STAGE, "unreadable", str(path), f"{type(exc).__name__}: {exc}")
+
+
+def _read_hf(folder: Path, stats: Stats) -> Iterator[RawPage]:
+    """A dataset saved with `save_to_disk`: memory-mapped Arrow, read ROW_BATCH rows at a time."""
+    import datasets
+
+    try:
+        loaded = datasets.load_from_disk(str(folder))
+    except (OSError, ValueError, FileNotFoundError) as exc:
+        stats.skip(STAGE, "unreadable", str(folder), f"{type(exc).__name__}: {exc}")
+        return
+    if isinstance(loaded, datasets.DatasetDict):
+        parts = [(f"{folder}[{name}]", loaded[name]) for name in sorted(loaded)]
+    else:
+        parts = [(str(folder), loaded)]
+    for prefix, ds in parts:
+        if not {"html", "text", "content"} & set(ds.column_names):
+            stats.skip(STAGE, "missing_field", prefix, "no `text`, `html` or `content` column")
+            continue
+        keep = [c for c in _ROW_COLUMNS if c in ds.column_names]
+        ds = ds.select_columns(keep)
+        yield from _iter_table_rows(ds.iter(batch_size=ROW_BATCH), prefix, stats)
+
+
+def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | None:
+    """Decode and check one page; a PAGE_SCHEMA dict, or None after a counted skip."""
+    is_html = raw.format == "html"
+    if raw.data is not None:
+        if len(raw.data) > cfg.max_bytes:
+            stats.skip(STAGE, "too_large", raw.source, f"{len(raw.data)} bytes > {cfg.max_bytes}")
+            return None
+        try:
+            content = decode_bytes(raw.data, html=is_html)
+        except DecodeError as exc:
+            stats.skip(STAGE, "binary", raw.source, str(exc))
+            return None
+    else:
+        content = raw.content or ""
+        # a char is 1-4 UTF-8 bytes: encode only when the count is ambiguous
+        if len(content) > cfg.max_bytes or (
+            len(content) * 4 > cfg.max_bytes and len(content.encode("utf-8")) > cfg.max_bytes
+        ):
+            stats.skip(STAGE, "too_large", raw.source, f"over max_bytes {cfg.max_bytes}")
+            return None
+        if "\x00" in content:
+            stats.skip(STAGE, "binary", raw.source, "NUL characters (binary content)")
+            return None
+    if not content or content.isspace():
+        stats.skip(STAGE, "empty", raw.source, "empty or whitespace-only page")
+        return None
+    lines = content.count("\n") + 1
+    if lines > cfg.max_lines:
+        stats.skip(STAGE, "too_many_lines", raw.source, f"{lines} lines > {cfg.max_lines}")
+        return None
+    url = raw.url
+    if is_html:
+        tree = parse_html(content)
+        if not has_body_text(tree):
+            stats.skip(STAGE, "no_text", raw.source, "HTML without a body or without any text")
+            return None
+        if url is None:
+            url = canonical_url(tree)
+    elif content[:1024].lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
+        stats.add(STAGE, "txt_looks_like_html")  # kept as text: the extension decides
+    return {
+        "page_id": raw.page_id or content_id(content),
+        "url": url,
+        "domain": domain_of(url),
+        "source": raw.source,
+        "lang": raw.lang,
+        "format": raw.format,
+        "content": content,
+    }

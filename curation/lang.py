@@ -1,0 +1,113 @@
+"""Language identification: once per page on a bounded text sample, deterministic.
+
+langdetect costs ~3 ms a call whatever the length and its profiles take ~1 s to load, so the
+profiles load once per process and callers detect once per page, never per segment in the
+hot path. py3langid is the faster option (bundled model, no network).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+UNKNOWN = "unknown"
+DETECTORS = ("langdetect", "py3langid", "none")
+MIN_LETTERS = 10  # fewer letters than this is a guess, not a detection
+MAX_DETECT_CHARS = 10_000  # safety cap; callers should pass a sample_text() already
+
+_lock = threading.Lock()
+_langdetect_factory: Any = None
+
+
+def sample_text(texts: Iterable[str], max_chars: int) -> str:
+    """Up to *max_chars* of text, longest segments first (ties: earlier first), newline-joined.
+
+    The longest blocks are mostly the main content, so menus and teasers do not sway the guess.
+
+    >>> sample_text(["Menu", "A long paragraph of body text.", "Footer"], 12)
+    'A long parag'
+    >>> sample_text(["ab", "cde", "f"], 100)
+    'cde\\nab\\nf'
+    """
+    if max_chars <= 0:
+        return ""
+    items = [t.strip() for t in texts]
+    order = sorted(range(len(items)), key=lambda i: -len(items[i]))
+    parts: list[str] = []
+    room = max_chars
+    for i in order:
+        text = items[i]
+        if not text:
+            break  # sorted by length: only empties are left
+        parts.append(text[:room])
+        room -= len(parts[-1]) + 1  # + the joining newline
+        if room <= 0:
+            break
+    return "\n".join(parts)
+
+
+def _factory() -> Any:
+    """langdetect's profile store, loaded once per process (thread-safe)."""
+    global _langdetect_factory
+    if _langdetect_factory is None:
+        with _lock:
+            if _langdetect_factory is None:
+                from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+                factory = DetectorFactory()
+                factory.load_profile(PROFILES_DIRECTORY)
+                _langdetect_factory = factory
+    return _langdetect_factory
+
+
+def _langdetect(text: str, seed: int) -> str:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _factory().create()
+    detector.seed = seed  # per detector, not the shared DetectorFactory.seed: no race
+    try:
+        detector.append(text)
+        code: str = detector.detect()
+    except LangDetectException:
+        return UNKNOWN
+    return code
+
+
+def _py3langid(text: str) -> str:
+    import py3langid
+
+    code, _score = py3langid.classify(text)
+    return str(code)
+
+
+def _letters(text: str, enough: int) -> int:
+    n = 0
+    for ch in text:
+        if ch.isalpha():
+            n += 1
+            if n >= enough:
+                break
+    return n
+
+
+def detect_lang(text: str, detector: str = "langdetect", seed: int = 0) -> str:
+    """ISO 639-1 code of *text* ("bg", "en", …), or "unknown" when empty, too short or undecided."""
+    if detector not in DETECTORS:
+        from curation.errors import ConfigError
+
+        raise ConfigError(f"unknown language detector {detector!r}; use one of {DETECTORS}")
+    if detector == "none" or _letters(text, MIN_LETTERS) < MIN_LETTERS:
+        return UNKNOWN
+    text = text[:MAX_DETECT_CHARS]
+    code = _langdetect(text, seed) if detector == "langdetect" else _py3langid(text)
+    code = code.split("-")[0].lower()  # langdetect's zh-cn / zh-tw -> zh
+    return code if len(code) == 2 and code.isalpha() else UNKNOWN
+
+
+def detect_segment_langs(texts: list[str], min_chars: int, detector: str = "langdetect",
+                         seed: int = 0) -> list[str]:
+    """One code per segment for filters; segments shorter than *min_chars* are "unknown"."""
+    return [
+        detect_lang(t, detector, seed) if len(t.strip()) >= min_chars else UNKNOWN for t in texts
+    ]
