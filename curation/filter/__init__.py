@@ -1,0 +1,19 @@
+"""Filters: versioned, column-wise keep/drop decisions on segment tables, plus the human-label
+join that produces the final `label` they run on."""
+
+from curation.filter import labels, language, text  # noqa: F401  (registers the filters)
+from curation.filter.base import (
+    FILTERS,
+    REJECT_SCHEMA,
+    Filter,
+    Params,
+    apply_filters,
+    register_filter,
+)
+from curation.filter.human import apply_human_labels, load_human_labels
+from curation.filter.stage import filter_segments
+
+__all__ = [
+    "FILTERS", "REJECT_SCHEMA", "Filter", "Params", "apply_filters", "apply_human_labels",
+    "filter_segments", "load_human_labels", "register_filter",
+]

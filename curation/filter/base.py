@@ -1,0 +1,147 @@
+"""Filter contract: a versioned name, a typed params model and a column-wise keep mask.
+
+A filter is a plain function `(table, params, cfg) -> (keep, detail)` registered with its params
+model. `keep` is a boolean array over the table's rows (null counts as drop); `detail` is a
+string (or a per-row string array) appended to the filter name to form the reject reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from curation.config import FilterSpec, RunConfig
+from curation.errors import ConfigError, SchemaError
+from curation.registry import Registry
+from curation.schema import SEGMENT_SCHEMA
+from curation.stats import Stats
+
+# rejects/: the dropped segments plus the first filter that dropped each, e.g. "min_chars.v1<20"
+REJECT_SCHEMA = pa.schema(
+    [*SEGMENT_SCHEMA, pa.field("reason", pa.string(), nullable=False)],
+    metadata={**(SEGMENT_SCHEMA.metadata or {}), b"kind": b"rejects"},
+)
+
+Mask = pa.Array | pa.ChunkedArray
+Verdict = tuple[Mask, str | pa.Array | pa.ChunkedArray]
+
+
+class Params(BaseModel):
+    """Base for filter params: unknown keys are errors; override `check_labels` if needed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def check_labels(self, labels: list[str]) -> None:
+        """Raise ValueError when the params name a label outside *labels*."""
+
+
+P = TypeVar("P", bound=Params)
+
+
+@dataclass(frozen=True)
+class Filter(Generic[P]):
+    """A registered filter: its name, params model and the column-wise function."""
+
+    name: str
+    params_model: type[P]
+    fn: Callable[[pa.Table, P, RunConfig], Verdict]
+
+    def parse(self, params: dict[str, Any], labels: list[str]) -> P:
+        """Validated params, or a ConfigError that names the valid params."""
+        valid = ", ".join(
+            f"{k} ({_type_name(f.annotation)}"
+            + (")" if f.is_required() else f", default {f.default!r})")
+            for k, f in self.params_model.model_fields.items()
+        )
+        try:
+            parsed = self.params_model.model_validate(params)
+            parsed.check_labels(labels)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(x) for x in e['loc']) or '(params)'}: "
+                + ("unknown param" if e["type"] == "extra_forbidden" else e["msg"])
+                for e in exc.errors()
+            )
+            raise ConfigError(
+                f"filter {self.name}: bad params {params!r}: {problems}; valid params: {valid}"
+            ) from None
+        except ValueError as exc:
+            raise ConfigError(f"filter {self.name}: {exc}") from None
+        return parsed
+
+    def validate_params(self, params: dict[str, Any], labels: list[str]) -> None:
+        """Raise ConfigError unless *params* are valid for this filter and label set."""
+        self.parse(params, labels)
+
+    def evaluate(self, table: pa.Table, params: P, cfg: RunConfig) -> Verdict:
+        """Keep mask (nulls already dropped) and reason detail for *table*."""
+        keep, detail = self.fn(table, params, cfg)
+        return pc.fill_null(keep, False), detail
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+FILTERS: Registry[Filter[Any]] = Registry("filter")
+
+
+def register_filter(
+    name: str, params: type[P]
+) -> Callable[[Callable[[pa.Table, P, RunConfig], Verdict]], Filter[P]]:
+    """Decorator: register a column-wise filter function under a versioned *name*."""
+
+    def deco(fn: Callable[[pa.Table, P, RunConfig], Verdict]) -> Filter[P]:
+        flt = Filter(name=name, params_model=params, fn=fn)
+        FILTERS.register(name)(flt)
+        return flt
+
+    return deco
+
+
+def as_segments(table: pa.Table, what: str = "segments") -> pa.Table:
+    """*table* with exactly the SEGMENT_SCHEMA columns and types, or SchemaError."""
+    missing = [n for n in SEGMENT_SCHEMA.names if n not in table.column_names]
+    if missing:
+        raise SchemaError(f"{what}: columns {missing} are missing; was it written by curation?")
+    try:
+        return table.select(SEGMENT_SCHEMA.names).cast(SEGMENT_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+        raise SchemaError(f"{what}: does not match SEGMENT_SCHEMA: {exc}") from None
+
+
+def apply_filters(
+    table: pa.Table, specs: list[FilterSpec], cfg: RunConfig, stats: Stats
+) -> tuple[pa.Table, pa.Table]:
+    """Run *specs* in order; return (kept, rejected) with the first failing filter as `reason`."""
+    kept = as_segments(table, "apply_filters input")
+    parsed = [(FILTERS.get(s.name), FILTERS.get(s.name).parse(s.params, cfg.labels)) for s in specs]
+    rejected: list[pa.Table] = []
+    for flt, params in parsed:
+        if kept.num_rows == 0:
+            break
+        keep, detail = flt.evaluate(kept, params, cfg)
+        drop = pc.invert(keep)
+        dropped = kept.filter(drop)
+        if dropped.num_rows:
+            if isinstance(detail, str):
+                reason: Mask = pa.array([flt.name + detail] * dropped.num_rows, pa.string())
+            else:
+                reason = pc.binary_join_element_wise(
+                    flt.name, pc.fill_null(pc.filter(detail, drop), "none"), ""
+                )
+            rejected.append(dropped.append_column(REJECT_SCHEMA.field("reason"), reason))
+            counts = pc.value_counts(reason)
+            for value, n in zip(counts.field("values").to_pylist(),
+                                counts.field("counts").to_pylist(), strict=True):
+                stats.add("filter", f"dropped:{value}", n)
+            kept = kept.filter(keep)
+    stats.add("filter", "kept", kept.num_rows)
+    rejects = (pa.concat_tables(rejected).cast(REJECT_SCHEMA) if rejected
+               else REJECT_SCHEMA.empty_table())
+    return kept, rejects

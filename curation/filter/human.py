@@ -1,0 +1,79 @@
+"""Human labels from Label Studio joined onto segments: the final `label` column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curation.errors import SchemaError
+from curation.filter.base import as_segments
+from curation.io.parquet import iter_batches
+from curation.schema import HUMAN_LABEL_SCHEMA
+
+MODEL_PREFIX = "model."  # votes from a trained cleaner; every other vote is a rule
+
+
+def load_human_labels(folder: Path) -> pa.Table | None:
+    """All HUMAN_LABEL_SCHEMA rows under *folder*, or None when there is no such folder/file."""
+    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+        return None
+    batches = list(iter_batches(folder, HUMAN_LABEL_SCHEMA))
+    table = pa.Table.from_batches(batches, schema=None) if batches else None
+    if table is None or table.num_rows == 0:
+        return None
+    return table.select(HUMAN_LABEL_SCHEMA.names).cast(HUMAN_LABEL_SCHEMA)
+
+
+def prelabel_sources(table: pa.Table) -> pa.Array:
+    """"model" where only model votes back the prelabel, "rule" otherwise, null without one."""
+    n = table.num_rows
+    votes = table["votes"].combine_chunks()
+    prelabel = table["prelabel"].combine_chunks()
+    flat = pc.list_flatten(votes)
+    rule_backed = np.zeros(n, dtype=bool)
+    model_backed = np.zeros(n, dtype=bool)
+    if len(flat):
+        parents = pc.list_parent_indices(votes).to_numpy()
+        agrees = pc.fill_null(
+            pc.equal(flat.field("label"), pc.take(prelabel, pa.array(parents))), False
+        ).to_numpy(zero_copy_only=False)
+        is_model = pc.fill_null(pc.starts_with(flat.field("rule"), MODEL_PREFIX), False)
+        is_model_np = is_model.to_numpy(zero_copy_only=False)
+        model_backed[parents[agrees & is_model_np]] = True
+        rule_backed[parents[agrees & ~is_model_np]] = True
+    source = np.where(model_backed & ~rule_backed, "model", "rule")
+    return pc.if_else(pc.is_null(prelabel), pa.scalar(None, pa.string()),
+                      pa.array(source, pa.string()))
+
+
+def apply_human_labels(table: pa.Table, human: pa.Table | None) -> pa.Table:
+    """Set label/label_source/annotators/agreement: the human label where one exists, else the
+    prelabel. A human row with a null label (annotators tied) keeps the prelabel but records
+    annotators and agreement, so `min_agreement.v1` can drop it."""
+    table = as_segments(table)
+    n = table.num_rows
+    prelabel = table["prelabel"].combine_chunks()
+    label: pa.Array = prelabel
+    source = prelabel_sources(table)
+    annotators: pa.Array = pa.array(np.zeros(n, dtype=np.int32), pa.int32())
+    agreement: pa.Array = pa.nulls(n, pa.float32())
+    if human is not None and human.num_rows:
+        ids = human["segment_id"]
+        if pc.count_distinct(ids).as_py() != len(ids):
+            raise SchemaError("human labels hold a segment_id twice; re-run the Label Studio "
+                              "merge, which writes one row per segment")
+        idx = pc.index_in(table["segment_id"], value_set=ids.combine_chunks())
+        h_label = pc.take(human["label"].combine_chunks(), idx)
+        has_label = pc.is_valid(h_label)
+        label = pc.if_else(has_label, h_label, prelabel)
+        source = pc.if_else(has_label, "human", source)
+        annotators = pc.fill_null(pc.take(human["annotators"].combine_chunks(), idx), 0)
+        agreement = pc.take(human["agreement"].combine_chunks(), idx)
+    for name, values in (("label", label), ("label_source", source),
+                         ("annotators", annotators), ("agreement", agreement)):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(i), values)
+    return table
