@@ -1,0 +1,128 @@
+"""The Label Studio labelling config (XML), generated from the configured label set."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import quoteattr
+
+from curation.labelstudio.errors import LabelStudioError
+
+PAGE_CONTROL = re.compile(r"^label_(\d+)$")  # page layout: one Choices per segment index
+SEGMENT_CONTROL = "label"  # segment layout: one Choices per task
+_LABEL_OK = re.compile(r"^[\w.-]+$")
+
+# Colours tell the label groups apart at a glance; content green, boilerplate warm, other grey.
+_STYLE = {
+    "article": "#2e7d32", "caption": "#558b2f", "ad": "#c62828", "comment_ui": "#6a1b9a",
+    "joke": "#ef6c00", "teaser": "#1565c0", "other": "#616161",
+}
+
+
+def _choices(labels: list[str], name: str, to_name: str) -> str:
+    opts = "".join(
+        f'<Choice value={quoteattr(lab)} style="color:{_STYLE.get(lab, "#333")}"/>'
+        for lab in labels
+    )
+    return (f'<Choices name="{name}" toName="{to_name}" choice="single-radio" required="true" '
+            f'showInline="true">{opts}</Choices>')
+
+
+def page_config(labels: list[str]) -> str:
+    """One task per page: every segment in order, each with one required single choice."""
+    _check_labels(labels)
+    return (
+        '<View>\n'
+        '  <Header value="$url" size="5"/>\n'
+        '  <Repeater on="$segments" indexFlag="{{idx}}">\n'
+        '    <View style="border-bottom:1px solid #ddd;padding:6px 0">\n'
+        '      <Text name="seg_{{idx}}" value="$segments[{{idx}}].text"/>\n'
+        f'      {_choices(labels, "label_{{idx}}", "seg_{{idx}}")}\n'
+        '    </View>\n'
+        '  </Repeater>\n'
+        '</View>\n'
+    )
+
+
+def segment_config(labels: list[str]) -> str:
+    """One task per segment, shown between its neighbours for context."""
+    _check_labels(labels)
+    return (
+        '<View>\n'
+        '  <Header value="$url" size="5"/>\n'
+        '  <Text name="prev" value="$prev_text" granularity="word" style="color:#888"/>\n'
+        '  <View style="border:2px solid #1565c0;padding:6px;margin:4px 0">\n'
+        '    <Text name="text" value="$text"/>\n'
+        '  </View>\n'
+        '  <Text name="next" value="$next_text" granularity="word" style="color:#888"/>\n'
+        f'  {_choices(labels, SEGMENT_CONTROL, "text")}\n'
+        '</View>\n'
+    )
+
+
+def label_config(labels: list[str], layout: str) -> str:
+    """The config XML for *layout* ("page" or "segment"), validated before it is returned."""
+    if layout == "page":
+        xml = page_config(labels)
+    elif layout == "segment":
+        xml = segment_config(labels)
+    else:
+        raise LabelStudioError(f"unknown Label Studio layout {layout!r}; use 'page' or 'segment'")
+    validate_config(xml, labels, layout)
+    return xml
+
+
+def _check_labels(labels: list[str]) -> None:
+    bad = [lab for lab in labels if not _LABEL_OK.match(lab)]
+    if bad or not labels:
+        raise LabelStudioError(
+            f"labels {bad or labels} cannot be Label Studio choices: use letters, digits, _ . -"
+        )
+
+
+def config_labels(xml: str) -> tuple[str, list[str]]:
+    """(layout, labels) of a config made by this module; LabelStudioError for a foreign one."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise LabelStudioError(f"the labelling config is not valid XML: {exc}") from None
+    repeater = root.find(".//Repeater")
+    choices = root.findall(".//Choices")
+    if len(choices) != 1:
+        raise LabelStudioError("the labelling config is not one made by curation "
+                               "(it needs exactly one Choices)")
+    ch = choices[0]
+    labels = [c.get("value", "") for c in ch.findall("Choice")]
+    if repeater is not None and ch.get("name") == "label_{{idx}}":
+        if repeater.get("on") != "$segments" or ch.get("toName") != "seg_{{idx}}":
+            raise LabelStudioError("the labelling config's Repeater does not iterate $segments")
+        return "page", labels
+    if repeater is None and ch.get("name") == SEGMENT_CONTROL and ch.get("toName") == "text":
+        return "segment", labels
+    raise LabelStudioError("the labelling config is not one made by curation (unknown controls)")
+
+
+def validate_config(xml: str, labels: list[str], layout: str) -> None:
+    """Raise LabelStudioError unless *xml* is a *layout* config for exactly *labels*."""
+    found_layout, found = config_labels(xml)
+    if found_layout != layout or found != list(labels):
+        raise LabelStudioError(
+            f"labelling config is for layout {found_layout!r} with labels {found}, "
+            f"expected layout {layout!r} with labels {list(labels)}"
+        )
+    if layout == "segment":
+        # LabelInterface understands the segment layout fully (it does not expand Repeater).
+        from label_studio_sdk.label_interface import LabelInterface
+
+        probe = {"result": [{"from_name": SEGMENT_CONTROL, "to_name": "text", "type": "choices",
+                             "value": {"choices": [labels[0]]}}]}
+        errors = LabelInterface(xml).validate_prediction(probe, return_errors=True)
+        if errors:
+            raise LabelStudioError(f"generated segment config fails validation: {errors}")
+
+
+def same_config(a: str, b: str) -> bool:
+    """True when two configs are equal up to whitespace between tags."""
+    def norm(x: str) -> str:
+        return re.sub(r">\s+<", "><", x.strip())
+    return norm(a) == norm(b)

@@ -1,0 +1,159 @@
+"""Segments -> Label Studio tasks (with predictions), page selection, and the offline export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from curation.config import RunConfig
+from curation.errors import InputError
+from curation.io.atomic import atomic_write_text
+from curation.io.parquet import iter_batches
+from curation.labelstudio.labelconfig import SEGMENT_CONTROL, label_config
+from curation.schema import SEGMENT_SCHEMA
+
+Select = Literal["all", "uncertain"]
+_COLUMNS = ["segment_id", "page_id", "position", "text", "url", "votes", "prelabel", "confidence"]
+
+
+@dataclass(slots=True)
+class Page:
+    """The segments of one page, in order, as pushed to Label Studio."""
+
+    page_id: str
+    url: str
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def min_confidence(self) -> float:
+        return min((s["confidence"] if s["confidence"] is not None else 0.0)
+                   for s in self.segments)
+
+    @property
+    def conflicts(self) -> int:
+        """Segments whose rules voted for more than one label."""
+        return sum(1 for s in self.segments if len({v["label"] for v in s["votes"] or []}) > 1)
+
+
+def load_pages(segments_dir: Path) -> list[Page]:
+    """Read the run's segments/ shards and group them into pages, segments by position."""
+    if not segments_dir.is_dir():
+        raise InputError(f"{segments_dir} not found: run `curation run CONFIG` first (it writes "
+                         "segments/ under the config's output folder)")
+    pages: dict[str, Page] = {}
+    for batch in iter_batches(segments_dir, SEGMENT_SCHEMA, columns=_COLUMNS):
+        for row in batch.to_pylist():
+            page = pages.get(row["page_id"])
+            if page is None:
+                page = pages[row["page_id"]] = Page(row["page_id"], row["url"] or "")
+            page.segments.append(row)
+    for page in pages.values():
+        page.segments.sort(key=lambda s: s["position"])
+    return list(pages.values())
+
+
+def select_pages(pages: list[Page], select: Select = "all", limit: int | None = None,
+                 skip_ids: set[str] | None = None) -> list[Page]:
+    """Pick pages to label: all in order, or most uncertain first (lowest confidence, most
+    rule conflicts); pages in *skip_ids* (already on the server) are never picked again."""
+    todo = [p for p in pages if not skip_ids or p.page_id not in skip_ids]
+    if select == "uncertain":
+        todo.sort(key=lambda p: (p.min_confidence, -p.conflicts / max(len(p.segments), 1),
+                                 p.page_id))
+    elif select != "all":
+        raise InputError(f"unknown selection {select!r}; use 'all' or 'uncertain'")
+    return todo[:limit] if limit is not None else todo
+
+
+def checksum(texts: Iterable[tuple[str, str]]) -> str:
+    """Fingerprint of (segment_id, text) pairs: a task edited after import no longer matches."""
+    h = hashlib.sha1()
+    for sid, text in texts:
+        h.update(sid.encode())
+        h.update(b"\x00")
+        h.update(text.encode())
+        h.update(b"\x01")
+    return h.hexdigest()[:16]
+
+
+def _item(from_name: str, to_name: str, label: str, score: float | None) -> dict[str, Any]:
+    item: dict[str, Any] = {"from_name": from_name, "to_name": to_name, "type": "choices",
+                            "value": {"choices": [label]}}
+    if score is not None:
+        item["score"] = round(float(score), 4)
+    return item
+
+
+def page_task(page: Page, labels: list[str], model_version: str) -> dict[str, Any]:
+    """One task per page: data.segments[i] = {seg_id, text}; one prediction item per segment."""
+    segs = page.segments
+    data = {
+        "page_id": page.page_id,
+        "url": page.url,
+        "segments": [{"seg_id": s["segment_id"], "text": s["text"]} for s in segs],
+        "checksum": checksum((s["segment_id"], s["text"]) for s in segs),
+    }
+    result = [_item(f"label_{i}", f"seg_{i}", s["prelabel"], s["confidence"])
+              for i, s in enumerate(segs) if s["prelabel"] in labels]
+    return _with_prediction(data, result, page.min_confidence, model_version)
+
+
+def segment_tasks(page: Page, labels: list[str], model_version: str,
+                  context: int) -> list[dict[str, Any]]:
+    """One task per segment with up to *context* neighbours before and after it."""
+    segs, tasks = page.segments, []
+    for i, s in enumerate(segs):
+        data = {
+            "page_id": page.page_id, "segment_id": s["segment_id"], "position": s["position"],
+            "url": page.url, "text": s["text"],
+            "prev_text": "\n".join(x["text"] for x in segs[max(0, i - context):i]),
+            "next_text": "\n".join(x["text"] for x in segs[i + 1:i + 1 + context]),
+            "checksum": checksum([(s["segment_id"], s["text"])]),
+        }
+        result = ([_item(SEGMENT_CONTROL, "text", s["prelabel"], s["confidence"])]
+                  if s["prelabel"] in labels else [])
+        conf = s["confidence"] if s["confidence"] is not None else 0.0
+        tasks.append(_with_prediction(data, result, conf, model_version))
+    return tasks
+
+
+def _with_prediction(data: dict[str, Any], result: list[dict[str, Any]], score: float,
+                     model_version: str) -> dict[str, Any]:
+    task: dict[str, Any] = {"data": data}
+    if result:
+        # Task-level score = the least sure segment, so LS "prediction score" sampling finds it.
+        task["predictions"] = [{"model_version": model_version, "score": round(float(score), 4),
+                                "result": result}]
+    return task
+
+
+def build_tasks(pages: list[Page], cfg: RunConfig) -> list[dict[str, Any]]:
+    """Tasks for *pages* in the configured layout."""
+    ls = cfg.labelstudio
+    if ls.layout == "page":
+        return [page_task(p, cfg.labels, ls.model_version) for p in pages]
+    return [t for p in pages for t in segment_tasks(p, cfg.labels, ls.model_version, ls.context)]
+
+
+def task_key(data: dict[str, Any], layout: str) -> str | None:
+    """What makes a task unique in a project: its page_id (page layout) or segment_id."""
+    key = data.get("page_id" if layout == "page" else "segment_id")
+    return key if isinstance(key, str) else None
+
+
+def export_tasks(cfg: RunConfig, out: Path, select: Select = "all",
+                 limit: int | None = None) -> dict[str, Any]:
+    """Write the tasks as a Label Studio import file (+ the config XML beside it); no server."""
+    pages = select_pages(load_pages(cfg.resolve(cfg.output) / "segments"), select, limit)
+    tasks = build_tasks(pages, cfg)
+    xml = label_config(cfg.labels, cfg.labelstudio.layout)
+    atomic_write_text(out, json.dumps(tasks, ensure_ascii=False) + "\n")
+    xml_path = out.with_name(out.stem + ".label_config.xml")
+    atomic_write_text(xml_path, xml)
+    return {"tasks": len(tasks), "pages": len(pages),
+            "segments": sum(len(p.segments) for p in pages),
+            "file": str(out), "label_config": str(xml_path)}
