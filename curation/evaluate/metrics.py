@@ -1,0 +1,328 @@
+"""Segmentation-independent scores of predicted segment labels against gold segments.
+
+Pure functions, no pipeline. Per page: token bags per label (multiset intersection) give token
+P/R/F1; a token alignment of the gold and predicted token streams gives each gold segment the
+predicted label that covers most of its tokens (segment scores, leak, confusion).
+
+Annotation kinds: `taxonomy` pages score every label; on `main_only` pages only `article` versus
+the rest is scored; `partial_snippets` pages score only their listed blocks, and a listed `other`
+block there says "not article" without saying which kind, so it counts for `article` alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+ARTICLE = "article"
+COARSE = "(not article)"  # gold row of a block known only to be boilerplate
+MISSING = "(missing)"  # gold tokens absent from the predicted segments
+UNALIGNED = "(unaligned)"  # predicted tokens that match no gold token
+
+_WORD = re.compile(r"\w+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Word tokens: Unicode `\\w+` runs, lower-cased."""
+    return _WORD.findall(text.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A labelled segment (gold or predicted); start/end are offsets into a text page, if known."""
+
+    text: str
+    label: str
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(slots=True)
+class PageScore:
+    """What one page adds to the totals (see `aggregate`)."""
+
+    page_id: str
+    annotation: str
+    token: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # label -> P,R,F1
+    bags: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # label -> pred,gold,common
+    seg: dict[str, list[int]] = field(default_factory=dict)  # label -> [tp, fp, fn]
+    leak: dict[str, list[int]] = field(default_factory=dict)  # label -> [as article, gold tokens]
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)  # (gold, pred) tokens
+    errors: list[dict[str, str]] = field(default_factory=list)  # mislabelled gold segments
+
+
+def prf(n_pred: int, n_gold: int, n_common: int) -> tuple[float, float, float]:
+    """Precision, recall, F1 from counts; an empty side scores 0 (the page has an error)."""
+    p = n_common / n_pred if n_pred else 0.0
+    r = n_common / n_gold if n_gold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f1
+
+
+def align(gold: Sequence[str], pred: Sequence[str]) -> list[int]:
+    """For each gold token, the index of the equal predicted token it aligns to, or -1.
+
+    A monotone alignment (difflib, no junk heuristic) first; then gold runs left unaligned are
+    looked up as whole runs among the unused predicted tokens, which catches blocks that the
+    predicted segmentation emits in another order (alt texts, floated boxes).
+    """
+    out = [-1] * len(gold)
+    used = [False] * len(pred)
+    sm = SequenceMatcher(None, list(gold), list(pred), autojunk=False)
+    for a, b, size in sm.get_matching_blocks():
+        for k in range(size):
+            out[a + k] = b + k
+            used[b + k] = True
+    positions: dict[str, list[int]] = {}
+    for j, tok in enumerate(pred):
+        positions.setdefault(tok, []).append(j)
+    i = 0
+    while i < len(gold):
+        if out[i] != -1:
+            i += 1
+            continue
+        end = i
+        while end < len(gold) and out[end] == -1:
+            end += 1
+        _place_run(gold, pred, i, end, out, used, positions)
+        i = end
+    return out
+
+
+def _place_run(
+    gold: Sequence[str], pred: Sequence[str], i: int, end: int,
+    out: list[int], used: list[bool], positions: dict[str, list[int]],
+) -> None:
+    """Greedily place the longest prefixes of gold[i:end] on unused runs of pred."""
+    while i < end:
+        best_j, best_len = -1, 0
+        for j in positions.get(gold[i], ()):
+            n = 0
+            while (
+                i + n < end and j + n < len(pred) and not used[j + n]
+                and pred[j + n] == gold[i + n]
+            ):
+                n += 1
+            if n > best_len:
+                best_j, best_len = j, n
+        if best_len < 2:  # a lone common word matched out of order says nothing
+            i += 1
+            continue
+        for k in range(best_len):
+            out[i + k] = best_j + k
+            used[best_j + k] = True
+        i += best_len
+
+
+def _kind(annotation: str, label: str) -> str:
+    """'scored' (counts for its label), or 'coarse' (only says: not article)."""
+    if annotation == "main_only" and label != ARTICLE:
+        return "coarse"
+    if annotation == "partial_snippets" and label == "other":
+        return "coarse"
+    return "scored"
+
+
+def score_page(
+    page_id: str,
+    annotation: str,
+    gold: Sequence[Span],
+    pred: Sequence[Span],
+    excluded: Iterable[int] = (),
+) -> PageScore:
+    """Score one page; gold segments whose index is in *excluded* are ignored (bad gold)."""
+    skip = set(excluded)
+    complete = annotation != "partial_snippets"
+    kinds = ["excluded" if i in skip else _kind(annotation, g.label) for i, g in enumerate(gold)]
+    if annotation == "taxonomy":
+        scored_labels: set[str] | None = None
+    else:
+        scored_labels = {ARTICLE} | {
+            g.label for i, g in enumerate(gold) if kinds[i] == "scored"
+        }
+
+    def in_scope(label: str) -> bool:
+        return scored_labels is None or label in scored_labels
+
+    g_tok: list[str] = []
+    g_seg: list[int] = []
+    for i, g in enumerate(gold):
+        toks = tokenize(g.text)
+        g_tok.extend(toks)
+        g_seg.extend([i] * len(toks))
+    p_tok: list[str] = []
+    p_lab: list[str] = []
+    for s in pred:
+        toks = tokenize(s.text)
+        p_tok.extend(toks)
+        p_lab.extend([s.label] * len(toks))
+    a = align(g_tok, p_tok)
+    owner = [-1] * len(p_tok)  # gold segment each predicted token is aligned into
+    for gi, pj in enumerate(a):
+        if pj >= 0:
+            owner[pj] = g_seg[gi]
+
+    res = PageScore(page_id=page_id, annotation=annotation)
+
+    # token bags per label
+    gold_bags: dict[str, Counter[str]] = {}
+    for gi, tok in enumerate(g_tok):
+        si = g_seg[gi]
+        if kinds[si] == "scored":
+            gold_bags.setdefault(gold[si].label, Counter())[tok] += 1
+    pred_bags: dict[str, Counter[str]] = {}
+    for pj, tok in enumerate(p_tok):
+        lab = p_lab[pj]
+        si = owner[pj]
+        kind = kinds[si] if si >= 0 else ("free" if complete else "unlisted")
+        if kind in ("excluded", "unlisted") or (kind == "coarse" and lab != ARTICLE):
+            continue
+        pred_bags.setdefault(lab, Counter())[tok] += 1
+    for lab in sorted(set(gold_bags) | set(pred_bags)):
+        if not in_scope(lab):
+            continue
+        gb, pb = gold_bags.get(lab, Counter()), pred_bags.get(lab, Counter())
+        counts = (pb.total(), gb.total(), (gb & pb).total())
+        res.bags[lab] = counts
+        res.token[lab] = prf(*counts)
+
+    # each gold segment's predicted label: the majority over its aligned tokens
+    tok_label = [p_lab[pj] if pj >= 0 else MISSING for pj in a]
+    assigned = _assign(gold, pred, kinds, g_seg, tok_label, a)
+    for i, g in enumerate(gold):
+        if kinds[i] == "excluded":
+            continue
+        got = assigned[i]
+        gold_label = g.label if kinds[i] == "scored" else COARSE
+        for lab in scored_labels if scored_labels is not None else {g.label, got}:
+            if lab == MISSING or (kinds[i] == "coarse" and lab != ARTICLE):
+                continue
+            is_gold, is_pred = gold_label == lab, got == lab
+            if is_gold or is_pred:
+                c = res.seg.setdefault(lab, [0, 0, 0])
+                c[0 if is_gold and is_pred else (1 if is_pred else 2)] += 1
+        wrong = got == ARTICLE if gold_label == COARSE else got != gold_label
+        if wrong:
+            res.errors.append({"gold": gold_label, "pred": got, "text": g.text[:160]})
+
+    # leak and confusion over gold tokens
+    for gi, tok_lab in enumerate(tok_label):
+        si = g_seg[gi]
+        if kinds[si] == "excluded":
+            continue
+        gl = gold[si].label if kinds[si] == "scored" else COARSE
+        res.confusion[(gl, tok_lab)] += 1
+        if kinds[si] == "scored" and gl != ARTICLE:
+            c = res.leak.setdefault(gl, [0, 0])
+            c[0] += tok_lab == ARTICLE
+            c[1] += 1
+    if complete:
+        for pj, si in enumerate(owner):
+            if si < 0:
+                res.confusion[(UNALIGNED, p_lab[pj])] += 1
+    return res
+
+
+def _assign(
+    gold: Sequence[Span], pred: Sequence[Span], kinds: list[str],
+    g_seg: list[int], tok_label: list[str], a: list[int],
+) -> list[str]:
+    """Label per gold segment: majority of its aligned tokens; no-token segments by characters
+    (text pages with offsets on both sides) or else by the nearest aligned gold token."""
+    votes: list[Counter[str]] = [Counter() for _ in gold]
+    first: list[int] = [-1] * len(gold)  # first gold token index of each segment
+    for gi, si in enumerate(g_seg):
+        votes[si][tok_label[gi]] += 1
+        if first[si] < 0:
+            first[si] = gi
+    aligned = [gi for gi, pj in enumerate(a) if pj >= 0]
+    out: list[str] = []
+    for i, g in enumerate(gold):
+        v = votes[i]
+        if v:
+            real = Counter({k: n for k, n in v.items() if k != MISSING})
+            # ties go to the label seen first in the segment
+            out.append(max(real, key=lambda k: real[k]) if real else MISSING)
+            continue
+        out.append(_no_token_label(i, g, pred, first, aligned, tok_label, len(g_seg)))
+    return out
+
+
+def _no_token_label(
+    i: int, g: Span, pred: Sequence[Span], first: list[int], aligned: list[int],
+    tok_label: list[str], n_tokens: int,
+) -> str:
+    if g.start is not None and g.end is not None:
+        best, best_overlap = None, 0
+        for s in pred:
+            if s.start is None or s.end is None:
+                continue
+            overlap = min(g.end, s.end) - max(g.start, s.start)
+            if overlap > best_overlap:
+                best, best_overlap = s.label, overlap
+        if best is not None:
+            return best
+    # position in the gold token stream: before the next segment's first token
+    nxt = next((first[k] for k in range(i + 1, len(first)) if first[k] >= 0), n_tokens)
+    before = [gi for gi in aligned if gi < nxt]
+    if before:
+        return tok_label[before[-1]]
+    after = [gi for gi in aligned if gi >= nxt]
+    return tok_label[after[0]] if after else MISSING
+
+
+def aggregate(scores: Iterable[PageScore], labels: Sequence[str] = ()) -> dict[str, object]:
+    """Totals: per label mean token P/R/F1 over pages that have it, pooled segment F1, leak."""
+    token_sums: dict[str, list[float]] = {}
+    seg: dict[str, list[int]] = {}
+    leak: dict[str, list[int]] = {}
+    confusion: Counter[tuple[str, str]] = Counter()
+    n = 0
+    for ps in scores:
+        n += 1
+        for lab, (p, r, f1) in ps.token.items():
+            t = token_sums.setdefault(lab, [0.0, 0.0, 0.0, 0])
+            t[0] += p
+            t[1] += r
+            t[2] += f1
+            t[3] += 1
+        for lab, c in ps.seg.items():
+            s = seg.setdefault(lab, [0, 0, 0])
+            for k in range(3):
+                s[k] += c[k]
+        for lab, c in ps.leak.items():
+            lk = leak.setdefault(lab, [0, 0])
+            lk[0] += c[0]
+            lk[1] += c[1]
+        confusion.update(ps.confusion)
+    order = [lab for lab in labels if lab in token_sums or lab in seg]
+    order += sorted((set(token_sums) | set(seg)) - set(order))
+    out_labels: dict[str, dict[str, float | int]] = {}
+    for lab in order:
+        t = token_sums.get(lab, [0.0, 0.0, 0.0, 0])
+        pages = int(t[3])
+        tp, fp, fn = seg.get(lab, [0, 0, 0])
+        sp, sr, sf = prf(tp + fp, tp + fn, tp)
+        out_labels[lab] = {
+            "token_p": _r(t[0] / pages if pages else 0.0),
+            "token_r": _r(t[1] / pages if pages else 0.0),
+            "token_f1": _r(t[2] / pages if pages else 0.0),
+            "segment_f1": _r(sf),
+            "segment_p": _r(sp),
+            "segment_r": _r(sr),
+            "pages": pages,
+            "gold_segments": tp + fn,
+        }
+    leak_out = {
+        lab: _r(c[0] / c[1])
+        for lab in [*labels, *sorted(set(leak) - set(labels))]
+        if (c := leak.get(lab)) and c[1]
+    }
+    return {"pages": n, "labels": out_labels, "leak": leak_out, "confusion": confusion}
+
+
+def _r(x: float) -> float:
+    return round(x, 4)
