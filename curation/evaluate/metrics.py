@@ -206,7 +206,10 @@ def score_page(
                 c[0 if is_gold and is_pred else (1 if is_pred else 2)] += 1
         wrong = got == ARTICLE if gold_label == COARSE else got != gold_label
         if wrong:
-            res.errors.append({"gold": gold_label, "pred": got, "text": g.text[:160]})
+            res.errors.append(
+                {"gold": gold_label, "pred": got, "tokens": len(tokenize(g.text)),
+                 "text": g.text[:160]}
+            )
 
     # leak and confusion over gold tokens
     for gi, tok_lab in enumerate(tok_label):

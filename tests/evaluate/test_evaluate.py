@@ -82,7 +82,7 @@ def test_evaluate_gold_scores_and_reports(tmp_path: Path) -> None:
     assert res["confusion"]["(not article)"] == {"other": 3}
     rows = [json.loads(line) for line in per_page.read_text().splitlines()]
     assert [r["page_id"] for r in rows] == ["A", "B"]
-    assert rows[0]["errors"] == [{"gold": "teaser", "pred": "other", "text": "."}]
+    assert rows[0]["errors"] == [{"gold": "teaser", "pred": "other", "tokens": 0, "text": "."}]
     json.dumps(res)  # the CLI prints it as one JSON object
     table = format_table(res)
     assert "article" in table and "gold \\ predicted" in table and "gold problems: 1" in table

@@ -132,7 +132,7 @@ def test_missing_block_is_a_false_negative() -> None:
     assert s.confusion[(UNALIGNED, "other")] == 2
     # other: pred {extra, words} vs gold {share, this}: nothing in common
     assert s.token["other"] == (0.0, 0.0, 0.0)
-    assert s.errors == [{"gold": "other", "pred": MISSING, "text": "share this"}]
+    assert s.errors == [{"gold": "other", "pred": MISSING, "tokens": 2, "text": "share this"}]
 
 
 def test_no_token_segment_takes_neighbour_or_character_label() -> None:
