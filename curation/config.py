@@ -18,14 +18,18 @@ class _Model(BaseModel):
 
 
 class InputConfig(_Model):
-    paths: list[str] = ["builtin:samples"]  # files, folders or globs; builtin:samples = bundled pages
+    paths: list[str] = [
+        "builtin:samples"
+    ]  # files, folders or globs; builtin:samples = bundled pages
     max_bytes: int = 20_000_000  # a larger page is skipped (counted), never truncated silently
     max_lines: int = 200_000
 
 
 class LanguageConfig(_Model):
     detector: Literal["langdetect", "py3langid", "none"] = "langdetect"
-    sample_chars: int = 2000  # langdetect costs ~3 ms a call whatever the length: sample once a page
+    sample_chars: int = (
+        2000  # langdetect costs ~3 ms a call whatever the length: sample once a page
+    )
     seed: int = 0
     min_segment_chars: int = 80  # per-segment language only for segments this long
 

@@ -34,7 +34,9 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             valid = ", ".join(sorted(self._items))
-            raise ConfigError(f"unknown {self.kind} {name!r}; valid {self.kind}s: {valid}") from None
+            raise ConfigError(
+                f"unknown {self.kind} {name!r}; valid {self.kind}s: {valid}"
+            ) from None
 
     def names(self) -> list[str]:
         return sorted(self._items)

@@ -34,6 +34,7 @@ SEGMENT_SCHEMA = pa.schema(
         pa.field("tag_path", pa.string()),
         pa.field("attrs", pa.string()),  # class/id tokens of the block and its ancestors
         pa.field("link_density", pa.float32()),
+        pa.field("in_main", pa.bool_()),  # inside the page's main-text container (segment/html.py)
         pa.field("url", pa.string()),
         pa.field("domain", pa.string()),
         pa.field("lang", pa.string()),
@@ -50,8 +51,21 @@ SEGMENT_SCHEMA = pa.schema(
 
 # The published dataset: what a cleaner trains on.
 DATASET_COLUMNS = [
-    "text", "label", "label_source", "confidence", "page_id", "segment_id", "position",
-    "url", "domain", "lang", "start", "end", "tag_path", "link_density", "annotators",
+    "text",
+    "label",
+    "label_source",
+    "confidence",
+    "page_id",
+    "segment_id",
+    "position",
+    "url",
+    "domain",
+    "lang",
+    "start",
+    "end",
+    "tag_path",
+    "link_density",
+    "annotators",
     "agreement",
 ]
 DATASET_SCHEMA = pa.schema(
@@ -73,6 +87,7 @@ class Segment:
     tag_path: str | None = None
     attrs: str | None = None
     link_density: float | None = None
+    in_main: bool | None = None
     url: str | None = None
     domain: str | None = None
     lang: str | None = None
@@ -104,13 +119,18 @@ def check_schema(found: pa.Schema, expected: pa.Schema, what: str) -> None:
             )
     version = (found.metadata or {}).get(b"curation_schema", b"?").decode()
     if version != SCHEMA_VERSION:
-        raise SchemaError(f"{what}: schema version {version}, this curation writes {SCHEMA_VERSION}")
+        raise SchemaError(
+            f"{what}: schema version {version}, this curation writes {SCHEMA_VERSION}"
+        )
+
 
 # Human labels pulled from Label Studio, merged to one row per segment (labelstudio/merge.py).
 HUMAN_LABEL_SCHEMA = pa.schema(
     [
         pa.field("segment_id", pa.string(), nullable=False),
-        pa.field("label", pa.string()),  # null when the annotators tie (then it is on the review list)
+        pa.field(
+            "label", pa.string()
+        ),  # null when the annotators tie (then it is on the review list)
         pa.field("annotators", pa.int32()),
         pa.field("agreement", pa.float32()),  # share of annotators who gave the final label
         pa.field("ground_truth", pa.bool_()),

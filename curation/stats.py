@@ -24,7 +24,9 @@ class Stats:
     def skip(self, stage: str, reason: str, source: str, detail: str = "") -> None:
         self.add(stage, f"skipped:{reason}")
         if len(self.skipped) < MAX_LISTED_SKIPS:
-            self.skipped.append({"stage": stage, "reason": reason, "source": source, "detail": detail})
+            self.skipped.append(
+                {"stage": stage, "reason": reason, "source": source, "detail": detail}
+            )
 
     def merge(self, other: Stats) -> None:
         for stage, c in other.counts.items():

@@ -8,15 +8,29 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.errors import InputError
+from curation.errors import InputError, SchemaError
 from curation.schema import check_schema
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """*table* with exactly *schema*'s columns, in order; absent nullable columns become nulls."""
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            cols.append(table.column(f.name).cast(f.type))
+        elif f.nullable:
+            cols.append(pa.nulls(table.num_rows, f.type))
+        else:
+            raise SchemaError(f"column {f.name!r} is required by the {schema.metadata} schema")
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 class ShardWriter:
     """Writes tables with one fixed schema into `part-00000.parquet`, … rolling every N rows."""
 
-    def __init__(self, folder: Path, schema: pa.Schema, shard_rows: int = 200_000,
-                 prefix: str = "part") -> None:
+    def __init__(
+        self, folder: Path, schema: pa.Schema, shard_rows: int = 200_000, prefix: str = "part"
+    ) -> None:
         self.folder, self.schema, self.shard_rows, self.prefix = folder, schema, shard_rows, prefix
         self._writer: pq.ParquetWriter | None = None
         self._rows_in_shard = 0
@@ -26,7 +40,7 @@ class ShardWriter:
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
-        table = table.select(self.schema.names).cast(self.schema)
+        table = conform(table, self.schema)
         if self._writer is None or self._rows_in_shard >= self.shard_rows:
             self._roll()
         assert self._writer is not None
@@ -54,8 +68,9 @@ def shard_paths(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.parquet"))
 
 
-def iter_batches(folder: Path, schema: pa.Schema, batch_rows: int = 65_536,
-                 columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def iter_batches(
+    folder: Path, schema: pa.Schema, batch_rows: int = 65_536, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
     """Stream a folder of shards written with *schema*; a foreign file raises SchemaError."""
     for path in shard_paths(folder):
         pf = pq.ParquetFile(path)

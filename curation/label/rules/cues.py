@@ -1,0 +1,74 @@
+"""Language cue rules: cue phrases from configs/cues/<lang>.yaml, bounded by segment length
+so that a cue inside a long paragraph does not relabel body text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curation.label.features import Frame
+from curation.label.rules import rule
+
+
+def _near(f: Frame, mask: np.ndarray, before: int, after: int) -> np.ndarray:
+    """Segments within *before* places before or *after* places after a masked one."""
+    out = mask.copy()
+    for k in range(1, before + 1):
+        out |= f.shift(mask, k, False)
+    for k in range(1, after + 1):
+        out |= f.shift(mask, -k, False)
+    return out
+
+
+@rule("caption.cue.v1", "caption", weight=1.5)
+def caption_cue(f: Frame) -> np.ndarray:
+    """Short text with a photo/source credit ("Photo:", "Източник: БТА")."""
+    return f.cue("caption") & (f.n_words <= 40)
+
+
+@rule("ad.cue.v1", "ad", weight=1.5)
+def ad_cue(f: Frame) -> np.ndarray:
+    """Short text with an ad or self-promotion cue ("Advertisement", "follow us on")."""
+    return f.cue("ad") & (f.n_words <= 30)
+
+
+@rule("comment_ui.cue.v1", "comment_ui", weight=1.5)
+def comment_cue(f: Frame) -> np.ndarray:
+    """Short text with a comment-form cue ("leave a comment", "password must not be empty")."""
+    return f.cue("comment_ui") & (f.n_words <= 40)
+
+
+@rule("joke.cue.v1", "joke", weight=1.5)
+def joke_cue(f: Frame) -> np.ndarray:
+    """Short text with a joke-widget cue ("joke of the day", "read the whole joke")."""
+    return f.cue("joke") & (f.n_words <= 30)
+
+
+@rule("teaser.cue.v1", "teaser", weight=1.2)
+def teaser_cue(f: Frame) -> np.ndarray:
+    """A related/most-read list heading ("Related stories", "Още от")."""
+    return f.cue("teaser") & (f.n_words <= 8)
+
+
+@rule("other.cue.v1", "other", weight=1.2)
+def other_cue(f: Frame) -> np.ndarray:
+    """Short copyright, privacy, cookie, menu or share text."""
+    return f.cue("other") & (f.n_words <= 25)
+
+
+@rule("teaser.time_ago.v1", "teaser", weight=2.0)
+def time_ago(f: Frame) -> np.ndarray:
+    """A "category + time ago" line ("World 2 hours ago", "Свят Преди 42 минути")."""
+    return f.cue("time_ago") & (f.n_words <= 8)
+
+
+@rule("teaser.card_window.v1", "teaser", weight=1.0)
+def card_window(f: Frame) -> np.ndarray:
+    """Title lines before and the lead after a time-ago line: the rest of a teaser card."""
+    t = f.cue("time_ago") & (f.n_words <= 8)
+    return _near(f, t, before=2, after=2) & (f.n_words <= 40) & ~t
+
+
+@rule("teaser.repeated_title.v1", "teaser", weight=0.8)
+def repeated_title(f: Frame) -> np.ndarray:
+    """A title-like line (4-25 words) that occurs twice on the page: card title + image alt."""
+    return (f.dup_in_page >= 2) & (f.n_words >= 4) & (f.n_words <= 25) & (f.link_density < 0.6)

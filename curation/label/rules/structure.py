@@ -1,0 +1,139 @@
+"""Structural rules: DOM position, tags, class/id hints, link density, length."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curation.label.features import Frame
+from curation.label.rules import rule
+
+# class/id tokens (segment/html.py splits class and id values into lower-case alphanumeric runs)
+_ATTR = {
+    "ad": r"(^| )(ad|ads|adv|advert\w*|sponsor\w*|promo\w*|banner|dfp|gpt|adsense|adslot|"
+    r"newsletter|subscribe\w*|subscription|follow|outbrain|taboola)( |$)",
+    "teaser": r"(^| )(related|teaser\w*|recommend\w*|trending|popular|mostread|most|"
+    r"morestories|more|readmore|headlines|suggested|upnext|next|prev|previous)( |$)",
+    "caption": r"(^| )(caption\w*|figcaption|credit\w*|photocredit|copyright|photographer)( |$)",
+    "comment_ui": r"(^| )(comment\w*|disqus|respond|reply|replies|discussion|login|signin)( |$)",
+    "other": r"(^| )(nav|navbar|navigation|menu\w*|footer\w*|breadcrumb\w*|masthead|header|"
+    r"cookie\w*|consent|gdpr|share\w*|social|sharing|tags?|tagcloud|sidebar|"
+    r"widget|skip|search\w*|pagination|copyright|legal)( |$)",
+}
+_REGION = r"(^|>)(nav|footer|header|aside)(>|$)"
+_HEADING = r"(^|>)h[1-3]$"
+
+
+@rule("article.main_container.v1", "article", weight=2.0)
+def main_container(f: Frame) -> np.ndarray:
+    """Text in the page's main-text container, not link-heavy. Misses captions inside it."""
+    return f.is_html & f.in_main & (f.n_words >= 4) & (f.link_density < 0.5)
+
+
+@rule("article.long_paragraph.v1", "article", weight=1.5)
+def long_paragraph(f: Frame) -> np.ndarray:
+    """30+ words with few links: body text. Misses short paragraphs; hits long comments."""
+    return (f.n_words >= 30) & (f.link_density < 0.25)
+
+
+@rule("article.headline.v1", "article", weight=1.5)
+def headline(f: Frame) -> np.ndarray:
+    """An h1 heading (the story's headline), or an h2/h3 inside the main container."""
+    h1 = f.match("tag_path", r"(^|>)h1$")
+    h23 = f.match("tag_path", _HEADING) & f.in_main
+    return f.is_html & (h1 | h23) & (f.link_density < 0.5) & (f.n_words >= 2)
+
+
+@rule("other.link_nav.v1", "other", weight=1.0)
+def link_nav(f: Frame) -> np.ndarray:
+    """Short (1-4 words), almost all link text: menu items. Misses plain-text footers."""
+    return f.is_html & (f.link_density >= 0.6) & (f.n_words <= 4) & ~f.in_main
+
+
+@rule("teaser.link_title.v1", "teaser", weight=1.0)
+def link_title(f: Frame) -> np.ndarray:
+    """A link of 5-25 words outside the main text: a headline linking to another article."""
+    return f.is_html & (f.link_density >= 0.6) & (f.n_words >= 5) & (f.n_words <= 25) & ~f.in_main
+
+
+@rule("other.page_region.v1", "other", weight=1.0)
+def page_region(f: Frame) -> np.ndarray:
+    """Inside <nav>, <header>, <footer> or <aside>. Misses menus built from plain divs."""
+    return f.is_html & f.match("tag_path", _REGION) & ~f.in_main
+
+
+@rule("other.attr_hint.v1", "other", weight=1.0)
+def attr_other(f: Frame) -> np.ndarray:
+    """class/id says navigation, menu, footer, breadcrumb, cookie, share, tags, sidebar."""
+    return f.is_html & f.match("attrs", _ATTR["other"]) & (f.n_words < 40)
+
+
+@rule("ad.attr_hint.v1", "ad", weight=1.5)
+def attr_ad(f: Frame) -> np.ndarray:
+    """class/id says ad, sponsor, promo, banner, newsletter, subscribe, follow."""
+    return f.is_html & f.match("attrs", _ATTR["ad"]) & (f.n_words < 60)
+
+
+@rule("teaser.attr_hint.v1", "teaser", weight=1.5)
+def attr_teaser(f: Frame) -> np.ndarray:
+    """class/id says related, teaser, recommended, trending, popular, more stories."""
+    return f.is_html & f.match("attrs", _ATTR["teaser"]) & (f.n_words < 60) & ~f.in_main
+
+
+@rule("caption.figure.v1", "caption", weight=2.5)
+def figure_caption(f: Frame) -> np.ndarray:
+    """Inside <figcaption>, or class/id says caption or photo credit."""
+    tag = f.match("tag_path", r"(^|>)(figcaption|figure)(>|$)")
+    return f.is_html & (tag | f.match("attrs", _ATTR["caption"])) & (f.n_words < 80)
+
+
+@rule("comment_ui.attr_hint.v1", "comment_ui", weight=2.0)
+def attr_comment(f: Frame) -> np.ndarray:
+    """class/id says comment, disqus, respond, reply: the comments area and its forms."""
+    return f.is_html & f.match("attrs", _ATTR["comment_ui"])
+
+
+@rule("comment_ui.form.v1", "comment_ui", weight=0.8)
+def form_fields(f: Frame) -> np.ndarray:
+    """Labels, buttons and text areas of a form outside the main text (often a comment form)."""
+    return (
+        f.is_html
+        & f.match("tag_path", r"(^|>)(form|label|textarea|button)(>|$)")
+        & ~f.in_main
+        & (f.n_words <= 20)
+    )
+
+
+@rule("other.short_outside_main.v1", "other", weight=0.4)
+def short_outside(f: Frame) -> np.ndarray:
+    """Default for HTML: fewer than 8 words outside the main container is page furniture."""
+    return f.is_html & ~f.in_main & (f.n_words < 8)
+
+
+@rule("other.html_default.v1", "other", weight=0.2)
+def html_default(f: Frame) -> np.ndarray:
+    """Weak default for HTML segments outside the main container."""
+    return f.is_html & ~f.in_main
+
+
+@rule("article.text_default.v1", "article", weight=0.3)
+def text_default(f: Frame) -> np.ndarray:
+    """Weak default for text dumps: a line of 12+ words is body text unless cues say otherwise."""
+    return ~f.is_html & (f.n_words >= 12)
+
+
+@rule("other.text_default.v1", "other", weight=0.2)
+def text_default_other(f: Frame) -> np.ndarray:
+    """Weak default for text dumps: a short line is furniture unless cues say otherwise."""
+    return ~f.is_html & (f.n_words < 12)
+
+
+@rule("article.in_main_default.v1", "article", weight=0.3)
+def in_main_default(f: Frame) -> np.ndarray:
+    """Weak default: a block inside the main container that is not mostly links."""
+    return f.is_html & f.in_main & (f.link_density < 0.5)
+
+
+@rule("other.in_main_links.v1", "other", weight=0.3)
+def in_main_links(f: Frame) -> np.ndarray:
+    """Weak default: a mostly-link block inside the main container (share bars, tag lists)."""
+    return f.is_html & f.in_main & (f.link_density >= 0.5)
