@@ -1,0 +1,153 @@
+"""The dataset card: a Hugging Face YAML header that `datasets.load_dataset` reads (splits,
+features with `label` as a ClassLabel) and a body with counts and how the data was made."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+import curation
+from curation.config import RunConfig
+from curation.schema import DATASET_SCHEMA
+
+COLUMN_DOCS = {
+    "text": "the segment's text",
+    "label": "final label (ClassLabel; names below)",
+    "label_source": "where the label came from: human (Label Studio), model or rule (pre-label)",
+    "confidence": "confidence of the pre-label (0-1)",
+    "page_id": "id of the page the segment came from",
+    "segment_id": "`{page_id}:{position}`",
+    "position": "index of the segment in its page",
+    "url": "page URL",
+    "domain": "page domain; splits never share one",
+    "lang": "page language code",
+    "start": "start offset of the segment in the page text",
+    "end": "end offset of the segment in the page text",
+    "tag_path": "HTML tag path of the block (null for text dumps)",
+    "link_density": "share of the segment's characters inside links",
+    "annotators": "number of annotators who labelled it (0: none)",
+    "agreement": "share of annotators who gave the final label",
+}
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def features_yaml(labels: list[str]) -> list[dict[str, Any]]:
+    """DATASET_SCHEMA as `dataset_info.features`, with `label` a class_label over *labels*."""
+    out: list[dict[str, Any]] = []
+    for field in DATASET_SCHEMA:
+        if field.name == "label":
+            names = {str(i): name for i, name in enumerate(labels)}
+            out.append({"name": "label", "dtype": {"class_label": {"names": names}}})
+        elif pa.types.is_string(field.type) or pa.types.is_integer(field.type) or \
+                pa.types.is_floating(field.type):
+            out.append({"name": field.name, "dtype": str(field.type)})
+        else:  # a new column type needs its own YAML form here
+            raise TypeError(f"no dataset-card dtype for {field.name}: {field.type}")
+    return out
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _per_split(title: str, counts: Mapping[str, Mapping[str, int]], splits: list[str],
+               keys: list[str]) -> str:
+    rows = [[k, *(counts[s].get(k, 0) for s in splits), sum(counts[s].get(k, 0) for s in splits)]
+            for k in keys]
+    return _table([title, *splits, "total"], rows)
+
+
+def render_card(cfg: RunConfig, summary: Mapping[str, Any]) -> str:
+    """README.md text for a published dataset described by *summary* (see publish_dataset)."""
+    splits: list[str] = list(summary["splits"])
+    label_counts: Mapping[str, Mapping[str, int]] = summary["labels_per_split"]
+    lang_counts: Mapping[str, Mapping[str, int]] = summary["langs_per_split"]
+    source_counts: Mapping[str, Mapping[str, int]] = summary["label_sources_per_split"]
+    langs = sorted({k for c in lang_counts.values() for k in c})
+    header: dict[str, Any] = {
+        "pretty_name": cfg.publish.name,
+        "task_categories": ["text-classification"],
+        "tags": ["boilerplate-removal", "web", "curation"],
+    }
+    codes = [code for code in langs if _LANG_CODE.match(code)]
+    if codes:
+        header["language"] = codes
+    header["configs"] = [{
+        "config_name": "default",
+        "data_files": [{"split": s, "path": f"data/{s}-*"} for s in splits],
+    }]
+    header["dataset_info"] = {
+        "features": features_yaml(cfg.labels),
+        "splits": [{"name": s, "num_bytes": summary["bytes"][s],
+                    "num_examples": summary["splits"][s]} for s in splits],
+        "dataset_size": sum(summary["bytes"].values()),
+    }
+    filters = [f"`{f.name}` {f.params}" if f.params else f"`{f.name}`"
+               for f in cfg.filter.filters] or ["(none)"]
+    rules = cfg.prelabel.rules if isinstance(cfg.prelabel.rules, str) else \
+        ", ".join(cfg.prelabel.rules)
+    fractions = ", ".join(f"{s} {f:g}" for s, f in cfg.publish.splits.items())
+    skipped = summary.get("skipped") or {}
+    body = [
+        f"# {cfg.publish.name}",
+        "",
+        "Segments of scraped web pages (blocks of the DOM, or lines and paragraphs of text "
+        "dumps), each labelled with the page component it belongs to, for training "
+        "boilerplate cleaners. Made with `curation` " + curation.__version__ + ".",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'ds = load_dataset("path/to/this/folder")',
+        'ds["train"].features["label"].int2str(0)  # ' + repr(cfg.labels[0]),
+        "```",
+        "",
+        "## Splits",
+        "",
+        "Split by site: all segments of one domain (or of one page without a domain) are in "
+        f"one split. Target fractions: {fractions}.",
+        "",
+        _table(["split", "segments", "sites/pages"],
+               [[s, summary["splits"][s], summary["groups"][s]] for s in splits]
+               + [["total", summary["rows"], sum(summary["groups"].values())]]),
+        "",
+        "## Labels",
+        "",
+        _per_split("label", label_counts, splits, cfg.labels),
+        "",
+        "## Languages",
+        "",
+        _per_split("lang", lang_counts, splits, langs),
+        "",
+        "## Label sources",
+        "",
+        _per_split("label_source", source_counts, splits,
+                   sorted({k for c in source_counts.values() for k in c})),
+        "",
+        "## How it was made",
+        "",
+        f"- curation {curation.__version__}, schema version "
+        f"{(DATASET_SCHEMA.metadata or {}).get(b'curation_schema', b'?').decode()}",
+        f"- labels: {', '.join(cfg.labels)}",
+        f"- pre-label rules: {rules}" + (f"; model: {cfg.prelabel.model}"
+                                         if cfg.prelabel.model else ""),
+        f"- language detector: {cfg.language.detector}",
+        f"- filters, in order: {'; '.join(filters)}",
+        "- final label: the human label from Label Studio where annotators gave one, "
+        "else the pre-label",
+        f"- segments left out at publish time: {dict(skipped) if skipped else 'none'}",
+        "",
+        "## Schema",
+        "",
+        _table(["column", "type", "description"],
+               [[f.name, "class_label" if f.name == "label" else str(f.type),
+                 COLUMN_DOCS.get(f.name, "")] for f in DATASET_SCHEMA]),
+        "",
+    ]
+    front = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
+    return f"---\n{front}---\n\n" + "\n".join(body)
