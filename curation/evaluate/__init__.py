@@ -22,9 +22,14 @@ __all__ = ["evaluate_gold", "format_confusion", "format_table", "Predict"]
 
 
 def _default_predict(cfg: RunConfig) -> Predict:
-    from curation.pipeline import label_pages  # the lead's pipeline: segment + pre-label
+    """Our own pipeline (segment + pre-label), imported on first use."""
 
-    return lambda pages: label_pages(pages, cfg)
+    def predict(pages: list[dict[str, Any]]) -> pa.Table:
+        from curation.pipeline import label_pages
+
+        return label_pages(pages, cfg)
+
+    return predict
 
 
 def page_record(page: GoldPage) -> dict[str, Any]:
