@@ -24,6 +24,10 @@ _META_CHARSET = re.compile(
     rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]{1,40})", re.IGNORECASE
 )
 _SNIFF_BYTES = 4096
+# charset-normalizer often scores several code pages the same on short pages (cp1250 = cp1252
+# for German, cp1125 = cp1251 for Bulgarian); a tie goes to the one most common on the web.
+_PREFERRED = ("cp1252", "cp1251", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "koi8_r",
+              "iso8859_5", "cp1253", "cp1254", "cp1257")
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 
 
@@ -69,9 +73,15 @@ def decode_bytes(data: bytes, html: bool = False) -> str:
                 return data.decode(codec)
             except UnicodeDecodeError:
                 pass  # the meta lies (common after re-encoding); let the detector decide
-    best = charset_normalizer.from_bytes(data).best()
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
     if best is None:
         raise DecodeError("not text in any known encoding")
+    tied = {m.encoding: m for m in matches
+            if m.chaos == best.chaos and m.coherence == best.coherence}
+    for codec in _PREFERRED:
+        if codec in tied:
+            return str(tied[codec])
     return str(best)
 
 

@@ -63,7 +63,7 @@ def content_id(content: str) -> str:
     """Stable page id from the content: blake2b, 16 hex digits.
 
     >>> content_id("hello")
-    '0ad3a8eb2c07b5bd'
+    'a7b6eda801e5347d'
     """
     return hashlib.blake2b(content.encode("utf-8"), digest_size=8).hexdigest()
 
@@ -266,7 +266,7 @@ def _from_row(row: dict[str, Any], source: str, stats: Stats) -> RawPage | None:
         source=source, format=fmt, content=content,
         page_id=str(page_id) if isinstance(page_id, str | int) and str(page_id) else None,
         url=normalize_url(row.get("url")),
-        lang=lang.strip() or None if isinstance(lang, str) else None,
+        lang=(lang.strip() or None) if isinstance(lang, str) else None,
     )
 
 
