@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
-from curation.config import FilterSpec, RunConfig
+from curation.config import FilterSpec, RunConfig, load_config
 from curation.errors import ConfigError, SchemaError
 from curation.filter import FILTERS, REJECT_SCHEMA, apply_filters
 from curation.stats import Stats
@@ -139,3 +140,31 @@ def test_unknown_filter_lists_valid_names() -> None:
     with pytest.raises(ConfigError, match="unknown filter 'min_char.v1'; valid filters: labels.v1, "
                        "lang.v1, max_chars.v1, min_agreement.v1, min_chars.v1, min_confidence.v1"):
         FILTERS.get("min_char.v1")
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ("[{name: min_char.v1}]", "unknown filter 'min_char.v1'; valid filters: labels.v1"),
+        ("[{name: labels.v1, params: {keep: [adz]}}]", r"unknown labels \['adz'\]"),
+        # checked against the config's own labels, not the defaults
+        ("[{name: labels.v1, params: {keep: [ad]}}]", r"unknown labels \['ad'\]; valid labels: "
+                                                      r"article, other$"),
+        ("[{name: min_chars.v1, params: {n: x}}]", "filter min_chars.v1: bad params"),
+    ],
+)
+def test_load_config_checks_filters(tmp_path: Path, filters: str, message: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(f"labels: [article, other]\nfilter:\n  filters: {filters}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_load_config_accepts_good_filters(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text("filter:\n  filters:\n    - {name: min_chars.v1, params: {n: 20}}\n"
+                    "    - {name: labels.v1, params: {drop: [other]}}\n"
+                    "    - {name: lang.v1, params: {keep: [bg], per_segment: true}}\n",
+                    encoding="utf-8")
+    cfg = load_config(path)
+    assert [f.name for f in cfg.filter.filters] == ["min_chars.v1", "labels.v1", "lang.v1"]
