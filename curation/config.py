@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,7 +105,7 @@ class RunConfig(_Model):
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""
         p = Path(path)
-        return p if p.is_absolute() else Path(self.base_dir) / p
+        return p if p.is_absolute() else Path(os.path.normpath(Path(self.base_dir) / p))
 
 
 def _check_names(cfg: RunConfig) -> None:

@@ -1,0 +1,287 @@
+"""The stages chained: ingest -> segment -> language -> pre-label -> filter -> publish.
+
+Each stage is a plain function; `process_batch` is the pure per-batch step (pages in, pages
+with language + pre-labelled segments out) that runs in-process, in a process pool, or as a
+Ray Data `map_batches` step. Outputs stream batch by batch, so memory does not grow with the
+number of pages, and every output folder is written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from tqdm import tqdm
+
+from curation.config import RunConfig, dump_config
+from curation.io.atomic import (
+    atomic_dir,
+    atomic_write_text,
+    is_complete,
+    prepare_output,
+    read_marker,
+)
+from curation.io.ingest import ingest
+from curation.io.parquet import ShardWriter, conform, iter_batches
+from curation.label import LabelReport, prelabel_table
+from curation.lang import detect_lang, sample_text
+from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
+from curation.segment.core import segment_page, segments_to_table
+from curation.stats import Stats
+
+
+def page_language(page: Mapping[str, Any], texts: list[str], cfg: RunConfig) -> str:
+    """The page's language: the one the input gives, else detected once on a bounded sample."""
+    given = page.get("lang")
+    if given and given != "unknown":
+        return str(given)
+    lang = cfg.language
+    return detect_lang(sample_text(texts, lang.sample_chars), lang.detector, lang.seed)
+
+
+def segment_with_language(
+    pages: Iterable[Mapping[str, Any]], cfg: RunConfig
+) -> tuple[list[dict[str, Any]], pa.Table]:
+    """Segment pages and set each page's language (on the page and on its segments)."""
+    out_pages: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for page in pages:
+        segs = segment_page(page, cfg.segment.max_segment_chars)
+        lang = page_language(page, [s["text"] for s in segs], cfg)
+        for s in segs:
+            s["lang"] = lang
+        rows.extend(segs)
+        out_pages.append({**page, "lang": lang})
+    return out_pages, segments_to_table(rows)
+
+
+def label_pages(
+    pages: list[dict[str, Any]], cfg: RunConfig, report: LabelReport | None = None
+) -> pa.Table:
+    """Segment, identify the language of, and pre-label *pages* (PAGE_SCHEMA dicts)."""
+    _, segments = segment_with_language(pages, cfg)
+    return prelabel_table(segments, cfg, report)
+
+
+@dataclass
+class BatchResult:
+    pages: pa.Table
+    segments: pa.Table
+    report: LabelReport = field(default_factory=LabelReport)
+
+
+def process_batch(batch: pa.RecordBatch, cfg: RunConfig) -> BatchResult:
+    """The pure per-batch step of `curation run` (picklable: runs in worker processes)."""
+    report = LabelReport()
+    pages, segments = segment_with_language(batch.to_pylist(), cfg)
+    segments = prelabel_table(segments, cfg, report)
+    return BatchResult(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA), segments, report)
+
+
+def _map_batches(batches: Iterator[pa.RecordBatch], cfg: RunConfig) -> Iterator[BatchResult]:
+    """process_batch over *batches*, in order; in a process pool when cfg.workers > 1, with a
+    bounded number of batches in flight so memory stays flat."""
+    if cfg.workers <= 1:
+        for b in batches:
+            yield process_batch(b, cfg)
+        return
+    with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+        pending: list[Future[BatchResult]] = []
+        for b in batches:
+            pending.append(pool.submit(process_batch, b, cfg))
+            if len(pending) >= 2 * cfg.workers:
+                yield pending.pop(0).result()
+        for fut in pending:
+            yield fut.result()
+
+
+def _record_report(stats: Stats, report: LabelReport) -> None:
+    for name, n in report.votes.items():
+        stats.add("prelabel.votes", name, n)
+    for name, n in report.faults.items():
+        stats.add("prelabel", f"rule_fault:{name}", n)
+    for lang, n in report.langs_without_cues.items():
+        stats.add("prelabel", f"no_cue_words:{lang}", n)
+
+
+def config_hash(cfg: RunConfig) -> str:
+    return hashlib.sha256(dump_config(cfg).encode()).hexdigest()[:16]
+
+
+def out_dir(cfg: RunConfig) -> Path:
+    return cfg.resolve(cfg.output)
+
+
+def _progress(desc: str) -> tqdm:  # type: ignore[type-arg]
+    return tqdm(desc=desc, unit=" pages", disable=None, leave=False, mininterval=0.5)
+
+
+def ingest_and_label(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[str, int]:
+    """Ingest, segment, identify language and pre-label in one streaming pass: writes
+    pages/ (with language) and segments/ (pre-labelled)."""
+    out = out_dir(cfg)
+    pages_dir, segments_dir = out / "pages", out / "segments"
+    for d in (pages_dir, segments_dir):
+        prepare_output(d, overwrite)
+    marker = {"config": config_hash(cfg)}
+    with atomic_dir(pages_dir, marker) as ptmp, atomic_dir(segments_dir, marker) as stmp:
+        pw = ShardWriter(ptmp, PAGE_SCHEMA, 50_000)
+        sw = ShardWriter(stmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
+        bar = _progress("segment + pre-label")
+        try:
+            for res in _map_batches(ingest(cfg, stats), cfg):
+                pw.write(res.pages)
+                sw.write(res.segments)
+                _record_report(stats, res.report)
+                bar.update(res.pages.num_rows)
+        finally:
+            bar.close()
+            pw.close()
+            sw.close()
+        stats.add("segment", "pages", pw.rows)
+        stats.add("segment", "segments", sw.rows)
+        # kept with the stage output so that --resume can report what the skipped stages did
+        (stmp / "stage_stats.json").write_text(json.dumps(stats.to_dict()), encoding="utf-8")
+    return {"pages": pw.rows, "segments": sw.rows}
+
+
+def ingest_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
+    """`curation ingest`: raw inputs -> pages/ (PAGE_SCHEMA, language identified)."""
+    pages_dir = out_dir(cfg) / "pages"
+    prepare_output(pages_dir, overwrite)
+    with atomic_dir(pages_dir, {"config": config_hash(cfg)}) as tmp:
+        w = ShardWriter(tmp, PAGE_SCHEMA, 50_000)
+        try:
+            for batch in ingest(cfg, stats):
+                pages, _ = segment_with_language(batch.to_pylist(), cfg)
+                w.write(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA))
+        finally:
+            w.close()
+    return w.rows
+
+
+def segment_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
+    """`curation segment`: pages/ -> segmented/ (SEGMENT_SCHEMA without labels)."""
+    out = out_dir(cfg)
+    target = out / "segmented"
+    prepare_output(target, overwrite)
+    with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
+        w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
+        try:
+            for batch in iter_batches(out / "pages", PAGE_SCHEMA, cfg.batch_pages):
+                _, segments = segment_with_language(batch.to_pylist(), cfg)
+                w.write(segments)
+        finally:
+            w.close()
+    stats.add("segment", "segments", w.rows)
+    return w.rows
+
+
+def prelabel_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
+    """`curation prelabel`: segmented/ -> segments/ (votes, prelabel, confidence)."""
+    out = out_dir(cfg)
+    target = out / "segments"
+    prepare_output(target, overwrite)
+    with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
+        w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
+        try:
+            for table in _page_grouped(iter_batches(out / "segmented", SEGMENT_SCHEMA)):
+                report = LabelReport()
+                w.write(prelabel_table(conform(table, SEGMENT_SCHEMA), cfg, report))
+                _record_report(stats, report)
+        finally:
+            w.close()
+    return w.rows
+
+
+def _page_grouped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Re-chunk record batches so that no page is split across two tables (rules look at
+    neighbours and repetition within a page)."""
+    carry: pa.Table | None = None
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        if carry is not None:
+            table = pa.concat_tables([carry, table])
+        if table.num_rows == 0:
+            continue
+        last = table.column("page_id")[-1].as_py()
+        ids = table.column("page_id").to_pylist()
+        cut = len(ids)
+        while cut > 0 and ids[cut - 1] == last:
+            cut -= 1
+        if cut:
+            yield table.slice(0, cut)
+        carry = table.slice(cut)
+    if carry is not None and carry.num_rows:
+        yield carry
+
+
+def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[str, Any]:
+    """`curation run`: every stage, then stats.json and run_config.yaml next to the outputs.
+
+    With *resume*, stages whose output is complete for the same config are kept."""
+    from curation.filter.stage import filter_segments
+    from curation.publish import publish_dataset
+
+    out = out_dir(cfg)
+    stats = Stats()
+    chash = config_hash(cfg)
+    done = resume and all(
+        is_complete(out / d) and read_marker(out / d).get("config") == chash
+        for d in ("pages", "segments")
+    )
+    if (out / "dataset").exists() and not (overwrite or resume):
+        prepare_output(out / "dataset", overwrite=False)  # raises with the --overwrite hint
+    again = overwrite or resume
+    if done:
+        prev = _load_stats(out)
+        stats.merge(prev)
+        counts = {
+            "pages": stats.get("segment", "pages"),
+            "segments": stats.get("segment", "segments"),
+        }
+    else:
+        counts = ingest_and_label(cfg, stats, overwrite=again)
+    kept = filter_segments(
+        out / "segments",
+        out / "filtered",
+        out / "rejects" if cfg.filter.write_rejects else None,
+        cfg,
+        stats,
+        human_dir=out / "human_labels",
+        overwrite=True,
+    )
+    summary = publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite=again)
+    stats.notes["summary"] = {**counts, **kept, "dataset": summary}
+    stats.write(out / "stats.json")
+    atomic_write_text(out / "run_config.yaml", dump_config(cfg))
+    return stats.to_dict()
+
+
+def _load_stats(out: Path) -> Stats:
+    stats = Stats()
+    try:
+        data = json.loads((out / "segments" / "stage_stats.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return stats
+    for stage in ("ingest", "segment", "prelabel", "prelabel.votes"):
+        for key, n in data.get("counts", {}).get(stage, {}).items():
+            stats.add(stage, key, n)
+    stats.skipped.extend(s for s in data.get("skipped", []) if s.get("stage") == "ingest")
+    return stats
+
+
+__all__ = [
+    "label_pages",
+    "process_batch",
+    "run",
+    "ingest_stage",
+    "segment_stage",
+    "prelabel_stage",
+    "segment_with_language",
+]
