@@ -67,10 +67,10 @@ def decode_bytes(data: bytes, html: bool = False) -> str:
     except UnicodeDecodeError:
         pass
     if html:
-        codec = meta_charset(data)
-        if codec and codec != "utf-8":
+        declared = meta_charset(data)
+        if declared and declared != "utf-8":
             try:
-                return data.decode(codec)
+                return data.decode(declared)
             except UnicodeDecodeError:
                 pass  # the meta lies (common after re-encoding); let the detector decide
     matches = charset_normalizer.from_bytes(data)
@@ -79,9 +79,9 @@ def decode_bytes(data: bytes, html: bool = False) -> str:
         raise DecodeError("not text in any known encoding")
     tied = {m.encoding: m for m in matches
             if m.chaos == best.chaos and m.coherence == best.coherence}
-    for codec in _PREFERRED:
-        if codec in tied:
-            return str(tied[codec])
+    for name in _PREFERRED:
+        if name in tied:
+            return str(tied[name])
     return str(best)
 
 

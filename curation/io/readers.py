@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -183,7 +183,11 @@ def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator
     yield RawPage(source=str(path), format=fmt, data=data)
 
 
-def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+class _LineSource(Protocol):
+    def readline(self, size: int = ..., /) -> bytes: ...
+
+
+def _lines(stream: _LineSource, limit: int) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes) per line; None for a line over *limit* bytes, which is never held."""
     lineno = 0
     while True:
