@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,8 +27,8 @@ REJECT_SCHEMA = pa.schema(
     metadata={**(SEGMENT_SCHEMA.metadata or {}), b"kind": b"rejects"},
 )
 
-Mask = pa.Array | pa.ChunkedArray
-Verdict = tuple[Mask, str | pa.Array | pa.ChunkedArray]
+Mask: TypeAlias = pa.Array | pa.ChunkedArray
+Verdict: TypeAlias = tuple[Mask, str | pa.Array | pa.ChunkedArray]
 
 
 class Params(BaseModel):
