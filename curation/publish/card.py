@@ -16,7 +16,7 @@ from curation.schema import DATASET_SCHEMA
 
 COLUMN_DOCS = {
     "text": "the segment's text",
-    "label": "final label (ClassLabel; names below)",
+    "label": "final label (ClassLabel over the labels above)",
     "label_source": "where the label came from: human (Label Studio), model or rule (pre-label)",
     "confidence": "confidence of the pre-label (0-1)",
     "page_id": "id of the page the segment came from",
@@ -42,12 +42,22 @@ def features_yaml(labels: list[str]) -> list[dict[str, Any]]:
         if field.name == "label":
             names = {str(i): name for i, name in enumerate(labels)}
             out.append({"name": "label", "dtype": {"class_label": {"names": names}}})
-        elif pa.types.is_string(field.type) or pa.types.is_integer(field.type) or \
-                pa.types.is_floating(field.type):
-            out.append({"name": field.name, "dtype": str(field.type)})
-        else:  # a new column type needs its own YAML form here
-            raise TypeError(f"no dataset-card dtype for {field.name}: {field.type}")
+        else:
+            out.append({"name": field.name, "dtype": hf_dtype(field.type)})
     return out
+
+
+def hf_dtype(t: pa.DataType) -> str:
+    """The datasets `Value` dtype name of a primitive Arrow type (pyarrow says "float")."""
+    if pa.types.is_string(t):
+        return "string"
+    if pa.types.is_floating(t):
+        return f"float{t.bit_width}"
+    if pa.types.is_integer(t):
+        return f"{'' if pa.types.is_signed_integer(t) else 'u'}int{t.bit_width}"
+    if pa.types.is_boolean(t):
+        return "bool"
+    raise TypeError(f"no dataset-card dtype for {t}; add one to publish/card.py")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -145,7 +155,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any]) -> str:
         "## Schema",
         "",
         _table(["column", "type", "description"],
-               [[f.name, "class_label" if f.name == "label" else str(f.type),
+               [[f.name, "class_label" if f.name == "label" else hf_dtype(f.type),
                  COLUMN_DOCS.get(f.name, "")] for f in DATASET_SCHEMA]),
         "",
     ]

@@ -46,9 +46,12 @@ def test_publish_loads_with_splits_and_classlabel(
     assert is_complete(out)
     ds = load(out, tmp_path)
     assert len(ds) >= 2 and set(ds) <= {"train", "validation", "test"}
+    want = datasets.Features.from_arrow_schema(DATASET_SCHEMA)
+    want["label"] = datasets.ClassLabel(names=CFG.labels)
     for split, part in ds.items():
         label = part.features["label"]
         assert isinstance(label, datasets.ClassLabel) and label.names == CFG.labels
+        assert part.features == want  # every dtype as in DATASET_SCHEMA
         assert part.column_names == DATASET_COLUMNS
         assert part.num_rows == summary["splits"][split]
     assert summary["rows"] == 64 == sum(p.num_rows for p in ds.values())
@@ -131,7 +134,7 @@ def test_card_counts_match_the_data(segments_dir: Path, tmp_path: Path) -> None:
         sum(1 for p in ds.values() for x in p["lang"] if x == "bg") == summary["langs"]["bg"]
     assert summary["label_sources"] == {"human": 7, "rule": 57}
     assert re.search(r"^\| human \| .* \| 7 \|$", body, re.M)
-    assert "curation 0.1.0" in body and "| text | string |" in body
+    assert "curation 0.1.0" in body and "| confidence | float32 |" in body
 
 
 def test_rows_without_a_usable_label_are_skipped_and_counted(
