@@ -22,8 +22,8 @@ class InputConfig(_Model):
     paths: list[str] = [
         "builtin:samples"
     ]  # files, folders or globs; builtin:samples = bundled pages
-    max_bytes: int = 20_000_000  # a larger page is skipped (counted), never truncated silently
-    max_lines: int = 200_000
+    max_bytes: int = Field(20_000_000, gt=0)  # a larger page is skipped (counted), never truncated silently
+    max_lines: int = Field(200_000, gt=0)
 
 
 class LanguageConfig(_Model):
@@ -86,8 +86,8 @@ class RunConfig(_Model):
     labels: list[str] = DEFAULT_LABELS
     input: InputConfig = InputConfig()
     output: str = "out"
-    batch_pages: int = 256
-    workers: int = 1
+    batch_pages: int = Field(256, ge=1)
+    workers: int = Field(1, ge=1)
     language: LanguageConfig = LanguageConfig()
     segment: SegmentConfig = SegmentConfig()
     prelabel: PrelabelConfig = PrelabelConfig()

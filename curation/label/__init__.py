@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,18 @@ class LabelReport:
     votes: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     langs_without_cues: Counter[str] = field(default_factory=Counter)
+
+
+_PROJECT_CUES = Path(__file__).resolve().parents[2] / "configs" / "cues"
+
+
+def cues_folder(cfg: RunConfig) -> Path:
+    """The configured cue folder; a config outside the project that keeps the default name
+    falls back to the project's configs/cues."""
+    folder = cfg.resolve(cfg.prelabel.cues_dir)
+    if not folder.is_dir() and cfg.prelabel.cues_dir == "cues" and _PROJECT_CUES.is_dir():
+        return _PROJECT_CUES
+    return folder
 
 
 def active_rules(cfg: RunConfig) -> list[Rule]:
@@ -49,7 +62,7 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     report = report if report is not None else LabelReport()
     n = table.num_rows
     rules = active_rules(cfg)
-    frame = build_frame(table, load_cues(str(cfg.resolve(cfg.prelabel.cues_dir))))
+    frame = build_frame(table, load_cues(str(cues_folder(cfg))))
     allowed = np.array([name in cfg.labels for name in LABELS])
     votes = np.full((n, len(rules)), ABSTAIN, dtype=np.int8)
     weights = np.array([cfg.prelabel.weights.get(r.name, r.weight) for r in rules])
