@@ -1,0 +1,292 @@
+"""Single-core throughput of segment + language + pre-label, next to jusText and trafilatura.
+
+Every mode runs over the same pages in the same process, interleaved (the order rotates each
+repeat), so the ratios hold even on a busy machine; absolute pages/s do not.
+
+    .venv/bin/python benchmarks/throughput.py                    # all gold-dev pages, 5 repeats
+    .venv/bin/python benchmarks/throughput.py --limit 50 --repeat 3 --json out/throughput.json
+
+HTML input: the gold-dev pages (../shared/data/gold-dev.jsonl.gz), each timed from its parsed
+JSON record to the pre-labelled Arrow table, batched as `curation run` batches them. Text input:
+distinct text dumps (seed page, bundled .txt samples, gold-dev segment texts joined by newlines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    bench_config,
+    gold_html_records,
+    page_from_record,
+    peak_rss_mb,
+    reset_peak_rss,
+    rss_mb,
+    text_pages,
+)
+
+from curation.pipeline import label_pages, segment_with_language
+
+# (mode, ratio against, minimum ratio) and (mode, minimum pages/s): the issue's bars
+RATIO_BARS = [
+    ("html/lang-given", "justext", 4.0),
+    ("html/py3langid", "justext", 4.0),
+    ("html/langdetect", "justext", 2.0),
+]
+RATE_BARS = [("text/no-langid", 3000.0)]
+
+
+@dataclass
+class Mode:
+    name: str
+    run: Callable[[], int]  # one pass over the inputs; returns the pages done
+    pages: int
+    samples: list[float] = field(default_factory=list)  # pages/s, one per repeat
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _ours(records: list[dict[str, Any]], detector: str, langs: list[str | None] | None,
+          batch: int) -> Callable[[], int]:
+    """One pass of the pipeline's per-batch step: record -> page dict -> pre-labelled table."""
+    cfg = bench_config(detector, batch)
+
+    def run() -> int:
+        for i in range(0, len(records), batch):
+            chunk = records[i : i + batch]
+            if langs is None:
+                pages = [page_from_record(r) for r in chunk]
+            else:
+                pages = [page_from_record(r, lang) for r, lang in
+                         zip(chunk, langs[i : i + batch], strict=True)]
+            label_pages(pages, cfg)
+        return len(records)
+
+    return run
+
+
+def _ours_pages(pages: list[dict[str, Any]], detector: str, batch: int) -> Callable[[], int]:
+    cfg = bench_config(detector, batch)
+
+    def run() -> int:
+        for i in range(0, len(pages), batch):
+            label_pages(pages[i : i + batch], cfg)
+        return len(pages)
+
+    return run
+
+
+def _justext(htmls: list[str]) -> Callable[[], int]:
+    import justext
+
+    stoplist = justext.get_stoplist("English")  # loaded once: the charitable way to call it
+
+    def run() -> int:
+        for html in htmls:
+            justext.justext(html, stoplist)
+        return len(htmls)
+
+    return run
+
+
+def _trafilatura(htmls: list[str]) -> Callable[[], int]:
+    import trafilatura
+
+    def run() -> int:
+        for html in htmls:
+            trafilatura.extract(html)
+        return len(htmls)
+
+    return run
+
+
+def _lexbor(htmls: list[str]) -> Callable[[], int]:
+    from selectolax.lexbor import LexborHTMLParser
+
+    def run() -> int:
+        for html in htmls:
+            LexborHTMLParser(html)
+        return len(htmls)
+
+    return run
+
+
+def given_langs(records: list[dict[str, Any]]) -> list[str | None]:
+    """The gold `lang` of each page; where it is missing, detected once here (not timed)."""
+    pages = [page_from_record(r, r.get("lang")) for r in records]
+    done, _ = segment_with_language(pages, bench_config("py3langid"))
+    return [p["lang"] for p in done]
+
+
+def build_modes(limit: int | None, batch: int, only: set[str] | None) -> list[Mode]:
+    """Every mode over the same inputs (HTML: gold-dev records; text: distinct text dumps)."""
+    records = gold_html_records(limit)
+    htmls = [r["html"] for r in records]
+    texts = text_pages(limit)
+    modes: list[Mode] = []
+
+    def add(name: str, make: Callable[[], Callable[[], int]], n: int) -> None:
+        if only is None or name in only or name.split("/")[0] in only:
+            modes.append(Mode(name, make(), n))
+
+    add("html/lang-given", lambda: _ours(records, "none", given_langs(records), batch),
+        len(records))
+    add("html/py3langid", lambda: _ours(records, "py3langid", None, batch), len(records))
+    add("html/langdetect", lambda: _ours(records, "langdetect", None, batch), len(records))
+    add("text/no-langid", lambda: _ours_pages(texts, "none", batch), len(texts))
+    add("text/py3langid", lambda: _ours_pages(texts, "py3langid", batch), len(texts))
+    add("justext", lambda: _justext(htmls), len(htmls))
+    add("trafilatura", lambda: _trafilatura(htmls), len(htmls))
+    add("lexbor-parse", lambda: _lexbor(htmls), len(htmls))
+    return modes
+
+
+def sample(mode: Mode, min_seconds: float) -> float:
+    """Pages/s of whole passes repeated until *min_seconds* passed (fast modes need several)."""
+    gc.collect()
+    done = 0
+    start = time.perf_counter()
+    while True:
+        done += mode.run()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return done / elapsed
+
+
+def measure_memory(mode: Mode) -> None:
+    """Peak memory of one pass: process RSS high-water mark (reset first) and tracemalloc peak
+    (Python allocations only; lexbor's own buffers show in the RSS figure)."""
+    gc.collect()
+    before = rss_mb()
+    if before is not None and reset_peak_rss():
+        mode.run()
+        peak = peak_rss_mb() or 0.0
+        mode.extra["peak_rss_mb"] = round(peak, 1)
+        mode.extra["rss_growth_mb"] = round(peak - before, 1)  # over the loaded inputs
+    gc.collect()
+    tracemalloc.start()
+    mode.run()
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    mode.extra["tracemalloc_peak_mb"] = round(traced / 2**20, 1)
+
+
+def summarize(modes: list[Mode], args: argparse.Namespace) -> dict[str, Any]:
+    """Best-of-N and median per mode, ratios against the peers, and the issue's bars."""
+    by = {m.name: m for m in modes}
+    result: dict[str, Any] = {
+        "meta": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "loadavg_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "repeat": args.repeat,
+            "limit": args.limit,
+            "batch_pages": args.batch,
+            "min_seconds": args.min_seconds,
+        },
+        "modes": {},
+        "ratios": {},
+        "bars": [],
+    }
+    for m in modes:
+        result["modes"][m.name] = {
+            "pages": m.pages,
+            "best_pps": round(max(m.samples), 2),
+            "median_pps": round(statistics.median(m.samples), 2),
+            "samples_pps": [round(s, 2) for s in m.samples],
+            **m.extra,
+        }
+    for m in modes:
+        if m.name.startswith("html/"):
+            for peer in ("justext", "trafilatura", "lexbor-parse"):
+                if peer in by:
+                    result["ratios"][f"{m.name} / {peer}"] = {
+                        "best": round(max(m.samples) / max(by[peer].samples), 3),
+                        "median": round(
+                            statistics.median(m.samples) / statistics.median(by[peer].samples), 3
+                        ),
+                    }
+    for name, peer, bar in RATIO_BARS:
+        if name in by and peer in by:
+            got = result["ratios"][f"{name} / {peer}"]["best"]
+            result["bars"].append({"bar": f"{name} >= {bar}x {peer}", "got": got,
+                                   "ok": got >= bar})
+    for name, rate in RATE_BARS:
+        if name in by:
+            got = result["modes"][name]["best_pps"]
+            result["bars"].append({"bar": f"{name} >= {rate:.0f} pages/s", "got": got,
+                                   "ok": got >= rate})
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    """The result as a plain-text table."""
+    lines = [f"{'mode':18} {'pages':>6} {'best p/s':>10} {'median p/s':>11} "
+             f"{'peak RSS MB':>12} {'RSS +MB':>8} {'py peak MB':>11}"]
+    for name, m in result["modes"].items():
+        lines.append(f"{name:18} {m['pages']:>6} {m['best_pps']:>10.1f} {m['median_pps']:>11.1f} "
+                     f"{m.get('peak_rss_mb', float('nan')):>12.1f} "
+                     f"{m.get('rss_growth_mb', float('nan')):>8.1f} "
+                     f"{m.get('tracemalloc_peak_mb', float('nan')):>11.1f}")
+    lines.append("")
+    for key, r in result["ratios"].items():
+        lines.append(f"{key:38} best {r['best']:7.3f}x   median {r['median']:7.3f}x")
+    lines.append("")
+    for b in result["bars"]:
+        lines.append(f"[{'PASS' if b['ok'] else 'FAIL'}] {b['bar']}: got {b['got']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every mode interleaved, print the table, optionally write JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="at most N pages of each input")
+    ap.add_argument("--repeat", type=int, default=5, help="interleaved repeats (best-of-N)")
+    ap.add_argument("--batch", type=int, default=256, help="pages per label_pages call")
+    ap.add_argument("--min-seconds", type=float, default=0.3,
+                    help="repeat a pass within one sample until this long (fast modes)")
+    ap.add_argument("--modes", default=None,
+                    help="comma-separated subset, e.g. html,justext (default: all)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory passes")
+    ap.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
+                    help="write the results as JSON to PATH (stdout when no PATH)")
+    args = ap.parse_args(argv)
+    only = set(args.modes.split(",")) if args.modes else None
+    modes = build_modes(args.limit, args.batch, only)
+    if not modes:
+        ap.error(f"no mode matches {args.modes!r}")
+    for m in modes:  # warm-up: model loads, caches, imports
+        m.run()
+    for r in range(args.repeat):
+        shift = r % len(modes)
+        for m in modes[shift:] + modes[:shift]:
+            m.samples.append(sample(m, args.min_seconds))
+        print(f"repeat {r + 1}/{args.repeat} done", file=sys.stderr, flush=True)
+    if not args.no_memory:
+        for m in modes:
+            measure_memory(m)
+    result = summarize(modes, args)
+    if args.json == "-":
+        print(json.dumps(result, indent=2))
+    else:
+        print(report(result))
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
