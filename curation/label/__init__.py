@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.label.combine import weighted_vote
+from curation.label.combine import calibrate, rule_weights, weighted_vote
 from curation.label.cues import load_cues
 from curation.label.features import build_frame
 from curation.label.rules import ABSTAIN, LABELS, RULES, Rule, Stage1
@@ -65,7 +65,7 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     frame = build_frame(table, load_cues(str(cues_folder(cfg))))
     allowed = np.array([name in cfg.labels for name in LABELS])
     votes = np.full((n, len(rules)), ABSTAIN, dtype=np.int8)
-    weights = np.array([cfg.prelabel.weights.get(r.name, r.weight) for r in rules])
+    weights = rule_weights(cfg, rules)
     code = {name: i for i, name in enumerate(LABELS)}
     stage1 = [i for i, r in enumerate(rules) if r.stage == 1]
     stage2 = [i for i, r in enumerate(rules) if r.stage == 2]
@@ -80,6 +80,7 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     # a vote for a label outside the configured label set is dropped (custom label sets)
     votes[(votes >= 0) & ~allowed[np.clip(votes, 0, None)]] = ABSTAIN
     winner, confidence, _ = weighted_vote(votes, weights, len(LABELS))
+    confidence = calibrate(cfg, confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
     return attach_votes(table, votes, rules, winner, confidence, report)

@@ -9,7 +9,19 @@ import yaml
 
 from curation.errors import ConfigError
 
-CUE_KINDS = ("caption", "ad", "comment_ui", "joke", "teaser", "time_ago", "other", "byline")
+CUE_KINDS = (
+    "caption",
+    "ad",
+    "comment_ui",
+    "joke",
+    "teaser",
+    "time_ago",
+    "other",
+    "byline",
+    "social",
+    "date",
+)
+ALL_LANGS = "*"  # common.yaml: cues for every language
 
 
 @lru_cache(maxsize=8)
@@ -30,7 +42,18 @@ def load_cues(folder: str) -> dict[str, dict[str, str]]:
             raise ConfigError(f"{file}: unknown cue kinds {sorted(unknown)}; valid: {CUE_KINDS}")
         cues[lang] = {k: "|".join(f"(?:{p})" for p in v) for k, v in data.items() if v}
     _check_patterns(cues)
-    return cues
+    common = cues.pop(ALL_LANGS, {})
+    merged = {
+        lang: {
+            k: "|".join(p for p in (kinds.get(k), common.get(k)) if p)
+            for k in CUE_KINDS
+            if kinds.get(k) or common.get(k)
+        }
+        for lang, kinds in cues.items()
+    }
+    if common:
+        merged[ALL_LANGS] = common
+    return merged
 
 
 def _check_patterns(cues: dict[str, dict[str, str]]) -> None:

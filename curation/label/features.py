@@ -47,9 +47,9 @@ class Frame:
             hit = np.zeros(self.n, dtype=bool)
             for lang in np.unique(self.lang):
                 pats = self.cue_patterns.get(str(lang))
-                if pats is None:
+                if pats is None:  # no cue file: only the language-independent cues
                     self.langs_without_cues.add(str(lang))
-                    continue
+                    pats = self.cue_patterns.get("*", {})
                 pattern = pats.get(kind)
                 if not pattern:
                     continue

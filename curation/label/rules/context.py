@@ -8,6 +8,7 @@ from curation.label.features import Frame
 from curation.label.rules import ABSTAIN, CODE, Stage1, rule
 
 _ART, _TEASER, _CAP, _JOKE = CODE["article"], CODE["teaser"], CODE["caption"], CODE["joke"]
+_AD = CODE["ad"]
 
 
 @rule("article.sandwich.v1", "article", weight=1.2, stage=2)
@@ -57,3 +58,44 @@ def before_joke_link(f: Frame, s1: Stage1) -> np.ndarray:
     """The text right before a joke widget's "read the whole joke" link is the joke."""
     pre = s1.pre
     return (f.shift(pre, 1, ABSTAIN) == _JOKE) & (f.n_words <= 80) & (pre != _JOKE)
+
+
+@rule("ad.follow_group.v1", "ad", weight=2.0, stage=2)
+def follow_group(f: Frame, s1: Stage1) -> np.ndarray:
+    """A short link next to an ad in the same kind of block: the rest of a follow-us or
+    newsletter group ("Email", "Subscribe" beside "Facebook")."""
+    out = np.zeros(f.n, dtype=bool)
+    paths = np.asarray(f.tag_path.to_numpy(zero_copy_only=False))
+    for k in (-2, -1, 1, 2):
+        nb_ad = f.shift(s1.pre, k, ABSTAIN) == _AD
+        same = f.shift(paths, k, "") == paths
+        out |= nb_ad & same
+    return out & f.is_html & (f.n_words <= 4) & (s1.pre != _AD)
+
+
+_HEADER_ATTR = (
+    r"(^| )(author\w*|byline\w*|date\w*|time|meta|published|dateline|headline|title|"
+    r"hed|dek|standfirst|subtitle|subhead\w*|strap\w*|intro|lede|summary|kicker)( |$)"
+)
+
+
+@rule("article.header_block.v1", "article", weight=1.5, stage=2)
+def header_block(f: Frame, s1: Stage1) -> np.ndarray:
+    """Headline, byline and dateline just above the story's main container (up to six blocks
+    before it) when they look like it: heading tag, author/date class, byline or date text."""
+    first_main = np.full(f.n, -1, dtype=np.int64)
+    idx = np.flatnonzero(f.in_main)
+    if idx.size:
+        # first in-main segment of each page, broadcast to the page's segments
+        pages_with_main, first = np.unique(f.page[idx], return_index=True)
+        lookup = dict(zip(pages_with_main.tolist(), idx[first].tolist(), strict=True))
+        first_main = np.array([lookup.get(p, -1) for p in f.page.tolist()], dtype=np.int64)
+    pos = np.arange(f.n)
+    above = (first_main >= 0) & (pos < first_main) & (pos >= first_main - 6)
+    looks = (
+        f.match("tag_path", r"(^|>)h[1-3]$")
+        | f.match("attrs", _HEADER_ATTR)
+        | f.cue("byline")
+        | f.cue("date")
+    )
+    return f.is_html & above & looks & (f.n_words <= 40) & (f.link_density < 0.5)

@@ -19,19 +19,19 @@ def _near(f: Frame, mask: np.ndarray, before: int, after: int) -> np.ndarray:
     return out
 
 
-@rule("caption.cue.v1", "caption", weight=1.5)
+@rule("caption.cue.v1", "caption", weight=2.5)
 def caption_cue(f: Frame) -> np.ndarray:
     """Short text with a photo/source credit ("Photo:", "Източник: БТА")."""
     return f.cue("caption") & (f.n_words <= 40)
 
 
-@rule("ad.cue.v1", "ad", weight=1.5)
+@rule("ad.cue.v1", "ad", weight=2.5)
 def ad_cue(f: Frame) -> np.ndarray:
     """Short text with an ad or self-promotion cue ("Advertisement", "follow us on")."""
     return f.cue("ad") & (f.n_words <= 30)
 
 
-@rule("comment_ui.cue.v1", "comment_ui", weight=1.5)
+@rule("comment_ui.cue.v1", "comment_ui", weight=2.0)
 def comment_cue(f: Frame) -> np.ndarray:
     """Short text with a comment-form cue ("leave a comment", "password must not be empty")."""
     return f.cue("comment_ui") & (f.n_words <= 40)
@@ -72,3 +72,16 @@ def card_window(f: Frame) -> np.ndarray:
 def repeated_title(f: Frame) -> np.ndarray:
     """A title-like line (4-25 words) that occurs twice on the page: card title + image alt."""
     return (f.dup_in_page >= 2) & (f.n_words >= 4) & (f.n_words <= 25) & (f.link_density < 0.6)
+
+
+@rule("ad.social_link.v1", "ad", weight=3.0)
+def social_link(f: Frame) -> np.ndarray:
+    """A lone social network name ("Facebook", "RSS Feed"): a follow-us group. Misses share
+    buttons written the same way (those are `other`)."""
+    return f.cue("social") & (f.n_words <= 3)
+
+
+@rule("other.legal.v1", "other", weight=2.0)
+def legal(f: Frame) -> np.ndarray:
+    """Copyright, privacy and cookie text up to 80 words outside the story (long footers)."""
+    return f.cue("other") & (f.n_words <= 80) & ~(f.in_main & (f.n_words > 25))

@@ -13,13 +13,15 @@ _ATTR = {
     r"newsletter|subscribe\w*|subscription|follow|outbrain|taboola)( |$)",
     "teaser": r"(^| )(related|teaser\w*|recommend\w*|trending|popular|mostread|most|"
     r"morestories|more|readmore|headlines|suggested|upnext|next|prev|previous)( |$)",
-    "caption": r"(^| )(caption\w*|figcaption|credit\w*|photocredit|copyright|photographer)( |$)",
+    "caption": r"(^| )(caption\w*|figcaption|credit\w*|photocredit|photographer)( |$)",
     "comment_ui": r"(^| )(comment\w*|disqus|respond|reply|replies|discussion|login|signin)( |$)",
     "other": r"(^| )(nav|navbar|navigation|menu\w*|footer\w*|breadcrumb\w*|masthead|header|"
     r"cookie\w*|consent|gdpr|share\w*|social|sharing|tags?|tagcloud|sidebar|"
     r"widget|skip|search\w*|pagination|copyright|legal)( |$)",
 }
-_REGION = r"(^|>)(nav|footer|header|aside)(>|$)"
+_REGION = r"(^|>)(nav|footer|header)(>|$)"
+_STORY = r"(^|>)(article|main)(>|$)"
+_STORY_ATTR = r"(^| )(article|post|entry|story|hentry|headline|byline)( |$)"
 _HEADING = r"(^|>)h[1-3]$"
 
 
@@ -43,25 +45,26 @@ def headline(f: Frame) -> np.ndarray:
     return f.is_html & (h1 | h23) & (f.link_density < 0.5) & (f.n_words >= 2)
 
 
-@rule("other.link_nav.v1", "other", weight=1.0)
+@rule("other.link_nav.v1", "other", weight=0.8)
 def link_nav(f: Frame) -> np.ndarray:
     """Short (1-4 words), almost all link text: menu items. Misses plain-text footers."""
     return f.is_html & (f.link_density >= 0.6) & (f.n_words <= 4) & ~f.in_main
 
 
-@rule("teaser.link_title.v1", "teaser", weight=1.0)
+@rule("teaser.link_title.v1", "teaser", weight=0.8)
 def link_title(f: Frame) -> np.ndarray:
     """A link of 5-25 words outside the main text: a headline linking to another article."""
     return f.is_html & (f.link_density >= 0.6) & (f.n_words >= 5) & (f.n_words <= 25) & ~f.in_main
 
 
-@rule("other.page_region.v1", "other", weight=1.0)
+@rule("other.page_region.v3", "other", weight=0.8)
 def page_region(f: Frame) -> np.ndarray:
-    """Inside <nav>, <header>, <footer> or <aside>. Misses menus built from plain divs."""
-    return f.is_html & f.match("tag_path", _REGION) & ~f.in_main
+    """Inside <nav>, <header> or <footer> (not <aside>: sidebars hold teasers and ads too)."""
+    story_header = f.match("tag_path", _STORY) | f.match("attrs", _STORY_ATTR)
+    return f.is_html & f.match("tag_path", _REGION) & ~f.in_main & ~story_header
 
 
-@rule("other.attr_hint.v1", "other", weight=1.0)
+@rule("other.attr_hint.v1", "other", weight=0.8)
 def attr_other(f: Frame) -> np.ndarray:
     """class/id says navigation, menu, footer, breadcrumb, cookie, share, tags, sidebar."""
     return f.is_html & f.match("attrs", _ATTR["other"]) & (f.n_words < 40)
@@ -73,10 +76,11 @@ def attr_ad(f: Frame) -> np.ndarray:
     return f.is_html & f.match("attrs", _ATTR["ad"]) & (f.n_words < 60)
 
 
-@rule("teaser.attr_hint.v1", "teaser", weight=1.5)
+@rule("teaser.attr_hint.v2", "teaser", weight=1.2)
 def attr_teaser(f: Frame) -> np.ndarray:
     """class/id says related, teaser, recommended, trending, popular, more stories."""
-    return f.is_html & f.match("attrs", _ATTR["teaser"]) & (f.n_words < 60) & ~f.in_main
+    inside = f.in_main & (f.link_density < 0.5)  # a "related" box inside the story is links
+    return f.is_html & f.match("attrs", _ATTR["teaser"]) & (f.n_words < 60) & ~inside
 
 
 @rule("caption.figure.v1", "caption", weight=2.5)
@@ -92,18 +96,15 @@ def attr_comment(f: Frame) -> np.ndarray:
     return f.is_html & f.match("attrs", _ATTR["comment_ui"])
 
 
-@rule("comment_ui.form.v1", "comment_ui", weight=0.8)
+@rule("comment_ui.form.v2", "comment_ui", weight=0.8)
 def form_fields(f: Frame) -> np.ndarray:
-    """Labels, buttons and text areas of a form outside the main text (often a comment form)."""
-    return (
-        f.is_html
-        & f.match("tag_path", r"(^|>)(form|label|textarea|button)(>|$)")
-        & ~f.in_main
-        & (f.n_words <= 20)
-    )
+    """Labels and text areas of a form outside the main text (often a comment form); not
+    buttons or selects, which search and product finders have too."""
+    form = f.match("tag_path", r"(^|>)form(>|$)") & f.match("tag_path", r"(^|>)(label|textarea)$")
+    return f.is_html & form & ~f.in_main & (f.n_words <= 20) & (f.link_density < 0.5)
 
 
-@rule("other.short_outside_main.v1", "other", weight=0.4)
+@rule("other.short_outside_main.v1", "other", weight=0.3)
 def short_outside(f: Frame) -> np.ndarray:
     """Default for HTML: fewer than 8 words outside the main container is page furniture."""
     return f.is_html & ~f.in_main & (f.n_words < 8)
@@ -137,3 +138,28 @@ def in_main_default(f: Frame) -> np.ndarray:
 def in_main_links(f: Frame) -> np.ndarray:
     """Weak default: a mostly-link block inside the main container (share bars, tag lists)."""
     return f.is_html & f.in_main & (f.link_density >= 0.5)
+
+
+def _title_like(f: Frame) -> np.ndarray:
+    return (f.link_density >= 0.6) & (f.n_words >= 4) & (f.n_words <= 30)
+
+
+@rule("teaser.link_list.v1", "teaser", weight=1.5)
+def link_list(f: Frame) -> np.ndarray:
+    """A headline-like link (4-30 words) with two more within three places: a list of links to
+    other articles. Menus are lists too, but of 1-3 word links. Misses single teaser cards."""
+    t = _title_like(f)
+    near = np.zeros(f.n, dtype=np.int64)
+    for k in (-3, -2, -1, 1, 2, 3):
+        near += f.shift(t, k, False)
+    in_story = f.in_main & (f.link_density < 0.5)
+    return f.is_html & t & (near >= 2) & ~in_story
+
+
+@rule("teaser.list_meta.v1", "teaser", weight=0.9)
+def list_meta(f: Frame) -> np.ndarray:
+    """A short non-link line (date, category, lead) between headline links of a teaser list."""
+    t = _title_like(f)
+    before = f.shift(t, -1, False) | f.shift(t, -2, False)
+    after = f.shift(t, 1, False) | f.shift(t, 2, False)
+    return f.is_html & ~f.in_main & ~t & before & after & (f.n_words <= 40)

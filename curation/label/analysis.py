@@ -1,0 +1,346 @@
+"""Rule analysis against gold pages, in the shape of Snorkel's `LFAnalysis.lf_summary`.
+
+`collect_gold_votes` runs our pipeline on gold pages and gives each of OUR segments the gold
+label covering most of its tokens (token alignment from curation.evaluate.metrics). How much
+gold knows depends on the page's annotation: `taxonomy` pages give the exact label; on
+`main_only` pages a non-article block is only known to be "not article" (NOT_ARTICLE), and on
+`partial_snippets` pages only the listed blocks are known (the rest is UNKNOWN). A vote is
+*correct* when it agrees with gold at the granularity gold has: an `ad` vote on a main_only
+boilerplate block counts as correct ("not article"), and is scored exactly only on taxonomy
+pages (the `exact` columns)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from curation.config import RunConfig
+from curation.evaluate import page_record
+from curation.evaluate.gold import GoldPage, iter_gold
+from curation.evaluate.metrics import _kind, align, tokenize
+from curation.label import active_rules
+from curation.label.combine import rule_weights, weighted_vote
+from curation.label.rules import ABSTAIN, CODE, LABELS
+from curation.stats import Stats
+
+UNKNOWN = -1  # gold does not cover this segment
+NOT_ARTICLE = -2  # gold says: boilerplate of some kind (main_only, partial "other")
+ART = CODE["article"]
+_RANK = {"taxonomy": 0, "main_only": 1, "partial_snippets": 2}  # a page in several files
+
+
+@dataclass
+class GoldVotes:
+    """Per segment of ours on gold pages: every rule's vote, the gold label, where it came from."""
+
+    rules: list[str]
+    rule_label: np.ndarray  # (r,) label code each rule votes for
+    weights: np.ndarray  # (r,) weights in effect
+    votes: np.ndarray  # (n, r) label code or ABSTAIN
+    gold: np.ndarray  # (n,) label code, NOT_ARTICLE or UNKNOWN
+    exact_page: np.ndarray  # (n,) the page's gold is complete with exact labels (taxonomy)
+    confidence: np.ndarray  # (n,) confidence as the pipeline wrote it (calibrated if configured)
+    n_tokens: np.ndarray
+    dataset: np.ndarray  # (n,) str
+    group: np.ndarray  # (n,) str: site
+    page: np.ndarray  # (n,) str: page id
+
+    @property
+    def n(self) -> int:
+        """Number of segments."""
+        return int(self.votes.shape[0])
+
+    def combine(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(prelabel codes with no-vote -> other, raw confidence) under *weights*.
+
+        Stage-2 rules saw the stage-1 labels of the pipeline's weights; re-weighting here does
+        not re-run them (tag first, filter later)."""
+        w = self.weights if weights is None else weights
+        winner, conf, _ = weighted_vote(self.votes, w, len(LABELS))
+        return np.where(winner == ABSTAIN, CODE["other"], winner), conf
+
+    def select(self, mask: np.ndarray) -> GoldVotes:
+        """The segments where *mask* is true."""
+        cols = ("votes", "gold", "exact_page", "confidence", "n_tokens", "dataset", "group", "page")
+        parts = {c: getattr(self, c)[mask] for c in cols}
+        return GoldVotes(self.rules, self.rule_label, self.weights, **parts)
+
+
+def correct_for(label: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(known, correct) of predicted/voted label codes against gold codes.
+
+    >>> k, c = correct_for(np.array([0, 6, 0, 6]), np.array([0, -2, -2, -1]))
+    >>> k.tolist(), c.tolist()
+    ([True, True, True, False], [True, True, False, False])
+    """
+    known = gold != UNKNOWN
+    coarse = gold == NOT_ARTICLE
+    correct = np.where(coarse, label != ART, label == gold) & known
+    return known, correct
+
+
+def gold_datasets(path: Path) -> dict[str, tuple[str, str]]:
+    """{page_id: (dataset, annotation)} from a gold file's raw lines (bad lines skipped:
+    iter_gold counts them)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    out: dict[str, tuple[str, str]] = {}
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        for line in fh:
+            try:
+                row = json.loads(line)
+                out[str(row["page_id"])] = (
+                    str(row.get("dataset") or path.name.split(".")[0]),
+                    str(row.get("annotation", "taxonomy")),
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+    return out
+
+
+def _pages(paths: Sequence[Path], cfg: RunConfig, stats: Stats) -> Iterator[tuple[GoldPage, str]]:
+    """Gold pages of every file once; a page in several files comes from its most exact one."""
+    meta = {p: gold_datasets(Path(p)) for p in paths}
+    best: dict[str, int] = {}
+    for m in meta.values():
+        for pid, (_, ann) in m.items():
+            best[pid] = min(best.get(pid, 9), _RANK.get(ann, 9))
+    seen: set[str] = set()
+    for p in paths:
+        for page in iter_gold(Path(p), cfg.labels, stats):
+            if page.page_id in seen or _RANK.get(page.annotation, 9) != best[page.page_id]:
+                continue
+            seen.add(page.page_id)
+            yield page, meta[p].get(page.page_id, ("?", ""))[0]
+
+
+def _segment_gold(page: GoldPage, texts: list[str]) -> tuple[list[int], list[int]]:
+    """(gold code, token count) for each of our segments (*texts*, in page order)."""
+    kinds = [
+        "excluded" if i in page.excluded else _kind(page.annotation, g.label)
+        for i, g in enumerate(page.segments)
+    ]
+    g_tok: list[str] = []
+    g_seg: list[int] = []
+    for i, g in enumerate(page.segments):
+        toks = tokenize(g.text)
+        g_tok.extend(toks)
+        g_seg.extend([i] * len(toks))
+    p_tok: list[str] = []
+    p_seg: list[int] = []
+    for j, t in enumerate(texts):
+        toks = tokenize(t)
+        p_tok.extend(toks)
+        p_seg.extend([j] * len(toks))
+    owner: list[Counter[int]] = [Counter() for _ in texts]
+    for gi, pj in enumerate(align(g_tok, p_tok)):
+        if pj >= 0:
+            owner[p_seg[pj]][g_seg[gi]] += 1
+    sizes = Counter(p_seg)
+    codes: list[int] = []
+    for j in range(len(texts)):
+        if not owner[j]:
+            codes.append(UNKNOWN)
+            continue
+        gi, n = owner[j].most_common(1)[0]
+        if 2 * n < sizes[j] and page.annotation == "partial_snippets":
+            codes.append(UNKNOWN)  # mostly unlisted text: gold does not say
+            continue
+        kind = kinds[gi]
+        label = page.segments[gi].label
+        codes.append(
+            UNKNOWN
+            if kind == "excluded" or label not in CODE
+            else NOT_ARTICLE
+            if kind == "coarse"
+            else CODE[label]
+        )
+    return codes, [sizes[j] for j in range(len(texts))]
+
+
+def votes_matrix(table: pa.Table, rules: Sequence[str]) -> np.ndarray:
+    """The `votes` list column as an (n, r) matrix of label codes (ABSTAIN where none)."""
+    n = table.num_rows
+    col = table.column("votes").combine_chunks()
+    out = np.full((n, len(rules)), ABSTAIN, dtype=np.int8)
+    if n == 0:
+        return out
+    offsets = col.offsets.to_numpy()
+    row = np.repeat(np.arange(n), np.diff(offsets))
+    flat = col.flatten()
+    names = np.asarray(flat.field("rule").to_numpy(zero_copy_only=False)).astype(str)
+    labels = np.asarray(flat.field("label").to_numpy(zero_copy_only=False)).astype(str)
+    r_idx = {name: j for j, name in enumerate(rules)}
+    ri = np.array([r_idx.get(x, -1) for x in names], dtype=np.int64)
+    li = np.array([CODE.get(x, -1) for x in labels], dtype=np.int8)
+    ok = (ri >= 0) & (li >= 0)
+    out[row[ok], ri[ok]] = li[ok]
+    return out
+
+
+def collect_gold_votes(
+    paths: Sequence[Path], cfg: RunConfig, stats: Stats | None = None, batch_pages: int = 64
+) -> GoldVotes:
+    """Run the pipeline on the gold pages of *paths* and line up votes with gold labels."""
+    from curation.pipeline import label_pages
+
+    stats = stats if stats is not None else Stats()
+    rules = active_rules(cfg)
+    names = [r.name for r in rules]
+    parts: dict[str, list[Any]] = {
+        k: [] for k in ("votes", "gold", "exact", "conf", "tok", "dataset", "group", "page")
+    }
+    batch: list[tuple[GoldPage, str]] = []
+
+    def flush() -> None:
+        table = label_pages([page_record(p) for p, _ in batch], cfg)
+        pid = np.asarray(table.column("page_id").to_numpy(zero_copy_only=False)).astype(str)
+        texts = table.column("text").to_pylist()
+        parts["votes"].append(votes_matrix(table, names))
+        parts["conf"].append(table.column("confidence").to_numpy(zero_copy_only=False))
+        for page, dataset in batch:
+            idx = np.flatnonzero(pid == page.page_id)  # pages are contiguous, in position order
+            codes, toks = _segment_gold(page, [texts[i] for i in idx])
+            parts["gold"].append(np.array(codes, dtype=np.int8))
+            parts["tok"].append(np.array(toks, dtype=np.int64))
+            m = len(idx)
+            parts["exact"].append(np.full(m, page.annotation == "taxonomy"))
+            parts["dataset"].append(np.full(m, dataset, dtype=object))
+            parts["group"].append(np.full(m, page.group or page.url or page.page_id, dtype=object))
+            parts["page"].append(np.full(m, page.page_id, dtype=object))
+        batch.clear()
+
+    for item in _pages(paths, cfg, stats):
+        batch.append(item)
+        if len(batch) >= batch_pages:
+            flush()
+    if batch:
+        flush()
+
+    def cat(key: str, dtype: Any) -> np.ndarray:
+        return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
+
+    return GoldVotes(
+        rules=names,
+        rule_label=np.array([CODE[r.label] for r in rules], dtype=np.int8),
+        weights=rule_weights(cfg, rules),
+        votes=np.concatenate(parts["votes"])
+        if parts["votes"]
+        else np.zeros((0, len(names)), dtype=np.int8),
+        gold=cat("gold", np.int8),
+        exact_page=cat("exact", bool),
+        confidence=cat("conf", np.float64).astype(np.float64),
+        n_tokens=cat("tok", np.int64),
+        dataset=cat("dataset", object).astype(str),
+        group=cat("group", object).astype(str),
+        page=cat("page", object).astype(str),
+    )
+
+
+def _acc(c: int, i: int) -> float | None:
+    return round(c / (c + i), 4) if c + i else None
+
+
+def _by(keys: np.ndarray, correct: np.ndarray, wrong: np.ndarray) -> dict[str, list[int]]:
+    """{key: [correct, incorrect]} over the segments where either is set."""
+    sel = correct | wrong
+    out: dict[str, list[int]] = {}
+    for k in np.unique(keys[sel]):
+        m = keys == k
+        out[str(k)] = [int((correct & m).sum()), int((wrong & m).sum())]
+    return out
+
+
+def lf_summary(gv: GoldVotes, top_conflicts: int = 3) -> list[dict[str, Any]]:
+    """One row per rule: Snorkel's polarity, coverage, overlaps, conflicts, correct,
+    incorrect, empirical accuracy; plus exact and coarse accuracy, accuracy per dataset and
+    site, the rules it conflicts with most, and how often its wrong vote won (wrong_wins)."""
+    n = max(gv.n, 1)
+    voted = gv.votes != ABSTAIN
+    n_votes = voted.sum(axis=1)
+    pre, _ = gv.combine()
+    rows: list[dict[str, Any]] = []
+    for j, name in enumerate(gv.rules):
+        lab = int(gv.rule_label[j])
+        mine = voted[:, j]
+        others_differ = np.zeros(gv.n, dtype=bool)
+        with_rule: Counter[str] = Counter()
+        for k in range(len(gv.rules)):
+            if k == j:
+                continue
+            diff = mine & voted[:, k] & (gv.votes[:, k] != lab)
+            if diff.any():
+                others_differ |= diff
+                with_rule[gv.rules[k]] = int(diff.sum())
+        known, correct = correct_for(np.full(gv.n, lab), gv.gold)
+        right = mine & correct
+        wrong = mine & known & ~correct
+        exact = mine & gv.exact_page & known
+        coarse_ok = np.where(gv.gold == NOT_ARTICLE, lab != ART, (gv.gold == ART) == (lab == ART))
+        c, i = int(right.sum()), int(wrong.sum())
+        rows.append(
+            {
+                "rule": name,
+                "label": LABELS[lab],
+                "weight": round(float(gv.weights[j]), 4),
+                "polarity": [LABELS[lab]],
+                "votes": int(mine.sum()),
+                "coverage": round(float(mine.sum() / n), 4),
+                "overlaps": round(float((mine & (n_votes > 1)).sum() / n), 4),
+                "conflicts": round(float(others_differ.sum() / n), 4),
+                "correct": c,
+                "incorrect": i,
+                "emp_accuracy": _acc(c, i),
+                "exact_accuracy": _acc(int((exact & correct).sum()), int((exact & ~correct).sum())),
+                "exact_n": int(exact.sum()),
+                "coarse_accuracy": _acc(
+                    int((mine & known & coarse_ok).sum()), int((mine & known & ~coarse_ok).sum())
+                ),
+                "wrong_wins": int((wrong & (pre == lab)).sum()),
+                "by_dataset": _by(gv.dataset, right, wrong),
+                "by_group": _by(gv.group, right, wrong),
+                "conflicts_with": dict(with_rule.most_common(top_conflicts)),
+            }
+        )
+    return rows
+
+
+def site_macro_accuracy(by_group: dict[str, list[int]]) -> float | None:
+    """Mean of per-site accuracies, so that one big site does not dominate."""
+    accs = [c / (c + i) for c, i in by_group.values() if c + i]
+    return round(float(np.mean(accs)), 4) if accs else None
+
+
+def format_summary(rows: list[dict[str, Any]], sort: str = "rule") -> str:
+    """The rule summary as a fixed-width terminal table."""
+    if sort != "rule":
+        rows = sorted(rows, key=lambda r: (r[sort] is None, r[sort] or 0))
+    head = (
+        f"{'rule':<34}{'label':<11}{'w':>5}{'cov':>7}{'ovl':>7}{'confl':>7}{'right':>7}"
+        f"{'wrong':>7}{'acc':>7}{'exact':>7}{'n ex':>6}{'sites':>7}{'wwin':>6}"
+    )
+    lines = [head, "-" * len(head)]
+
+    def f(x: float | None) -> str:
+        return f"{x:>7.3f}" if x is not None else f"{'-':>7}"
+
+    for r in rows:
+        lines.append(
+            f"{r['rule'][:33]:<34}{r['label']:<11}{r['weight']:>5.2f}{r['coverage']:>7.3f}"
+            f"{r['overlaps']:>7.3f}{r['conflicts']:>7.3f}{r['correct']:>7}{r['incorrect']:>7}"
+            f"{f(r['emp_accuracy'])}{f(r['exact_accuracy'])}{r['exact_n']:>6}"
+            f"{f(site_macro_accuracy(r['by_group']))}{r['wrong_wins']:>6}"
+        )
+    lines.append(
+        "cov/ovl/confl: share of all segments; right/wrong: votes on gold-known segments "
+        "(not-article gold counts any non-article vote right); exact: taxonomy pages "
+        "only; sites: mean per-site accuracy; wwin: wrong votes that won"
+    )
+    return "\n".join(lines)
