@@ -8,10 +8,15 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from datasets import load_dataset
 from label_studio_sdk import LabelStudio
 from ls_helpers import PAGES, choice, project_tasks, write_segments
 
+from curation.config import FilterConfig, FilterSpec
+from curation.filter.stage import filter_segments
 from curation.labelstudio import ensure_project, pull, push
+from curation.publish import publish_dataset
+from curation.stats import Stats
 
 pytestmark = pytest.mark.labelstudio
 
@@ -30,6 +35,20 @@ def annotate_pages(ls: LabelStudio, project_id: int, users: dict[str, int]) -> N
         mine = [CHANGES.get((pid, i), lab) for i, lab in enumerate(pre)]
         ls.annotations.create(id=t.id, result=[choice(i, lab) for i, lab in enumerate(mine)],
                               completed_by=ann2, lead_time=4.0)
+
+
+def publish_with_agreement_filter(cfg: Any, p: float) -> list[dict[str, Any]]:
+    """Run the real filter and publish stages over the run's segments + human_labels."""
+    out = Path(cfg.output)
+    pcfg = cfg.model_copy(update={"filter": FilterConfig(filters=[
+        FilterSpec(name="min_agreement.v1", params={"p": p})])})
+    stats = Stats()
+    filter_segments(out / "segments", out / "filtered", out / "rejects", pcfg, stats,
+                    human_dir=out / "human_labels", overwrite=True)
+    publish_dataset(out / "filtered", out / "dataset", pcfg, stats, overwrite=True)
+    files = sorted(str(f) for f in (out / "dataset" / "data").rglob("*.parquet"))
+    ds = load_dataset("parquet", data_files=files, split="train")
+    return list(ds)
 
 
 def read_review(out: Path) -> list[dict[str, Any]]:
@@ -110,6 +129,15 @@ def test_page_roundtrip_push_idempotent_pull_merge_agreement(
     assert agree["rules"] == {
         "base": {"annotations": 18, "changed": 2, "changed_rate": round(2 / 18, 6)},
         "links": {"annotations": 4, "changed": 2, "changed_rate": 0.5}}
+
+    # Human labels flow into filter and publish: a min_agreement filter drops the two ties.
+    published = publish_with_agreement_filter(cfg, 1.0)
+    assert len(published) == 7
+    assert {r["segment_id"] for r in published} == set(human) - {"p1:2", "p3:0"}
+    assert all((r["label_source"], r["annotators"], r["agreement"]) == ("human", 2, 1.0)
+               for r in published)
+    assert {r["segment_id"]: r["label"] for r in published} == {
+        sid: h["label"] for sid, h in human.items() if h["label"] is not None}
 
     # A ground-truth annotation settles a tie; with three annotators Fleiss' kappa is used.
     admin = ls.users.whoami().id
