@@ -28,13 +28,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def ls_server() -> Iterator[tuple[str, str]]:
+def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(url, token) of a running server; exported to the env for the library's connect()."""
     url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
     started: dict[str, str] | None = None
     if not (url and key):
         port = str(_free_port())
-        env = {**os.environ, "LS_PORT": port}
+        data = tmp_path_factory.mktemp("labelstudio-data") / "data"
+        env = {**os.environ, "LS_PORT": port, "LS_DATA_DIR": str(data)}
         proc = subprocess.run(["bash", str(SCRIPT), "start", "--fresh"], env=env,
                               capture_output=True, text=True, timeout=900)
         m = re.search(r"LABEL_STUDIO_URL=(\S+) LABEL_STUDIO_API_KEY=(\S+)", proc.stdout)
