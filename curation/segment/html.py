@@ -3,129 +3,77 @@
 Every block-level element starts and ends a segment; inline text inside it (links, spans) joins
 the current segment. Per segment we keep its tag path, the class/id tokens of its ancestors, its
 link density, and whether it sits in the page's main-text container (a readability-style score
-computed over ancestors: the element holding most of the page's long, link-poor text)."""
+over ancestors: the deepest element holding most of the page's long, link-poor text)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+# fmt: off
 BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "br",
-        "caption",
-        "center",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "html",
-        "legend",
-        "li",
-        "main",
-        "menu",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "option",
-        "label",
-        "button",
-        "select",
-        "textarea",
-    ]
-)
+    str.split(
+    "address article aside blockquote body br caption center dd details dialog div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main "
+    "menu nav ol p pre section summary table tbody td tfoot th thead tr ul option label "
+    "button select textarea"
+))
 SKIP_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "svg",
-        "canvas",
-        "head",
-        "iframe",
-        "object",
-        "embed",
-        "math",
-        "title",
-        "meta",
-        "link",
-        "input",
-        "img",
-        "video",
-        "audio",
-        "source",
-        "picture",
-        "map",
-        "area",
-    ]
-)
-_WS = re.compile(r"\s+")
-_TOKEN_ATTRS = frozenset(("class", "id", "role", "itemprop"))
+    str.split(
+    "script style noscript template svg canvas head iframe object embed math title meta link "
+    "input img video audio source picture map area"
+))
+# fmt: on
+_TOKEN = re.compile(r"[a-z0-9]{2,}")
 _MAX_PATH = 12
+_MAIN_MIN_WORDS = 12  # a block this long and link-poor counts towards the main container
+_MAIN_MAX_LINKS = 0.35
+_MAIN_SHARE = 0.6  # the container is the deepest element with >= 60 % of the best score
+_token_cache: dict[str, str] = {}
+_TOKEN_ATTRS = ("class", "id", "role", "itemprop")
 
 
 @dataclass(slots=True)
 class HtmlBlock:
     text: str
     tag_path: str
-    attrs: str
+    attrs: str  # class/id/role/itemprop tokens of the block and its ancestors, outermost first
     link_density: float
-    ancestors: tuple[int, ...]  # element ordinals from the root, for the main-container score
+    owner: int  # pre-order number of the innermost element holding the text
+    in_main: bool = False
 
 
-_TOKEN = re.compile(r"[a-z0-9]{2,}")
-_token_cache: dict[str, tuple[str, ...]] = {}
-
-
-def _tokens(attributes: dict[str, str | None]) -> tuple[str, ...]:
-    """Lower-cased class/id/role/itemprop tokens (cached: pages repeat the same class strings)."""
-    raw = " ".join(v for k, v in attributes.items() if v and k in _TOKEN_ATTRS)
+def _tokens(attributes: dict[str, str | None]) -> str:
+    """Lower-cased alphanumeric tokens of class, id, role and itemprop, space-joined (cached:
+    pages repeat the same class strings)."""
+    raw = " ".join(v for v in map(attributes.get, _TOKEN_ATTRS) if v)
     if not raw:
-        return ()
+        return ""
     toks = _token_cache.get(raw)
     if toks is None:
-        toks = tuple(_TOKEN.findall(raw.lower()))
+        toks = " ".join(_TOKEN.findall(raw.lower()))
         if len(_token_cache) < 200_000:
             _token_cache[raw] = toks
     return toks
 
 
+def _end_marker(node: Any, root: Any) -> int:
+    """mem_id of the first node after *node*'s subtree in pre-order (-1: none). Inline parents
+    are not tracked, so this walks up instead of inheriting the parent's marker."""
+    while True:
+        nxt = node.next
+        if nxt is not None:
+            return int(nxt.mem_id)
+        node = node.parent
+        if node is None or node.mem_id == root.mem_id:
+            return -1
+
+
 def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
-    """Split *html* into text blocks in document order.
+    """Split *html* into text blocks in document order, with main-container flags set.
 
     One pass over lexbor's pre-order traversal. Each open element remembers the node that
     follows its subtree; meeting that node means the element was left (no Python recursion,
@@ -138,38 +86,43 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
     blocks: list[HtmlBlock] = []
     parts: list[str] = []
     link_chars = 0
-    ends: list[int] = []  # mem_id of the node after each open element's subtree (-1: none)
-    kinds: list[int] = []  # 0 inline, 1 block, 2 skipped (script, svg ...), 3 link
-    ntoks: list[int] = []
+    # per open element (blocks, links, skipped): end marker, kind (1 block, 2 skipped, 3 link),
+    # its ordinal and the attrs string of its parent (restored when it is left)
+    ends: list[int] = []
+    kinds: list[int] = []
+    ords: list[int] = []
+    saved_attrs: list[str] = []
     path: list[str] = []
-    tokens: list[str] = []
-    anc: list[int] = []
+    attrs = ""
     skip_depth = link_depth = ordinal = 0
-    blocktags = BLOCK_TAGS
-    skiptags = SKIP_TAGS
+    # main-container score: per element ordinal, the good text below it, and its depth
+    score: dict[int, float] = {}
+    depth: dict[int, int] = {}
+    last_desc: dict[int, int] = {}  # element ordinal -> ordinal of its last descendant
 
     def emit(link_chars: int) -> None:
-        text = _WS.sub(" ", "".join(parts)).strip()
+        text = " ".join("".join(parts).split())
         parts.clear()
-        if text:
-            blocks.append(
-                HtmlBlock(
-                    text[:max_chars],
-                    ">".join(path[-_MAX_PATH:]),
-                    " ".join(dict.fromkeys(tokens)),
-                    min(1.0, link_chars / len(text)),
-                    tuple(anc),
-                )
-            )
+        if not text:
+            return
+        if len(text) > max_chars:
+            text = text[:max_chars]
+        density = min(1.0, link_chars / len(text))
+        blocks.append(HtmlBlock(text, ">".join(path[-_MAX_PATH:]), attrs, density, ords[-1]))
+        if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
+            good = len(text) * (1.0 - density)
+            for d, o in enumerate(ords):
+                score[o] = score.get(o, 0.0) + good
+                depth[o] = d
 
+    blocktags, skiptags = BLOCK_TAGS, SKIP_TAGS
     for node in root.traverse(include_text=True):
         mid = node.mem_id
-        while ends and ends[-1] == mid:
+        while ends and ends[-1] == mid:  # leave every element whose subtree is over
             ends.pop()
             k = kinds.pop()
-            nt = ntoks.pop()
             if k == 2:
-                skip_depth -= 1
+                skip_depth = 0
                 continue
             if k == 1 and parts:
                 emit(link_chars)
@@ -177,78 +130,71 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
             elif k == 3:
                 link_depth -= 1
             path.pop()
-            anc.pop()
-            if nt:
-                del tokens[-nt:]
+            last_desc[ords.pop()] = ordinal
+            attrs = saved_attrs.pop()
         tag = node.tag
         if tag == "-text":
             if not skip_depth:
                 txt = node.text_content
-                if txt and not txt.isspace():
+                if txt:
                     parts.append(txt)
-                    if link_depth:
+                    if link_depth and not txt.isspace():
                         link_chars += len(txt.strip())
-                elif txt:
-                    parts.append(" ")
-            continue
-        if tag is None or tag[0] in "_!-":
-            continue
-        nxt = node.next
-        end = nxt.mem_id if nxt is not None else ends[-1] if ends else -1
-        if skip_depth or tag in skiptags:
-            skip_depth += 1
-            ends.append(end)
-            kinds.append(2)
-            ntoks.append(0)
             continue
         if tag in blocktags:
+            k = 1
+        elif tag == "a":
+            k = 3
+        elif tag in skiptags:
+            if not skip_depth:  # nodes inside are passed over until this element's end
+                skip_depth = 1
+                ends.append(_end_marker(node, root))
+                kinds.append(2)
+            continue
+        else:
+            continue  # inline elements (span, b, em ...), comments, doctype: text only
+        if skip_depth:
+            continue
+        if k == 1:
             if parts:
                 emit(link_chars)
                 link_chars = 0
-            k = 1
-            toks = _tokens(node.attributes)
-        elif tag == "a":
-            k = 3
-            link_depth += 1
-            toks = _tokens(node.attributes)
         else:
-            k = 0
-            toks = ()
-        ordinal += 1
+            link_depth += 1
+        end = _end_marker(node, root)
+        saved_attrs.append(attrs)
+        toks = _tokens(node.attributes)
         if toks:
-            tokens.extend(toks)
+            attrs = f"{attrs} {toks}" if attrs else toks
+        ordinal += 1
         path.append(tag)
-        anc.append(ordinal)
+        ords.append(ordinal)
         ends.append(end)
         kinds.append(k)
-        ntoks.append(len(toks))
-    if parts:
+    if parts and ords:
         emit(link_chars)
+    _flag_main(blocks, score, depth, last_desc, ordinal)
     return blocks
 
 
-def main_container_flags(blocks: list[HtmlBlock], min_words: int = 12) -> list[bool]:
-    """Flag blocks inside the element that holds most long, link-poor text (readability-style).
-
-    Scores each ancestor by the non-link characters of long blocks below it; picks the deepest
-    ancestor that still holds at least 60 % of the best total, so one long comment elsewhere does
-    not move the container. Pages without long text get no flags.
-    """
-    score: dict[int, float] = {}
-    depth: dict[int, int] = {}
-    total = 0.0
-    for b in blocks:
-        words = b.text.count(" ") + 1
-        if words < min_words or b.link_density > 0.35:
-            continue
-        good = len(b.text) * (1.0 - b.link_density)
-        total += good
-        for d, a in enumerate(b.ancestors):
-            score[a] = score.get(a, 0.0) + good
-            depth[a] = d
+def _flag_main(
+    blocks: list[HtmlBlock],
+    score: dict[int, float],
+    depth: dict[int, int],
+    last_desc: dict[int, int],
+    last_ordinal: int,
+) -> None:
+    """Set in_main on the blocks inside the deepest element holding >= 60 % of the best score
+    (so one long comment elsewhere does not move the container). No long text: no flags."""
     if not score:
-        return [False] * len(blocks)
+        return
     best = max(score.values())
-    threshold = 0.6 * best
-    container = max((a for a, s in score.items() if s >= threshold), key=lambda a: depth[a])
-    return [container in b.ancestors for b in blocks]
+    container = max((o for o, s in score.items() if s >= _MAIN_SHARE * best), key=depth.__getitem__)
+    end = last_desc.get(container, last_ordinal)
+    for b in blocks:
+        b.in_main = container <= b.owner <= end
+
+
+def main_container_flags(blocks: list[HtmlBlock]) -> list[bool]:
+    """The in_main flags of *blocks* (set by html_blocks)."""
+    return [b.in_main for b in blocks]
