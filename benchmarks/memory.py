@@ -40,6 +40,7 @@ from curation.io.decode import decode_bytes
 from curation.io.readers import builtin_samples
 from curation.segment.core import segment_page
 
+PRELABEL_PATHS = ("cues_dir", "calibration", "model")  # file paths under `prelabel:`
 Pool = dict[str, list[tuple[str, str]]]  # lang -> [(text, label)]
 WORDS = ["news", "daily", "post", "tribune", "herald", "blog", "times", "review", "journal",
          "gazette", "today", "wire", "press", "report", "digest", "media"]
@@ -171,9 +172,13 @@ def write_config(path: Path, input_file: Path, out: Path, detector: str, workers
     data["output"] = str(out)
     data["workers"] = workers
     data["language"] = {**data.get("language", {}), "detector": detector}
-    cues = data.get("prelabel", {}).get("cues_dir", "cues")
-    data["prelabel"] = {**data.get("prelabel", {}),
-                        "cues_dir": str((DEFAULT_CONFIG.parent / cues).resolve())}
+    # the config moves to another folder: its relative file paths stay those of configs/
+    prelabel = {"cues_dir": "cues", **(data.get("prelabel") or {})}
+    for key in PRELABEL_PATHS:
+        value = prelabel.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute():
+            prelabel[key] = str((DEFAULT_CONFIG.parent / value).resolve())
+    data["prelabel"] = prelabel
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 

@@ -249,6 +249,23 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def profile(modes: list[Mode], name: str, top: int = 30) -> int:
+    """cProfile one (warm) pass of the mode *name*: top functions by own and cumulative time."""
+    import cProfile
+    import pstats
+
+    (mode,) = [m for m in modes if m.name == name] or [None]
+    if mode is None:
+        print(f"no mode {name!r}; one of {[m.name for m in modes]}", file=sys.stderr)
+        return 2
+    prof = cProfile.Profile()
+    prof.runcall(mode.run)
+    st = pstats.Stats(prof)
+    st.sort_stats("tottime").print_stats(top)
+    st.sort_stats("cumulative").print_stats(top)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every mode interleaved, print the table, optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -260,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default=None,
                     help="comma-separated subset, e.g. html,justext (default: all)")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory passes")
+    ap.add_argument("--profile", default=None, metavar="MODE",
+                    help="instead of timing: cProfile one pass of MODE, print the hot spots")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
                     help="write the results as JSON to PATH (stdout when no PATH)")
     args = ap.parse_args(argv)
@@ -269,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"no mode matches {args.modes!r}")
     for m in modes:  # warm-up: model loads, caches, imports
         m.run()
+    if args.profile:
+        return profile(modes, args.profile)
     for r in range(args.repeat):
         shift = r % len(modes)
         for m in modes[shift:] + modes[:shift]:
