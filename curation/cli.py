@@ -168,10 +168,14 @@ def rules_list() -> None:
 
 def _mount() -> None:
     from curation.evaluate.cli import evaluate_command
+    from curation.label.cli import calibrate_command, fit_command, report_command
     from curation.labelstudio.cli import tasks_app
 
     app.command("evaluate")(evaluate_command)
     app.add_typer(tasks_app, name="tasks")
+    rules_app.command("report")(report_command)
+    rules_app.command("fit")(fit_command)
+    rules_app.command("calibrate")(calibrate_command)
 
 
 _mount()

@@ -43,6 +43,8 @@ class PrelabelConfig(_Model):
     rules: list[str] | Literal["all"] = "all"
     cues_dir: str = "cues"  # relative to the config file; one YAML of cue words per language
     weights: dict[str, float] = {}  # rule name -> weight (default 1.0)
+    weights_file: str | None = None  # fitted weights (`curation rules fit`), under inline ones
+    calibration: str | None = None  # raw -> calibrated confidence (`curation rules calibrate`)
     model: str | None = None  # a trained cleaner used as one more voter
     fault_tolerant: bool = False
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.label.combine import calibrate, rule_weights, weighted_vote
+from curation.label.combine import calibrated_confidence, rule_weights, weighted_vote
 from curation.label.cues import load_cues
 from curation.label.features import build_frame
 from curation.label.rules import ABSTAIN, LABELS, RULES, Rule, Stage1
@@ -80,7 +80,7 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     # a vote for a label outside the configured label set is dropped (custom label sets)
     votes[(votes >= 0) & ~allowed[np.clip(votes, 0, None)]] = ABSTAIN
     winner, confidence, _ = weighted_vote(votes, weights, len(LABELS))
-    confidence = calibrate(cfg, confidence, winner)
+    confidence = calibrated_confidence(cfg, confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
     return attach_votes(table, votes, rules, winner, confidence, report)

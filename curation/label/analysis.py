@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from curation.config import RunConfig
+from curation.errors import InputError
 from curation.evaluate import page_record
 from curation.evaluate.gold import GoldPage, iter_gold
 from curation.evaluate.metrics import _kind, align, tokenize
@@ -52,6 +53,7 @@ class GoldVotes:
     dataset: np.ndarray  # (n,) str
     group: np.ndarray  # (n,) str: site
     page: np.ndarray  # (n,) str: page id
+    config: RunConfig | None = None  # the run config the votes came from
 
     @property
     def n(self) -> int:
@@ -71,7 +73,7 @@ class GoldVotes:
         """The segments where *mask* is true."""
         cols = ("votes", "gold", "exact_page", "confidence", "n_tokens", "dataset", "group", "page")
         parts = {c: getattr(self, c)[mask] for c in cols}
-        return GoldVotes(self.rules, self.rule_label, self.weights, **parts)
+        return GoldVotes(self.rules, self.rule_label, self.weights, **parts, config=self.config)
 
 
 def correct_for(label: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +92,8 @@ def correct_for(label: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.nda
 def gold_datasets(path: Path) -> dict[str, tuple[str, str]]:
     """{page_id: (dataset, annotation)} from a gold file's raw lines (bad lines skipped:
     iter_gold counts them)."""
+    if not path.is_file():
+        raise InputError(f"gold file {path} does not exist (expected JSONL or JSONL.gz)")
     opener = gzip.open if path.suffix == ".gz" else open
     out: dict[str, tuple[str, str]] = {}
     with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
@@ -241,6 +245,7 @@ def collect_gold_votes(
         dataset=cat("dataset", object).astype(str),
         group=cat("group", object).astype(str),
         page=cat("page", object).astype(str),
+        config=cfg,
     )
 
 

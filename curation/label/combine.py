@@ -146,7 +146,7 @@ def load_calibration(path: str) -> Calibration:
     return calibration_from_dict(maps, path)
 
 
-def calibrate(cfg: RunConfig, confidence: np.ndarray, winner: np.ndarray) -> np.ndarray:
+def calibrated_confidence(cfg: RunConfig, confidence: np.ndarray, winner: np.ndarray) -> np.ndarray:
     """The confidence as configured: calibrated when `prelabel.calibration` names a file."""
     if not cfg.prelabel.calibration:
         return confidence
