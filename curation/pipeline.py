@@ -41,7 +41,8 @@ def page_language(page: Mapping[str, Any], texts: list[str], cfg: RunConfig) -> 
     if given and given != "unknown":
         return str(given)
     lang = cfg.language
-    return detect_lang(sample_text(texts, lang.sample_chars), lang.detector, lang.seed)
+    return detect_lang(sample_text(texts, lang.sample_chars), lang.detector, lang.seed,
+                       lang.langdetect_trials)
 
 
 def segment_with_language(

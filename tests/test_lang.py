@@ -41,8 +41,14 @@ def test_empty_or_short_is_unknown(text: str, detector: str) -> None:
 
 def test_none_detector_and_unknown_name() -> None:
     assert detect_lang(SENTENCES["en"], "none") == "unknown"
-    with pytest.raises(ConfigError, match="py3langid"):
-        detect_lang(SENTENCES["en"], "fasttext")
+    with pytest.raises(ConfigError, match="fasttext"):
+        detect_lang(SENTENCES["en"], "cld3")
+
+
+@pytest.mark.parametrize("detector", ["langdetect", "fasttext", "py3langid"])
+def test_every_detector_tells_the_four_languages_apart(detector: str) -> None:
+    for code, sentence in SENTENCES.items():
+        assert detect_lang(sentence, detector) == code
 
 
 def test_sample_text_is_bounded_and_prefers_long_segments() -> None:

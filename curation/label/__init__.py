@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.config import RunConfig
 from curation.label.combine import calibrated_confidence, rule_weights, weighted_vote
@@ -83,7 +84,7 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     confidence = calibrated_confidence(cfg, confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
-    return attach_votes(table, votes, rules, winner, confidence, report)
+    return attach_votes(table, votes, rules, winner, confidence, report, cfg.labels)
 
 
 def attach_votes(
@@ -93,27 +94,38 @@ def attach_votes(
     winner: np.ndarray,
     confidence: np.ndarray,
     report: LabelReport,
+    labels: list[str] | None = None,
 ) -> pa.Table:
-    """Write the votes and the combined label into the table's columns."""
-    names = [r.name for r in rules]
-    rows: list[list[dict[str, str]]] = []
-    for row in votes:
-        cast = [{"rule": names[j], "label": LABELS[c]} for j, c in enumerate(row) if c >= 0]
-        rows.append(cast)
-    for j, name in enumerate(names):
-        report.votes[name] += int((votes[:, j] >= 0).sum())
-    # no vote at all: the catch-all label when the label set has one, with the lowest confidence
-    fallback = "other" if "other" in LABELS else None
-    labels = [LABELS[c] if c >= 0 else fallback for c in winner]
-    from curation.schema import SEGMENT_SCHEMA
+    """Write the votes (column-wise: no per-segment Python) and the combined label."""
+    from curation.schema import SEGMENT_SCHEMA, VOTE_TYPE
 
-    def put(t: pa.Table, name: str, values: object) -> pa.Table:
-        arr = pa.array(values, type=SEGMENT_SCHEMA.field(name).type)
-        return t.set_column(t.schema.get_field_index(name), name, arr)
+    cast = votes >= 0
+    rows, cols = np.nonzero(cast)  # row-major: each segment's votes together, in rule order
+    offsets = np.zeros(len(votes) + 1, dtype=np.int32)
+    np.cumsum(cast.sum(axis=1), out=offsets[1:])
+    names = pa.array([r.name for r in rules], pa.string())
+    label_names = pa.array(LABELS, pa.string())
+    struct = pa.StructArray.from_arrays(
+        [names.take(pa.array(cols)),
+         label_names.take(pa.array(votes[rows, cols].astype(np.int64)))],
+        fields=list(VOTE_TYPE),
+    )
+    vote_lists = pa.ListArray.from_arrays(pa.array(offsets), struct)
+    for j, n in enumerate(cast.sum(axis=0).tolist()):
+        report.votes[rules[j].name] += int(n)
+    # no vote at all: the catch-all label when the label set has one (lowest confidence)
+    fallback = "other" if labels is None or "other" in labels else None
+    codes = pa.array(np.where(winner >= 0, winner, 0).astype(np.int64))
+    prelabel = pc.if_else(pa.array(winner >= 0), label_names.take(codes),
+                          pa.scalar(fallback, pa.string()))
+    source = pc.if_else(pc.is_valid(prelabel), pa.scalar("rule"), pa.scalar(None, pa.string()))
 
-    table = put(table, "votes", rows)
-    table = put(table, "prelabel", labels)
-    table = put(table, "confidence", confidence.astype(np.float32))
-    table = put(table, "label", labels)
-    table = put(table, "label_source", ["rule" if x is not None else None for x in labels])
-    return table
+    def put(t: pa.Table, name: str, arr: pa.Array) -> pa.Table:
+        field = SEGMENT_SCHEMA.field(name)
+        return t.set_column(t.schema.get_field_index(name), field, arr.cast(field.type))
+
+    table = put(table, "votes", vote_lists)
+    table = put(table, "prelabel", prelabel)
+    table = put(table, "confidence", pa.array(confidence.astype(np.float32)))
+    table = put(table, "label", prelabel)
+    return put(table, "label_source", source)

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 _WORD = r"[\p{L}\p{N}]+"
 CUE_MAX_WORDS = 80  # no cue rule looks at longer segments
+DUP_MAX_WORDS = 30  # repetition is only used for title-like segments
 
 
 def _np(a: pa.ChunkedArray | pa.Array, fill: object = 0) -> np.ndarray:
@@ -22,7 +23,6 @@ class Frame:
 
     n: int
     text: pa.ChunkedArray
-    lower: pa.ChunkedArray
     tag_path: pa.ChunkedArray
     attrs: pa.ChunkedArray
     lang: np.ndarray  # page language per segment
@@ -39,37 +39,64 @@ class Frame:
     cue_patterns: dict[str, dict[str, str]]
     _cue_cache: dict[str, np.ndarray] = field(default_factory=dict)
     _match_cache: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    _dict_cache: dict[str, tuple[pa.Array, np.ndarray]] = field(default_factory=dict)
     langs_without_cues: set[str] = field(default_factory=set)
+    _groups: dict[str, tuple[np.ndarray, pa.Array]] | None = None
 
     def cue(self, kind: str) -> np.ndarray:
         """Segments whose text matches the cue phrases of *kind* for their page's language."""
         hit = self._cue_cache.get(kind)
         if hit is None:
             hit = np.zeros(self.n, dtype=bool)
-            for lang in np.unique(self.lang):
-                pats = self.cue_patterns.get(str(lang))
+            for lang, (idx, lower) in self._lang_groups().items():
+                pats = self.cue_patterns.get(lang)
                 if pats is None:  # no cue file: only the language-independent cues
-                    self.langs_without_cues.add(str(lang))
+                    self.langs_without_cues.add(lang)
                     pats = self.cue_patterns.get("*", {})
                 pattern = pats.get(kind)
-                if not pattern:
-                    continue
-                # cue rules are for short blocks: long paragraphs are never matched (and are
-                # most of the bytes, so leaving them out is most of the regex time)
-                idx = np.flatnonzero((self.lang == lang) & (self.n_words <= CUE_MAX_WORDS))
-                sub = self.lower if len(idx) == self.n else self.lower.take(pa.array(idx))
-                hit[idx] = _np(pc.match_substring_regex(sub, pattern), False)
+                if pattern:
+                    hit[idx] = _np(pc.match_substring_regex(lower, pattern), False)
             self._cue_cache[kind] = hit
         return hit
 
+    def _lang_groups(self) -> dict[str, tuple[np.ndarray, pa.Array]]:
+        """Per language: the short segments (cue rules never look at long paragraphs, which
+        are most of the bytes) and their lower-cased text, computed once."""
+        if self._groups is None:
+            self._groups = {}
+            short = self.n_words <= CUE_MAX_WORDS
+            for lang in np.unique(self.lang).tolist():
+                idx = np.flatnonzero((self.lang == lang) & short)
+                if idx.size:
+                    sub = self.text if idx.size == self.n else self.text.take(pa.array(idx))
+                    self._groups[lang] = (idx, pc.utf8_lower(sub))
+        return self._groups
+
     def match(self, column: str, pattern: str) -> np.ndarray:
-        """Regex search (RE2) in a string column: tag_path, attrs or lower."""
+        """Regex search (RE2) in a string column: tag_path, attrs or text.
+
+        tag_path and attrs repeat a lot (siblings share them), so they are matched once per
+        distinct value and the result is spread back with the dictionary indices."""
         key = (column, pattern)
         hit = self._match_cache.get(key)
         if hit is None:
-            hit = _np(pc.match_substring_regex(getattr(self, column), pattern), False).astype(bool)
+            if column in ("tag_path", "attrs"):
+                values, indices = self._distinct(column)
+                per_value = _np(pc.match_substring_regex(values, pattern), False).astype(bool)
+                hit = per_value[indices]
+            else:
+                col = getattr(self, column)
+                hit = _np(pc.match_substring_regex(col, pattern), False).astype(bool)
             self._match_cache[key] = hit
         return hit
+
+    def _distinct(self, column: str) -> tuple[pa.Array, np.ndarray]:
+        found = self._dict_cache.get(column)
+        if found is None:
+            enc = pc.dictionary_encode(getattr(self, column)).combine_chunks()
+            found = (enc.dictionary, enc.indices.to_numpy(zero_copy_only=False))
+            self._dict_cache[column] = found
+        return found
 
     def shift(self, values: np.ndarray, by: int, fill: object) -> np.ndarray:
         """values of the segment *by* places later (by > 0) or earlier, within the same page."""
@@ -86,11 +113,22 @@ class Frame:
         return out
 
 
+def _repeats_in_page(text: pa.ChunkedArray, page: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """How many segments of the same page have the same text (only for *candidates*, else 1)."""
+    out = np.ones(len(page), dtype=np.int64)
+    idx = np.flatnonzero(candidates)
+    if idx.size:
+        codes = pc.dictionary_encode(text.take(pa.array(idx))).combine_chunks().indices
+        key = page[idx].astype(np.int64) * (len(idx) + 1) + codes.to_numpy().astype(np.int64)
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        out[idx] = counts[inverse]
+    return out
+
+
 def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Frame:
     """Features for *table* (SEGMENT_SCHEMA, pages contiguous, positions ascending)."""
     n = table.num_rows
     text = table.column("text")
-    lower = pc.utf8_lower(text)
     page_ids = table.column("page_id")
     codes = pc.dictionary_encode(page_ids).combine_chunks().indices.to_numpy()
     boundary = np.ones(n, dtype=bool)
@@ -105,19 +143,16 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
         last[starts + sizes - 1] = True
     pos_in_page = np.arange(n) - np.repeat(starts, sizes)
     rel_pos = pos_in_page / np.maximum(np.repeat(sizes, sizes) - 1, 1)
-    text_codes = pc.dictionary_encode(text).combine_chunks().indices.to_numpy().astype(np.int64)
-    key = page.astype(np.int64) * (int(text_codes.max(initial=0)) + 1) + text_codes
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    n_words = _np(pc.count_substring_regex(text, _WORD)).astype(np.int64)
     tag_path = table.column("tag_path")
     return Frame(
         n=n,
         text=text,
-        lower=lower,
         tag_path=pc.fill_null(tag_path, ""),
         attrs=pc.fill_null(table.column("attrs"), ""),
         lang=_np(table.column("lang"), "unknown").astype(str),
         n_chars=_np(pc.utf8_length(text)).astype(np.int64),
-        n_words=_np(pc.count_substring_regex(text, _WORD)).astype(np.int64),
+        n_words=n_words,
         link_density=_np(table.column("link_density"), 0.0).astype(np.float64),
         is_html=_np(pc.is_valid(tag_path), False).astype(bool),
         in_main=_np(table.column("in_main"), False).astype(bool),
@@ -125,6 +160,11 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
         first=first,
         last=last,
         rel_pos=rel_pos,
-        dup_in_page=counts[inverse],
+        dup_in_page=_repeats_in_page(text, page, n_words <= DUP_MAX_WORDS),
         cue_patterns=cue_patterns,
     )
+
+
+def codes_of(frame: Frame, column: str) -> np.ndarray:
+    """Integer codes of a string column (equal strings, equal codes), for cheap comparisons."""
+    return frame._distinct(column)[1]

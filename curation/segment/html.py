@@ -137,9 +137,13 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
             if not skip_depth:
                 txt = node.text_content
                 if txt:
-                    parts.append(txt)
-                    if link_depth and not txt.isspace():
-                        link_chars += len(txt.strip())
+                    if txt.isspace():
+                        if parts:  # a space between words; leading space is dropped anyway
+                            parts.append(" ")
+                    else:
+                        parts.append(txt)
+                        if link_depth:
+                            link_chars += len(txt.strip())
             continue
         if tag in blocktags:
             k = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curation.label.features import Frame
+from curation.label.features import Frame, codes_of
 from curation.label.rules import ABSTAIN, CODE, Stage1, rule
 
 _ART, _TEASER, _CAP, _JOKE = CODE["article"], CODE["teaser"], CODE["caption"], CODE["joke"]
@@ -65,10 +65,10 @@ def follow_group(f: Frame, s1: Stage1) -> np.ndarray:
     """A short link next to an ad in the same kind of block: the rest of a follow-us or
     newsletter group ("Email", "Subscribe" beside "Facebook")."""
     out = np.zeros(f.n, dtype=bool)
-    paths = np.asarray(f.tag_path.to_numpy(zero_copy_only=False))
+    paths = codes_of(f, "tag_path").astype(np.int64)
     for k in (-2, -1, 1, 2):
         nb_ad = f.shift(s1.pre, k, ABSTAIN) == _AD
-        same = f.shift(paths, k, "") == paths
+        same = f.shift(paths, k, -1) == paths
         out |= nb_ad & same
     return out & f.is_html & (f.n_words <= 4) & (s1.pre != _AD)
 
@@ -83,13 +83,12 @@ _HEADER_ATTR = (
 def header_block(f: Frame, s1: Stage1) -> np.ndarray:
     """Headline, byline and dateline just above the story's main container (up to six blocks
     before it) when they look like it: heading tag, author/date class, byline or date text."""
-    first_main = np.full(f.n, -1, dtype=np.int64)
+    # first in-main segment of each page, spread over the page's segments (-1: none)
+    n_pages = int(f.page[-1]) + 1 if f.n else 0
+    first_of_page = np.full(n_pages, -1, dtype=np.int64)
     idx = np.flatnonzero(f.in_main)
-    if idx.size:
-        # first in-main segment of each page, broadcast to the page's segments
-        pages_with_main, first = np.unique(f.page[idx], return_index=True)
-        lookup = dict(zip(pages_with_main.tolist(), idx[first].tolist(), strict=True))
-        first_main = np.array([lookup.get(p, -1) for p in f.page.tolist()], dtype=np.int64)
+    first_of_page[f.page[idx][::-1]] = idx[::-1]  # the last write wins: the first index
+    first_main = first_of_page[f.page]
     pos = np.arange(f.n)
     above = (first_main >= 0) & (pos < first_main) & (pos >= first_main - 6)
     looks = (
