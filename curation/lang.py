@@ -35,12 +35,10 @@ def sample_text(texts: Iterable[str], max_chars: int) -> str:
     """
     if max_chars <= 0:
         return ""
-    items = [t.strip() for t in texts]
-    order = sorted(range(len(items)), key=lambda i: -len(items[i]))
     parts: list[str] = []
     room = max_chars
-    for i in order:
-        text = items[i]
+    for text in sorted(texts, key=len, reverse=True):  # stable: ties keep document order
+        text = text.strip()
         if not text:
             break  # sorted by length: only empties are left
         parts.append(text[:room])

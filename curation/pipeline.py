@@ -31,7 +31,7 @@ from curation.io.parquet import ShardWriter, conform, iter_batches
 from curation.label import LabelReport, prelabel_table
 from curation.lang import detect_lang, sample_text
 from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
-from curation.segment.core import segment_page, segments_to_table
+from curation.segment.core import SegmentColumns
 from curation.stats import Stats
 
 
@@ -45,20 +45,17 @@ def page_language(page: Mapping[str, Any], texts: list[str], cfg: RunConfig) -> 
                        lang.langdetect_trials)
 
 
-def segment_with_language(
-    pages: Iterable[Mapping[str, Any]], cfg: RunConfig
-) -> tuple[list[dict[str, Any]], pa.Table]:
+def segment_with_language(pages: Iterable[Mapping[str, Any]], cfg: RunConfig
+                          ) -> tuple[list[dict[str, Any]], pa.Table]:
     """Segment pages and set each page's language (on the page and on its segments)."""
     out_pages: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    cols = SegmentColumns(cfg.segment.max_segment_chars)
     for page in pages:
-        segs = segment_page(page, cfg.segment.max_segment_chars)
-        lang = page_language(page, [s["text"] for s in segs], cfg)
-        for s in segs:
-            s["lang"] = lang
-        rows.extend(segs)
+        texts = cols.add(page)
+        lang = page_language(page, texts, cfg)
+        cols.set_last_lang(lang)
         out_pages.append({**page, "lang": lang})
-    return out_pages, segments_to_table(rows)
+    return out_pages, cols.table()
 
 
 def label_pages(

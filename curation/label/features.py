@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,6 +10,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _WORD = r"[\p{L}\p{N}]+"
+_WHOLE_TOKEN = {
+    "attrs": re.compile(r"^\(\^\| \)\((.*)\)\( \|\$\)$"),
+    "tag_path": re.compile(r"^\(\^\|>\)\((.*)\)\(>\|\$\)$"),
+}
+_SEPARATOR = {"attrs": " ", "tag_path": ">"}
 CUE_MAX_WORDS = 80  # no cue rule looks at longer segments
 DUP_MAX_WORDS = 30  # repetition is only used for title-like segments
 
@@ -40,6 +46,8 @@ class Frame:
     _cue_cache: dict[str, np.ndarray] = field(default_factory=dict)
     _match_cache: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     _dict_cache: dict[str, tuple[pa.Array, np.ndarray]] = field(default_factory=dict)
+    _token_cache: dict[str, tuple[pa.Array, np.ndarray, np.ndarray, int]] = field(
+        default_factory=dict)
     langs_without_cues: set[str] = field(default_factory=set)
     _groups: dict[str, tuple[np.ndarray, pa.Array]] | None = None
 
@@ -76,19 +84,42 @@ class Frame:
         """Regex search (RE2) in a string column: tag_path, attrs or text.
 
         tag_path and attrs repeat a lot (siblings share them), so they are matched once per
-        distinct value and the result is spread back with the dictionary indices."""
+        distinct value and spread back with the dictionary indices. A whole-token pattern
+        (`(^| )(a|b)( |$)` on attrs, `(^|>)(a|b)(>|$)` on tag_path) is matched once per distinct
+        token instead, and spread to the values holding a matching token."""
         key = (column, pattern)
         hit = self._match_cache.get(key)
         if hit is None:
             if column in ("tag_path", "attrs"):
                 values, indices = self._distinct(column)
-                per_value = _np(pc.match_substring_regex(values, pattern), False).astype(bool)
+                whole = _WHOLE_TOKEN[column].match(pattern)
+                if whole:
+                    per_value = self._token_hits(column, whole.group(1))
+                else:
+                    per_value = _np(pc.match_substring_regex(values, pattern), False).astype(bool)
                 hit = per_value[indices]
             else:
                 col = getattr(self, column)
                 hit = _np(pc.match_substring_regex(col, pattern), False).astype(bool)
             self._match_cache[key] = hit
         return hit
+
+    def _token_hits(self, column: str, alternatives: str) -> np.ndarray:
+        """Per distinct value of *column*: does one of its tokens fully match *alternatives*."""
+        found = self._token_cache.get(column)
+        if found is None:
+            values, _ = self._distinct(column)
+            parts = pc.split_pattern(values, _SEPARATOR[column])
+            flat = pc.list_flatten(parts)
+            owner = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+            enc = pc.dictionary_encode(flat)
+            found = (enc.dictionary, enc.indices.to_numpy(zero_copy_only=False), owner, len(values))
+            self._token_cache[column] = found
+        vocab, codes, owner, n_values = found
+        tok_hit = _np(pc.match_substring_regex(vocab, f"^(?:{alternatives})$"), False).astype(bool)
+        per_value = np.zeros(n_values, dtype=bool)
+        per_value[owner[tok_hit[codes]]] = True
+        return per_value
 
     def _distinct(self, column: str) -> tuple[pa.Array, np.ndarray]:
         found = self._dict_cache.get(column)
@@ -111,6 +142,18 @@ class Frame:
             same = self.page[k:] == self.page[:-k]
             out[k:][~same] = fill
         return out
+
+
+def _word_counts(text: pa.ChunkedArray) -> np.ndarray:
+    """Words (letter/digit runs) per segment: counted exactly for segments up to ~100 words,
+    where the rules' thresholds are; longer ones (most of the bytes) get their space count."""
+    spaces = _np(pc.count_substring(text, " ")).astype(np.int64)
+    words = spaces + 1
+    short = np.flatnonzero(spaces <= 100)
+    if short.size:
+        sub = text if short.size == len(spaces) else text.take(pa.array(short))
+        words[short] = _np(pc.count_substring_regex(sub, _WORD)).astype(np.int64)
+    return words
 
 
 def _repeats_in_page(text: pa.ChunkedArray, page: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -143,7 +186,7 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
         last[starts + sizes - 1] = True
     pos_in_page = np.arange(n) - np.repeat(starts, sizes)
     rel_pos = pos_in_page / np.maximum(np.repeat(sizes, sizes) - 1, 1)
-    n_words = _np(pc.count_substring_regex(text, _WORD)).astype(np.int64)
+    n_words = _word_counts(text)
     tag_path = table.column("tag_path")
     return Frame(
         n=n,

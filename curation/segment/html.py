@@ -32,8 +32,21 @@ _MAX_PATH = 12
 _MAIN_MIN_WORDS = 12  # a block this long and link-poor counts towards the main container
 _MAIN_MAX_LINKS = 0.35
 _MAIN_SHARE = 0.6  # the container is the deepest element with >= 60 % of the best score
-_token_cache: dict[str, str] = {}
-_TOKEN_ATTRS = ("class", "id", "role", "itemprop")
+_token_cache: dict[tuple[str | None, ...], str] = {}
+
+
+@dataclass(slots=True)
+class BlockColumns:
+    """The blocks of one page as parallel lists (no per-block objects on the hot path)."""
+
+    text: list[str]
+    tag_path: list[str]
+    attrs: list[str]
+    link_density: list[float]
+    in_main: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.text)
 
 
 @dataclass(slots=True)
@@ -49,14 +62,16 @@ class HtmlBlock:
 def _tokens(attributes: dict[str, str | None]) -> str:
     """Lower-cased alphanumeric tokens of class, id, role and itemprop, space-joined (cached:
     pages repeat the same class strings)."""
-    raw = " ".join(v for v in map(attributes.get, _TOKEN_ATTRS) if v)
-    if not raw:
+    if not attributes:
         return ""
-    toks = _token_cache.get(raw)
+    get = attributes.get
+    key = (get("class"), get("id"), get("role"), get("itemprop"))
+    toks = _token_cache.get(key)
     if toks is None:
+        raw = " ".join(v for v in key if v)
         toks = " ".join(_TOKEN.findall(raw.lower()))
         if len(_token_cache) < 200_000:
-            _token_cache[raw] = toks
+            _token_cache[key] = toks
     return toks
 
 
@@ -73,7 +88,14 @@ def _end_marker(node: Any, root: Any) -> int:
 
 
 def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
-    """Split *html* into text blocks in document order, with main-container flags set.
+    """Split *html* into text blocks in document order, with main-container flags set."""
+    c = html_block_columns(html, max_chars)
+    return [HtmlBlock(t, p, a, d, 0, m) for t, p, a, d, m in
+            zip(c.text, c.tag_path, c.attrs, c.link_density, c.in_main, strict=True)]
+
+
+def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
+    """Split *html* into text blocks in document order, as columns, with main-container flags.
 
     One pass over lexbor's pre-order traversal. Each open element remembers the node that
     follows its subtree; meeting that node means the element was left (no Python recursion,
@@ -81,9 +103,13 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
     """
     tree = LexborHTMLParser(html)
     root = tree.body if tree.body is not None else tree.root
+    texts: list[str] = []
+    paths: list[str] = []
+    attr_col: list[str] = []
+    densities: list[float] = []
+    owners: list[int] = []
     if root is None:
-        return []
-    blocks: list[HtmlBlock] = []
+        return BlockColumns(texts, paths, attr_col, densities, [])
     parts: list[str] = []
     link_chars = 0
     # per open element (blocks, links, skipped): end marker, kind (1 block, 2 skipped, 3 link),
@@ -108,7 +134,11 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
         if len(text) > max_chars:
             text = text[:max_chars]
         density = min(1.0, link_chars / len(text))
-        blocks.append(HtmlBlock(text, ">".join(path[-_MAX_PATH:]), attrs, density, ords[-1]))
+        texts.append(text)
+        paths.append(">".join(path[-_MAX_PATH:]))
+        attr_col.append(attrs)
+        densities.append(density)
+        owners.append(ords[-1])
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
             good = len(text) * (1.0 - density)
             for d, o in enumerate(ords):
@@ -165,7 +195,8 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
                 link_chars = 0
         else:
             link_depth += 1
-        end = _end_marker(node, root)
+        nxt = node.next
+        end = nxt.mem_id if nxt is not None else _end_marker(node, root)
         saved_attrs.append(attrs)
         toks = _tokens(node.attributes)
         if toks:
@@ -177,26 +208,25 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
         kinds.append(k)
     if parts and ords:
         emit(link_chars)
-    _flag_main(blocks, score, depth, last_desc, ordinal)
-    return blocks
+    in_main = _main_flags(owners, score, depth, last_desc, ordinal)
+    return BlockColumns(texts, paths, attr_col, densities, in_main)
 
 
-def _flag_main(
-    blocks: list[HtmlBlock],
+def _main_flags(
+    owners: list[int],
     score: dict[int, float],
     depth: dict[int, int],
     last_desc: dict[int, int],
     last_ordinal: int,
-) -> None:
-    """Set in_main on the blocks inside the deepest element holding >= 60 % of the best score
-    (so one long comment elsewhere does not move the container). No long text: no flags."""
+) -> list[bool]:
+    """Blocks inside the deepest element holding >= 60 % of the best score (so one long comment
+    elsewhere does not move the container). No long text on the page: no block is in_main."""
     if not score:
-        return
+        return [False] * len(owners)
     best = max(score.values())
     container = max((o for o, s in score.items() if s >= _MAIN_SHARE * best), key=depth.__getitem__)
     end = last_desc.get(container, last_ordinal)
-    for b in blocks:
-        b.in_main = container <= b.owner <= end
+    return [container <= o <= end for o in owners]
 
 
 def main_container_flags(blocks: list[HtmlBlock]) -> list[bool]:
