@@ -87,6 +87,17 @@ def bench_config(detector: str, batch_pages: int = 256) -> RunConfig:
     return load_config(DEFAULT_CONFIG, language={"detector": detector}, batch_pages=batch_pages)
 
 
+def code_version() -> str:
+    """The repository's HEAD commit, with "+dirty" when curation/ has uncommitted edits."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--", "curation").strip() else "")
+
+
 def reset_peak_rss() -> bool:
     """Reset this process's RSS high-water mark (Linux: write 5 to /proc/self/clear_refs)."""
     try:

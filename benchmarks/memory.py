@@ -34,7 +34,7 @@ from typing import Any
 
 import psutil
 import yaml
-from _common import DEFAULT_CONFIG, GOLD_DEV, GOLD_TAXONOMY, ROOT, read_gold
+from _common import DEFAULT_CONFIG, GOLD_DEV, GOLD_TAXONOMY, ROOT, code_version, read_gold
 
 from curation.io.decode import decode_bytes
 from curation.io.readers import builtin_samples
@@ -268,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = last["peak_rss_mb"] / first["peak_rss_mb"] if first["peak_rss_mb"] else 0.0
     ratio_max = last["maxrss_mb"] / first["maxrss_mb"] if first["maxrss_mb"] else 0.0
     ok = all(r["returncode"] == 0 for r in runs) and max(ratio, ratio_max) <= 1.10
-    result = {"detector": args.detector, "workers": args.workers, "runs": runs,
-              "ratio": round(ratio, 3), "ratio_maxrss": round(ratio_max, 3), "bar_ok": ok}
+    result = {"code": code_version(), "detector": args.detector, "workers": args.workers,
+              "runs": runs, "ratio": round(ratio, 3), "ratio_maxrss": round(ratio_max, 3),
+              "bar_ok": ok}
     print(f"peak ratio {last['pages']}/{first['pages']}: {ratio:.3f} (sampled), "
           f"{ratio_max:.3f} (maxrss)  [{'PASS' if ok else 'FAIL'}] within 10 %")
     if args.json:
