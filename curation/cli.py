@@ -188,3 +188,7 @@ def main() -> None:
     except CurationError as exc:  # a library error that escaped a command
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

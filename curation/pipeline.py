@@ -144,7 +144,7 @@ def ingest_and_label(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> d
         stats.add("segment", "pages", pw.rows)
         stats.add("segment", "segments", sw.rows)
         # kept with the stage output so that --resume can report what the skipped stages did
-        (stmp / "stage_stats.json").write_text(json.dumps(stats.to_dict()), encoding="utf-8")
+        (stmp / "_stage_stats.json").write_text(json.dumps(stats.to_dict()), encoding="utf-8")
     return {"pages": pw.rows, "segments": sw.rows}
 
 
@@ -264,7 +264,7 @@ def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[s
 def _load_stats(out: Path) -> Stats:
     stats = Stats()
     try:
-        data = json.loads((out / "segments" / "stage_stats.json").read_text(encoding="utf-8"))
+        data = json.loads((out / "segments" / "_stage_stats.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return stats
     for stage in ("ingest", "segment", "prelabel", "prelabel.votes"):
