@@ -21,7 +21,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if marked:
         items[:] = [it for it in items if not it.get_closest_marker("shared_data")]
         config.hook.pytest_deselected(items=marked)
-        print(f"\nnote: {SHARED_DATA} not found: deselected {len(marked)} tests that read gold data")
+        print(
+            f"\nnote: {SHARED_DATA} not found: deselected {len(marked)} tests that read gold data"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +35,11 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+# Property tests: no per-example deadline (CI machines are shared and timing is noisy; speed
+# is measured by benchmarks/, not by tests), a fixed number of examples.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("curation", deadline=None, max_examples=100)
+settings.load_profile("curation")

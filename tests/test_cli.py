@@ -17,9 +17,16 @@ runner = CliRunner()
 
 def test_run_prints_a_summary_and_refuses_to_overwrite(tmp_path: Path) -> None:
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "input": {"paths": [str(ROOT / "curation" / "samples")]}, "output": str(tmp_path / "out"),
-        "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")}}), encoding="utf-8")
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "input": {"paths": [str(ROOT / "curation" / "samples")]},
+                "output": str(tmp_path / "out"),
+                "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")},
+            }
+        ),
+        encoding="utf-8",
+    )
     cmd = [sys.executable, "-m", "curation.cli", "run", str(cfg)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

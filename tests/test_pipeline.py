@@ -22,8 +22,12 @@ SAMPLES = ROOT / "curation" / "samples"
 
 
 def _config(tmp: Path, inputs: list[str], **extra: object) -> Path:
-    data = {"input": {"paths": inputs}, "output": str(tmp / "out"),
-            "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")}, **extra}
+    data = {
+        "input": {"paths": inputs},
+        "output": str(tmp / "out"),
+        "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")},
+        **extra,
+    }
     path = tmp / "run.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -36,11 +40,27 @@ def _bad_inputs(folder: Path) -> None:
     (folder / "nobody.html").write_text("<html><head><title>t</title></head></html>")
     (folder / "cp1251.txt").write_bytes("Новини от България днес\nВтори ред".encode("cp1251"))
     with gzip.open(folder / "pages.jsonl.gz", "wt", encoding="utf-8") as fh:
-        fh.write(json.dumps({"id": "good1", "url": "https://a.example/x",
-                             "text": "A good line of text.\nAnother one here."}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "id": "good1",
+                    "url": "https://a.example/x",
+                    "text": "A good line of text.\nAnother one here.",
+                }
+            )
+            + "\n"
+        )
         fh.write("{not json\n")
-        fh.write(json.dumps({"id": "good2", "url": "https://b.example/y",
-                             "html": "<p>Hello there, this is a page.</p>"}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "id": "good2",
+                    "url": "https://b.example/y",
+                    "html": "<p>Hello there, this is a page.</p>",
+                }
+            )
+            + "\n"
+        )
     (folder / "long.txt").write_text("\n".join(f"line {i}" for i in range(50_000)))
 
 
@@ -52,8 +72,12 @@ def test_run_on_samples_and_bad_input(tmp_path: Path) -> None:
     out = tmp_path / "out"
 
     reasons = {(s["reason"], Path(s["source"].split(":")[0]).name) for s in stats["skipped"]}
-    assert {("empty", "empty.txt"), ("binary", "binary.txt"), ("no_text", "nobody.html"),
-            ("bad_json", "pages.jsonl.gz")} <= reasons
+    assert {
+        ("empty", "empty.txt"),
+        ("binary", "binary.txt"),
+        ("no_text", "nobody.html"),
+        ("bad_json", "pages.jsonl.gz"),
+    } <= reasons
     written = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     assert written["skipped"] == stats["skipped"]
 
@@ -62,8 +86,9 @@ def test_run_on_samples_and_bad_input(tmp_path: Path) -> None:
     ids = set(pages.column("page_id").to_pylist())
     assert {"good1", "good2"} <= ids  # the good records around the bad line are kept
     assert len(ids) == 5 + 4  # samples + cp1251, long, good1, good2
-    langs = dict(zip(pages.column("source").to_pylist(), pages.column("lang").to_pylist(),
-                     strict=True))
+    langs = dict(
+        zip(pages.column("source").to_pylist(), pages.column("lang").to_pylist(), strict=True)
+    )
     assert any(k.endswith("cp1251.txt") and v == "bg" for k, v in langs.items())
 
     segs = pq.read_table(out / "segments")
@@ -132,7 +157,8 @@ def test_process_pool_gives_the_same_result(tmp_path: Path) -> None:
     a = pq.read_table(one / "out" / "segments").sort_by("segment_id")
     b = pq.read_table(two / "out" / "segments").sort_by("segment_id")
     assert a.select(["segment_id", "prelabel", "votes"]).equals(
-        b.select(["segment_id", "prelabel", "votes"]))
+        b.select(["segment_id", "prelabel", "votes"])
+    )
 
 
 def test_default_config_is_valid(repo_root: Path) -> None:

@@ -14,8 +14,10 @@ from curation.label.rules import ABSTAIN, LABELS, RULES
 from curation.pipeline import label_pages
 
 CFG = load_config("configs/default.yaml")
-PARA = ("The council voted on Tuesday to approve the new budget, which includes funding for "
-        "schools, roads and the public library, after a debate that lasted most of the day.")
+PARA = (
+    "The council voted on Tuesday to approve the new budget, which includes funding for "
+    "schools, roads and the public library, after a debate that lasted most of the day."
+)
 
 
 def _label_text(lines: list[str], lang: str = "en") -> list[str]:
@@ -24,8 +26,12 @@ def _label_text(lines: list[str], lang: str = "en") -> list[str]:
 
 
 def _label_html(body: str, lang: str = "en") -> dict[str, str]:
-    page = {"page_id": "h", "format": "html", "content": f"<html><body>{body}</body></html>",
-            "lang": lang}
+    page = {
+        "page_id": "h",
+        "format": "html",
+        "content": f"<html><body>{body}</body></html>",
+        "lang": lang,
+    }
     t = label_pages([page], CFG)
     return dict(zip(t.column("text").to_pylist(), t.column("prelabel").to_pylist(), strict=True))
 
@@ -33,20 +39,45 @@ def _label_html(body: str, lang: str = "en") -> dict[str, str]:
 ARTICLE = f"<div class='story'><h1>Budget approved</h1><p>{PARA}</p><p>{PARA}</p></div>"
 
 
-@pytest.mark.parametrize(("snippet", "text", "label"), [
-    ("<figure><img src=x><figcaption>The mayor at the vote. Photo: J. Smith</figcaption></figure>",
-     "The mayor at the vote. Photo: J. Smith", "caption"),
-    ("<div class='ad-slot'>Advertisement</div>", "Advertisement", "ad"),
-    ("<div class='newsletter'>Sign up for our newsletter to get the news first</div>",
-     "Sign up for our newsletter to get the news first", "ad"),
-    ("<ul class='related-posts'><li><a href=/a>Mayor opens the new bridge over the river</a></li></ul>",
-     "Mayor opens the new bridge over the river", "teaser"),
-    ("<div id='comments'><form><label>Name *</label><button>Post comment</button></form></div>",
-     "Post comment", "comment_ui"),
-    ("<nav><ul><li><a href=/>Home</a></li><li><a href=/n>News</a></li></ul></nav>", "News", "other"),
-    ("<footer><p>© 2024 Example Media. All rights reserved.</p></footer>",
-     "© 2024 Example Media. All rights reserved.", "other"),
-])
+@pytest.mark.parametrize(
+    ("snippet", "text", "label"),
+    [
+        (
+            "<figure><img src=x><figcaption>The mayor at the vote. Photo: J. Smith</figcaption>"
+            "</figure>",
+            "The mayor at the vote. Photo: J. Smith",
+            "caption",
+        ),
+        ("<div class='ad-slot'>Advertisement</div>", "Advertisement", "ad"),
+        (
+            "<div class='newsletter'>Sign up for our newsletter to get the news first</div>",
+            "Sign up for our newsletter to get the news first",
+            "ad",
+        ),
+        (
+            "<ul class='related-posts'><li><a href=/a>Mayor opens the new bridge over the river"
+            "</a></li></ul>",
+            "Mayor opens the new bridge over the river",
+            "teaser",
+        ),
+        (
+            "<div id='comments'><form><label>Name *</label><button>Post comment</button></form>"
+            "</div>",
+            "Post comment",
+            "comment_ui",
+        ),
+        (
+            "<nav><ul><li><a href=/>Home</a></li><li><a href=/n>News</a></li></ul></nav>",
+            "News",
+            "other",
+        ),
+        (
+            "<footer><p>© 2024 Example Media. All rights reserved.</p></footer>",
+            "© 2024 Example Media. All rights reserved.",
+            "other",
+        ),
+    ],
+)
 def test_html_rules(snippet: str, text: str, label: str) -> None:
     labels = _label_html(ARTICLE + snippet)
     assert labels[text] == label
@@ -54,24 +85,42 @@ def test_html_rules(snippet: str, text: str, label: str) -> None:
     assert labels[PARA] == "article"
 
 
-@pytest.mark.parametrize(("lines", "index", "label"), [
-    ([PARA, "World 2 hours ago"], 1, "teaser"),
-    ([PARA, "Photo: Reuters"], 1, "caption"),
-    ([PARA, "Your email address will not be published. Required fields are marked *"], 1,
-     "comment_ui"),
-    ([PARA, "Follow us on Twitter for more"], 1, "ad"),
-    ([PARA, "Joke of the day: why did the chicken cross the road?", "Read the whole joke"], 2, "joke"),
-    ([PARA, "Privacy policy"], 1, "other"),
-    # a cue inside a long paragraph does not relabel body text
-    ([PARA + " Follow us on the official channels, the mayor said, for updates."], 0, "article"),
-])
+@pytest.mark.parametrize(
+    ("lines", "index", "label"),
+    [
+        ([PARA, "World 2 hours ago"], 1, "teaser"),
+        ([PARA, "Photo: Reuters"], 1, "caption"),
+        (
+            [PARA, "Your email address will not be published. Required fields are marked *"],
+            1,
+            "comment_ui",
+        ),
+        ([PARA, "Follow us on Twitter for more"], 1, "ad"),
+        (
+            [PARA, "Joke of the day: why did the chicken cross the road?", "Read the whole joke"],
+            2,
+            "joke",
+        ),
+        ([PARA, "Privacy policy"], 1, "other"),
+        # a cue inside a long paragraph does not relabel body text
+        (
+            [PARA + " Follow us on the official channels, the mayor said, for updates."],
+            0,
+            "article",
+        ),
+    ],
+)
 def test_text_rules_en(lines: list[str], index: int, label: str) -> None:
     assert _label_text(lines)[index] == label
 
 
 def test_teaser_card_window_bg() -> None:
-    lines = [PARA, "Заглавие на друга новина за деня", "Свят Преди 42 минути",
-             "Кратко резюме на другата новина с няколко думи"]
+    lines = [
+        PARA,
+        "Заглавие на друга новина за деня",
+        "Свят Преди 42 минути",
+        "Кратко резюме на другата новина с няколко думи",
+    ]
     assert _label_text(lines, "bg")[1:] == ["teaser", "teaser", "teaser"]
 
 
@@ -99,10 +148,20 @@ def test_weighted_vote() -> None:
 
 
 def test_rule_subset_and_custom_label_set() -> None:
-    cfg = load_config(None, labels=["article", "other"], prelabel={
-        "rules": ["article.long_paragraph.v1", "teaser.time_ago.v1"], "cues_dir": "configs/cues"})
-    page = {"page_id": "t", "format": "text", "content": f"{PARA} {PARA}\nWorld 2 hours ago",
-            "lang": "en"}
+    cfg = load_config(
+        None,
+        labels=["article", "other"],
+        prelabel={
+            "rules": ["article.long_paragraph.v1", "teaser.time_ago.v1"],
+            "cues_dir": "configs/cues",
+        },
+    )
+    page = {
+        "page_id": "t",
+        "format": "text",
+        "content": f"{PARA} {PARA}\nWorld 2 hours ago",
+        "lang": "en",
+    }
     from curation.pipeline import segment_with_language
 
     _, seg = segment_with_language([page], cfg)

@@ -27,8 +27,10 @@ def _block(draw: st.DrawFn, depth: int = 0) -> tuple[str, list[str]]:
         return f"<div{cls}><a href='/x'>{esc}</a></div>", [text]
     if kind == "nested" and depth < 3:
         inner = draw(st.lists(_block(depth + 1), min_size=1, max_size=3))
-        return (f"<section{cls}>{''.join(h for h, _ in inner)}</section>",
-                [t for _, ts in inner for t in ts])
+        return (
+            f"<section{cls}>{''.join(h for h, _ in inner)}</section>",
+            [t for _, ts in inner for t in ts],
+        )
     tag = "div" if kind == "nested" else kind
     if tag == "li":
         return f"<ul><li{cls}>{esc}</li></ul>", [text]
@@ -39,8 +41,10 @@ def _block(draw: st.DrawFn, depth: int = 0) -> tuple[str, list[str]]:
 def _html_page(draw: st.DrawFn) -> tuple[str, list[str]]:
     blocks = draw(st.lists(_block(), max_size=15))
     body = "".join(h for h, _ in blocks)
-    return (f"<html><head><title>t</title></head><body>{body}</body></html>",
-            [t for _, ts in blocks for t in ts])
+    return (
+        f"<html><head><title>t</title></head><body>{body}</body></html>",
+        [t for _, ts in blocks for t in ts],
+    )
 
 
 @given(_html_page())
@@ -76,7 +80,9 @@ def test_inline_links_join_and_density() -> None:
 
 
 def test_skips_scripts_styles_comments() -> None:
-    blocks = html_blocks("<p>a<!-- c --></p><style>p{}</style><script>x</script><svg><text>s</text></svg>")
+    blocks = html_blocks(
+        "<p>a<!-- c --></p><style>p{}</style><script>x</script><svg><text>s</text></svg>"
+    )
     assert [b.text for b in blocks] == ["a"]
 
 
@@ -88,9 +94,15 @@ def test_no_body_and_garbage() -> None:
 
 def test_main_container() -> None:
     para = " ".join(["word"] * 30)
-    html = (f"<nav><a href=#>Home</a></nav><div id=story><h1>Title</h1><p>{para}</p>"
-            f"<p>{para}</p></div><footer>(c) site</footer>")
+    html = (
+        f"<nav><a href=#>Home</a></nav><div id=story><h1>Title</h1><p>{para}</p>"
+        f"<p>{para}</p></div><footer>(c) site</footer>"
+    )
     blocks = html_blocks(html)
     flags = main_container_flags(blocks)
     assert dict(zip([b.text[:5] for b in blocks], flags, strict=True)) == {
-        "Home": False, "Title": True, "word ": True, "(c) s": False}
+        "Home": False,
+        "Title": True,
+        "word ": True,
+        "(c) s": False,
+    }
