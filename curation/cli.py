@@ -111,30 +111,19 @@ def _stage(name: str, config: Path, overwrite: bool, what: str) -> None:
 @app.command("filter")
 def filter_cmd(config: ConfigArg, overwrite: Overwrite = False) -> None:
     """Filter segments/ (with human labels where pulled) into filtered/ and rejects/."""
-    from curation.filter.stage import filter_segments
-    from curation.pipeline import out_dir
+    from curation.pipeline import filter_stage, out_dir
     from curation.stats import Stats
 
     try:
         cfg = load_config(config)
-        out, stats = out_dir(cfg), Stats()
-        res = filter_segments(
-            out / "segments",
-            out / "filtered",
-            out / "rejects" if cfg.filter.write_rejects else None,
-            cfg,
-            stats,
-            human_dir=out / "human_labels",
-            overwrite=overwrite,
-        )
-        stats.write(out / "stats.filter.json")
+        stats = Stats()
+        res = filter_stage(cfg, stats, overwrite=overwrite)
+        stats.write(out_dir(cfg) / "stats.filter.json")
     except CurationError as exc:
         _fail(exc)
         return
-    typer.echo(
-        f"kept: {res['kept']}   rejected: {res['rejected']}   "
-        f"reasons: {json.dumps(dict(stats.counts.get('filter', {})))}"
-    )
+    reasons = json.dumps(dict(stats.counts.get("filter", {})))
+    typer.echo(f"kept: {res['kept']}   rejected: {res['rejected']}   reasons: {reasons}")
 
 
 @app.command()

@@ -148,53 +148,66 @@ def ingest_and_label(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> d
     return {"pages": pw.rows, "segments": sw.rows}
 
 
-def ingest_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
-    """`curation ingest`: raw inputs -> pages/ (PAGE_SCHEMA, language identified)."""
-    pages_dir = out_dir(cfg) / "pages"
-    prepare_output(pages_dir, overwrite)
-    with atomic_dir(pages_dir, {"config": config_hash(cfg)}) as tmp:
-        w = ShardWriter(tmp, PAGE_SCHEMA, 50_000)
+def _write_stage(cfg: RunConfig, name: str, schema: pa.Schema, tables: Iterator[pa.Table],
+                 overwrite: bool, shard_rows: int) -> int:
+    """Stream *tables* into the stage folder out/<name>/, atomically; returns the rows."""
+    target = out_dir(cfg) / name
+    prepare_output(target, overwrite)
+    with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
+        w = ShardWriter(tmp, schema, shard_rows)
         try:
-            for batch in ingest(cfg, stats):
-                pages, _ = segment_with_language(batch.to_pylist(), cfg)
-                w.write(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA))
+            for table in tables:
+                w.write(table)
         finally:
             w.close()
     return w.rows
+
+
+def ingest_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
+    """`curation ingest`: raw inputs -> pages/ (PAGE_SCHEMA, language identified)."""
+
+    def pages() -> Iterator[pa.Table]:
+        for batch in ingest(cfg, stats):
+            rows, _ = segment_with_language(batch.to_pylist(), cfg)
+            yield pa.Table.from_pylist(rows, schema=PAGE_SCHEMA)
+
+    return _write_stage(cfg, "pages", PAGE_SCHEMA, pages(), overwrite, 50_000)
 
 
 def segment_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
     """`curation segment`: pages/ -> segmented/ (SEGMENT_SCHEMA without labels)."""
-    out = out_dir(cfg)
-    target = out / "segmented"
-    prepare_output(target, overwrite)
-    with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
-        w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
-        try:
-            for batch in iter_batches(out / "pages", PAGE_SCHEMA, cfg.batch_pages):
-                _, segments = segment_with_language(batch.to_pylist(), cfg)
-                w.write(segments)
-        finally:
-            w.close()
-    stats.add("segment", "segments", w.rows)
-    return w.rows
+
+    def segments() -> Iterator[pa.Table]:
+        for batch in iter_batches(out_dir(cfg) / "pages", PAGE_SCHEMA, cfg.batch_pages):
+            yield segment_with_language(batch.to_pylist(), cfg)[1]
+
+    rows = _write_stage(cfg, "segmented", SEGMENT_SCHEMA, segments(), overwrite,
+                        cfg.publish.shard_rows)
+    stats.add("segment", "segments", rows)
+    return rows
 
 
 def prelabel_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
     """`curation prelabel`: segmented/ -> segments/ (votes, prelabel, confidence)."""
+
+    def labelled() -> Iterator[pa.Table]:
+        for table in _page_grouped(iter_batches(out_dir(cfg) / "segmented", SEGMENT_SCHEMA)):
+            report = LabelReport()
+            yield prelabel_table(conform(table, SEGMENT_SCHEMA), cfg, report)
+            _record_report(stats, report)
+
+    return _write_stage(cfg, "segments", SEGMENT_SCHEMA, labelled(), overwrite,
+                        cfg.publish.shard_rows)
+
+
+def filter_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[str, int]:
+    """`curation filter`: segments/ (+ human_labels/) -> filtered/ and rejects/."""
+    from curation.filter.stage import filter_segments
+
     out = out_dir(cfg)
-    target = out / "segments"
-    prepare_output(target, overwrite)
-    with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
-        w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
-        try:
-            for table in _page_grouped(iter_batches(out / "segmented", SEGMENT_SCHEMA)):
-                report = LabelReport()
-                w.write(prelabel_table(conform(table, SEGMENT_SCHEMA), cfg, report))
-                _record_report(stats, report)
-        finally:
-            w.close()
-    return w.rows
+    return filter_segments(out / "segments", out / "filtered",
+                           out / "rejects" if cfg.filter.write_rejects else None, cfg, stats,
+                           human_dir=out / "human_labels", overwrite=overwrite)
 
 
 def _page_grouped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
@@ -223,7 +236,6 @@ def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[s
     """`curation run`: every stage, then stats.json and run_config.yaml next to the outputs.
 
     With *resume*, stages whose output is complete for the same config are kept."""
-    from curation.filter.stage import filter_segments
     from curation.publish import publish_dataset
 
     out = out_dir(cfg)
@@ -245,15 +257,7 @@ def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[s
         }
     else:
         counts = ingest_and_label(cfg, stats, overwrite=again)
-    kept = filter_segments(
-        out / "segments",
-        out / "filtered",
-        out / "rejects" if cfg.filter.write_rejects else None,
-        cfg,
-        stats,
-        human_dir=out / "human_labels",
-        overwrite=True,
-    )
+    kept = filter_stage(cfg, stats, overwrite=True)
     summary = publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite=again)
     stats.notes["summary"] = {**counts, **kept, "dataset": summary}
     stats.write(out / "stats.json")
@@ -281,5 +285,6 @@ __all__ = [
     "ingest_stage",
     "segment_stage",
     "prelabel_stage",
+    "filter_stage",
     "segment_with_language",
 ]

@@ -166,3 +166,26 @@ def test_default_config_is_valid(repo_root: Path) -> None:
     assert cfg.labels == ["article", "caption", "ad", "comment_ui", "joke", "teaser", "other"]
     assert cfg.input.paths == ["builtin:samples"]
     shutil.rmtree(repo_root / "configs" / "__pycache__", ignore_errors=True)
+
+
+def test_stages_one_by_one_match_run(tmp_path: Path) -> None:
+    from curation.pipeline import filter_stage, ingest_stage, prelabel_stage, segment_stage
+    from curation.publish import publish_dataset
+    from curation.stats import Stats
+
+    whole, steps = tmp_path / "whole", tmp_path / "steps"
+    whole.mkdir()
+    steps.mkdir()
+    run(load_config(_config(whole, [str(SAMPLES)])))
+    cfg = load_config(_config(steps, [str(SAMPLES)]))
+    stats = Stats()
+    assert ingest_stage(cfg, stats) == 5
+    n = segment_stage(cfg, stats)
+    assert prelabel_stage(cfg, stats) == n
+    kept = filter_stage(cfg, stats)
+    publish_dataset(steps / "out" / "filtered", steps / "out" / "dataset", cfg, stats)
+    a = pq.read_table(whole / "out" / "segments").sort_by("segment_id")
+    b = pq.read_table(steps / "out" / "segments").sort_by("segment_id")
+    assert a.select(["segment_id", "text", "prelabel", "lang"]).equals(
+        b.select(["segment_id", "text", "prelabel", "lang"]))
+    assert kept["kept"] == pq.read_table(whole / "out" / "filtered").num_rows
