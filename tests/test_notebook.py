@@ -23,7 +23,9 @@ def test_notebook_is_committed_without_outputs() -> None:
     assert all(not c.outputs and c.execution_count is None for c in code)
 
 
-def test_notebook_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_executes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_data: Path
+) -> None:
     # a kernelspec for this interpreter, found first on JUPYTER_PATH: the kernel is the venv's
     # python (with curation installed), not whichever python3 kernel the user has registered
     spec = tmp_path / "jupyter" / "kernels" / "python3"
@@ -57,4 +59,7 @@ def test_notebook_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
                          for h in htmls)  # the votes table shows every rule of stats.json
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "DatasetDict" in text and "train" in text
+    # the rule report needs the gold files; CI always has them (it fails without ../shared)
+    if (shared_data / "gold-seed.jsonl").is_file():
+        assert "teaser.time_ago.v1" in text and "confl" in text
     assert not list(work.iterdir())  # the run went to a temp folder, not the working one
