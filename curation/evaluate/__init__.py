@@ -71,10 +71,15 @@ def _batches(pages: Iterator[GoldPage], size: int) -> Iterator[list[GoldPage]]:
 
 
 def score_pages(
-    path: Path, cfg: RunConfig, predict: Predict, stats: Stats, batch_pages: int = 64
+    path: Path, cfg: RunConfig, predict: Predict, stats: Stats, batch_pages: int = 64,
+    page_prefix: str | None = None,
 ) -> Iterator[tuple[GoldPage, PageScore]]:
-    """Stream gold pages through *predict* in batches and score each page."""
-    for batch in _batches(iter_gold(path, cfg.labels, stats), batch_pages):
+    """Stream gold pages (those whose page_id starts with *page_prefix*, if given) through
+    *predict* in batches and score each page."""
+    pages = iter_gold(path, cfg.labels, stats)
+    if page_prefix:
+        pages = (p for p in pages if p.page_id.startswith(page_prefix))
+    for batch in _batches(pages, batch_pages):
         by_page = _predicted_spans(predict([page_record(p) for p in batch]))
         for page in batch:
             pred = by_page.get(page.page_id, [])
@@ -93,17 +98,21 @@ def evaluate_gold(
     per_page: Path | None = None,
     confusion: bool = False,
     stats: Stats | None = None,
+    page_prefix: str | None = None,
 ) -> dict[str, Any]:
     """Score the pre-labels (or *predict*) on a gold file; returns the JSON-ready result.
 
     Keys: pages, labels, leak, problems (bad gold lines/pages/segments), and `confusion`
     (gold label -> predicted label -> tokens) when asked. *per_page* gets one JSON line a page.
+    *page_prefix* scores only the pages whose page_id starts with it (e.g. "scrapinghub:").
     """
     stats = stats if stats is not None else Stats()
     predict = predict if predict is not None else _default_predict(cfg)
     scores: list[PageScore] = []
     per_page_lines: list[str] = []
-    for page, score in score_pages(Path(path), cfg, predict, stats, batch_pages):
+    for page, score in score_pages(
+        Path(path), cfg, predict, stats, batch_pages, page_prefix
+    ):
         scores.append(score)
         if per_page is not None:
             per_page_lines.append(json.dumps(_page_json(page, score), ensure_ascii=False))

@@ -1,0 +1,173 @@
+"""Quality benchmark: jusText and trafilatura against our labeller (rules alone, the trained
+cleaner alone, and both combined) on the same gold pages, scored by the same evaluator.
+
+Our model figures are out-of-fold: K folds grouped by site, extra training files minus every
+page of a test site (the taxonomy pages are also in gold-dev: never trained on when scored).
+The extractors return main text, not labelled blocks, so each of OUR segments is called
+`article` when most of its tokens align to the extractor's output, `other` otherwise.
+
+    .venv/bin/python benchmarks/quality.py [--cv 5] [--json results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DEFAULT_CONFIG, GOLD_DEV, GOLD_TAXONOMY, SHARED_DATA  # noqa: E402
+
+from curation.config import RunConfig, load_config  # noqa: E402
+from curation.evaluate import evaluate_gold  # noqa: E402
+from curation.evaluate.gold import GoldPage, iter_gold  # noqa: E402
+from curation.evaluate.metrics import align, tokenize  # noqa: E402
+from curation.model.apply import with_prediction  # noqa: E402
+from curation.model.cv import out_of_fold, table_predictor  # noqa: E402
+from curation.stats import Stats  # noqa: E402
+
+GOLD_SEED = SHARED_DATA / "gold-seed.jsonl"
+LEAK_SHOWN = ("caption", "teaser", "comment_ui", "ad")
+_JUSTEXT_LANG = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ru": "Russian", "bg": "Bulgarian", "pl": "Polish",
+    "cs": "Czech", "sv": "Swedish", "da": "Danish", "fi": "Finnish", "tr": "Turkish",
+    "el": "Greek", "uk": "Ukrainian", "id": "Indonesian", "ja": "Japanese", "zh": "Chinese",
+}
+
+
+def trafilatura_text(html: str, lang: str | None) -> str:
+    """trafilatura's main text (defaults, no comments: the benchmark's setting)."""
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
+def justext_text(html: str, lang: str | None) -> str:
+    """jusText's good paragraphs, with the stoplist of the page's language (English if none)."""
+    import justext
+
+    name = _JUSTEXT_LANG.get((lang or "en")[:2], "English")
+    try:
+        stop = justext.get_stoplist(name)
+    except ValueError:
+        stop = justext.get_stoplist("English")
+    paras = justext.justext(html.encode("utf-8", "replace"), stop, encoding="utf-8")
+    return "\n".join(p.text for p in paras if not p.is_boilerplate)
+
+
+def extractor_labels(
+    table: pa.Table, pages: dict[str, GoldPage], extract: Callable[[str, str | None], str]
+) -> pa.Table:
+    """Our segments labelled article where most of their tokens align to the extracted text."""
+    pids = table.column("page_id").to_pylist()
+    texts = table.column("text").to_pylist()
+    langs = table.column("lang").to_pylist()
+    labels = ["other"] * len(pids)
+    rows: dict[str, list[int]] = {}
+    for i, pid in enumerate(pids):
+        rows.setdefault(pid, []).append(i)
+    for pid, idx in rows.items():
+        page = pages.get(pid)
+        if page is None or page.format != "html":
+            continue
+        try:
+            extracted = tokenize(extract(page.content, langs[idx[0]]))
+        except Exception as exc:  # an extractor crash on one page scores it as all "other"
+            print(f"  {extract.__name__} failed on {pid}: {exc}", file=sys.stderr)
+            continue
+        ours: list[str] = []
+        owner: list[int] = []
+        for i in idx:
+            toks = tokenize(texts[i])
+            ours.extend(toks)
+            owner.extend([i] * len(toks))
+        hits: Counter[int] = Counter()
+        for k, j in enumerate(align(ours, extracted)):
+            if j >= 0:
+                hits[owner[k]] += 1
+        n_tok = Counter(owner)
+        for i in idx:
+            if n_tok[i] and 2 * hits[i] > n_tok[i]:
+                labels[i] = "article"
+    return table.set_column(
+        table.schema.get_field_index("prelabel"), "prelabel", pa.array(labels, pa.string())
+    )
+
+
+def score_all(
+    gold: Path, extra: list[Path], cfg: RunConfig, k: int, prefixes: list[str | None]
+) -> dict[str | None, dict[str, dict[str, Any]]]:
+    """Scores of every system on *gold* (once per page-id prefix)."""
+    t0 = time.perf_counter()
+    table, proba, cleaner = out_of_fold(gold, cfg, k, extra)
+    print(f"  segment + rules + {k}-fold training: {time.perf_counter() - t0:.0f} s",
+          file=sys.stderr)
+    pages = {p.page_id: p for p in iter_gold(gold, cfg.labels, Stats())}
+    systems = {
+        "jusText": extractor_labels(table, pages, justext_text),
+        "trafilatura": extractor_labels(table, pages, trafilatura_text),
+        "ours: rules": table,
+        "ours: model": with_prediction(table, cleaner, proba, cfg, "model"),
+        "ours: combined": with_prediction(table, cleaner, proba, cfg, "combined"),
+    }
+    return {
+        prefix: {
+            name: evaluate_gold(gold, cfg, predict=table_predictor(t), page_prefix=prefix)
+            for name, t in systems.items()
+        }
+        for prefix in prefixes
+    }
+
+
+def format_block(title: str, results: dict[str, dict[str, Any]]) -> str:
+    """One table: a row per system, per-label token F1, article segment F1, leak rates."""
+    labels = [lab for lab in next(iter(results.values()))["labels"]]
+    head = f"{'system':<16}" + "".join(f"{lab[:10]:>11}" for lab in labels)
+    head += f"{'mean':>8}{'art segF1':>10}" + "".join(f"{'leak ' + x[:6]:>13}" for x in LEAK_SHOWN)
+    lines = [title, head, "-" * len(head)]
+    for name, r in results.items():
+        f1 = [r["labels"].get(lab, {}).get("token_f1", 0.0) for lab in labels]
+        seg = r["labels"].get("article", {}).get("segment_f1", 0.0)
+        leak = "".join(
+            f"{r['leak'][x]:>13.3f}" if x in r["leak"] else f"{'-':>13}" for x in LEAK_SHOWN
+        )
+        lines.append(f"{name:<16}" + "".join(f"{x:>11.3f}" for x in f1)
+                     + f"{float(np.mean(f1)):>8.3f}{seg:>10.3f}{leak}")
+    lines.append(f"(token F1 per label, mean over the labels present; pages: "
+                 f"{next(iter(results.values()))['pages']})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every system on gold-dev (all, and Scrapinghub pages) and the taxonomy pages."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cv", type=int, default=5, help="folds, grouped by site")
+    ap.add_argument("--json", type=Path, help="also write every result here")
+    args = ap.parse_args()
+    cfg = load_config(DEFAULT_CONFIG)
+    out: dict[str, Any] = {}
+    print("gold-dev ...", file=sys.stderr)
+    dev = score_all(GOLD_DEV, [GOLD_TAXONOMY, GOLD_SEED], cfg, args.cv, ["scrapinghub:", None])
+    out["gold-dev scrapinghub"] = dev["scrapinghub:"]
+    out["gold-dev all"] = dev[None]
+    print("gold-taxonomy-dev ...", file=sys.stderr)
+    out["gold-taxonomy-dev"] = score_all(
+        GOLD_TAXONOMY, [GOLD_DEV, GOLD_SEED], cfg, args.cv, [None]
+    )[None]
+    for title, res in out.items():
+        print(format_block(f"\n== {title} ({args.cv}-fold CV grouped by site for our model)", res))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

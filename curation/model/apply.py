@@ -1,0 +1,103 @@
+"""Use a trained cleaner on pre-labelled segments: alone, or as one more voter with the rules."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+
+from curation.config import RunConfig
+from curation.evaluate.metrics import ARTICLE
+from curation.model.cleaner import Cleaner
+
+Mode = Literal["rules", "model", "combined"]
+MODEL_VOTER = "model"  # the name the model's vote carries in the `votes` column
+
+
+def rule_shares(table: pa.Table, cfg: RunConfig, labels: list[str]) -> np.ndarray:
+    """(n, len(labels)): each label's share of the weighted rule votes of a segment (a uniform
+    row where no rule voted)."""
+    from curation.label.rules import RULES
+
+    weights = {name: cfg.prelabel.weights.get(name, RULES.get(name).weight) for name in RULES}
+    col = {lab: k for k, lab in enumerate(labels)}
+    votes = table.column("votes").to_pylist()
+    out = np.zeros((len(votes), len(labels)))
+    for i, vs in enumerate(votes):
+        for v in vs or []:
+            k = col.get(v["label"])
+            if k is not None and v["rule"] != MODEL_VOTER:
+                out[i, k] += weights.get(v["rule"], 1.0)
+    total = out.sum(axis=1, keepdims=True)
+    empty = total[:, 0] == 0
+    out[empty] = 1.0 / len(labels)
+    total[empty] = 1.0
+    return out / total
+
+
+def combined_proba(
+    cleaner: Cleaner, proba: np.ndarray, table: pa.Table, cfg: RunConfig
+) -> np.ndarray:
+    """The model's probabilities mixed with the rules' vote shares, in two steps: whether a
+    segment is article (model share `vote_weight`, the model's strength: it learns from every
+    gold page), then which non-article label (model share `type_weight`: the type head learns
+    from few fully labelled pages, the rules' cues often know better)."""
+    labels = cleaner.labels
+    rules = rule_shares(table, cfg, labels)
+    if ARTICLE not in labels:
+        w = cleaner.vote_weight
+        return w * proba + (1 - w) * rules
+    a = labels.index(ARTICLE)
+    rest = [k for k in range(len(labels)) if k != a]
+    w, wt = cleaner.vote_weight, cleaner.type_weight
+    p_art = w * proba[:, a] + (1 - w) * rules[:, a]
+
+    def norm(m: np.ndarray) -> np.ndarray:
+        s = m.sum(axis=1, keepdims=True)
+        return np.where(s > 0, m / np.maximum(s, 1e-12), 1.0 / m.shape[1])
+
+    kind = wt * norm(proba[:, rest]) + (1 - wt) * norm(rules[:, rest])
+    out = np.zeros_like(proba)
+    out[:, a] = p_art
+    out[:, rest] = (1 - p_art)[:, None] * kind
+    return out
+
+
+def apply_model(table: pa.Table, cleaner: Cleaner, cfg: RunConfig, mode: Mode) -> pa.Table:
+    """*table* (pre-labelled, one run) with prelabel/confidence/label from *mode*; the model's
+    own label is added to `votes` as the voter "model"."""
+    if mode == "rules" or table.num_rows == 0:
+        return table
+    proba = cleaner.predict_proba(cleaner.features(table))
+    return with_prediction(table, cleaner, proba, cfg, mode)
+
+
+def with_prediction(
+    table: pa.Table, cleaner: Cleaner, proba: np.ndarray, cfg: RunConfig, mode: Mode
+) -> pa.Table:
+    """Write the labels chosen from *proba* (model output) into the table's columns."""
+    from curation.schema import SEGMENT_SCHEMA
+
+    if mode == "rules":
+        return table
+    labels = cleaner.labels
+    model_label = [labels[k] for k in proba.argmax(axis=1)]
+    final = combined_proba(cleaner, proba, table, cfg) if mode == "combined" else proba
+    best = final.argmax(axis=1)
+    chosen = [labels[k] for k in best]
+    conf = final[np.arange(len(best)), best].astype(np.float32)
+    votes = [
+        [v for v in (vs or []) if v["rule"] != MODEL_VOTER] + [{"rule": MODEL_VOTER, "label": m}]
+        for vs, m in zip(table.column("votes").to_pylist(), model_label, strict=True)
+    ]
+
+    def put(t: pa.Table, name: str, values: object) -> pa.Table:
+        arr = pa.array(values, type=SEGMENT_SCHEMA.field(name).type)
+        return t.set_column(t.schema.get_field_index(name), name, arr)
+
+    table = put(table, "votes", votes)
+    table = put(table, "prelabel", chosen)
+    table = put(table, "confidence", conf)
+    table = put(table, "label", chosen)
+    return put(table, "label_source", ["model"] * len(chosen))

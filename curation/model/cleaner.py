@@ -1,0 +1,230 @@
+"""The trained cleaner: two logistic-regression heads over the segment features.
+
+- article head: article versus not, trained on every labelled segment (main-text gold too);
+- type head: which non-article label, trained on segments with a specific label (taxonomy
+  gold, human labels). Rule votes are features, so it learns when to trust each rule.
+
+P(article) comes from the first head; P(label) = (1 - P(article)) * P(label | not article).
+The model file is a joblib pickle of a Cleaner; loading checks its format version, its feature
+identity and that this curation still has the rules it learned from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+import curation
+from curation.config import RunConfig
+from curation.errors import ConfigError, SchemaError
+from curation.evaluate.metrics import ARTICLE
+from curation.model.data import NOT_ARTICLE, Labelled
+from curation.model.features import FEATURE_CODE_VERSION, FeatureConfig, featurize
+
+MODEL_FORMAT_VERSION = 1
+MODEL_KIND = "curation-cleaner"
+
+
+@dataclass
+class Cleaner:
+    """A fitted segment classifier with everything needed to check it is used as trained."""
+
+    labels: list[str]
+    feature_config: FeatureConfig
+    rule_names: list[str]
+    article_head: LogisticRegression
+    type_head: OneVsRest | None
+    vote_weight: float = 0.8  # model's share of the combined article-or-not vote
+    type_weight: float = 0.2  # model's share of the combined which-other-label vote
+    feature_digest: str = ""
+    feature_code_version: int = FEATURE_CODE_VERSION
+    format_version: int = MODEL_FORMAT_VERSION
+    curation_version: str = curation.__version__
+    kind: str = MODEL_KIND
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, table: pa.Table) -> sp.csr_matrix:
+        """Feature matrix of a pre-labelled segment table (one run)."""
+        return featurize(table, self.feature_config, self.rule_names)
+
+    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+        """(n, len(labels)) probabilities, columns in `labels` order."""
+        n = x.shape[0]
+        out = np.zeros((n, len(self.labels)))
+        if n == 0:
+            return out
+        p_art = _positive(self.article_head, x)
+        if ARTICLE in self.labels:
+            out[:, self.labels.index(ARTICLE)] = p_art
+        if self.type_head is not None:
+            pt = self.type_head.predict_proba(x)
+            for k, lab in enumerate(self.type_head.classes_):
+                out[:, self.labels.index(str(lab))] = (1 - p_art) * pt[:, k]
+        elif "other" in self.labels:
+            out[:, self.labels.index("other")] = 1 - p_art
+        return out
+
+    def predict_table(self, table: pa.Table) -> tuple[list[str], np.ndarray]:
+        """Labels and confidences for a pre-labelled segment table."""
+        p = self.predict_proba(self.features(table))
+        best = p.argmax(axis=1) if len(p) else np.zeros(0, dtype=int)
+        return [self.labels[i] for i in best], p.max(axis=1, initial=0.0)
+
+    def check_usable(self, cfg: RunConfig) -> None:
+        """Raise ConfigError when *cfg* cannot give the model the inputs it was trained on."""
+        from curation.label import active_rules
+
+        active = {r.name for r in active_rules(cfg)}
+        missing = sorted(set(self.rule_names) - active)
+        if missing:
+            raise ConfigError(
+                f"the model was trained with rules that this config does not run: "
+                f"{', '.join(missing)}; set prelabel.rules to 'all' (or include them) or retrain"
+            )
+        extra = sorted(set(self.labels) - set(cfg.labels))
+        if extra:
+            raise ConfigError(
+                f"the model predicts labels {extra} that are not in the config's labels "
+                f"{cfg.labels}; retrain with this label set"
+            )
+
+
+def _positive(head: LogisticRegression, x: sp.csr_matrix) -> np.ndarray:
+    classes = list(head.classes_)
+    p = head.predict_proba(x)
+    return p[:, classes.index(True)] if True in classes else np.zeros(x.shape[0])
+
+
+def _head(c: float) -> LogisticRegression:
+    # liblinear: seconds where lbfgs took minutes on the 2^19 hashed columns
+    return LogisticRegression(C=c, max_iter=300, solver="liblinear")
+
+
+class OneVsRest:
+    """One binary head per label, probabilities normalised over labels (liblinear is binary;
+    sklearn's OneVsRestClassifier does not pass sample weights without metadata routing)."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+        self.classes_: list[str] = []
+        self.heads: list[LogisticRegression] = []
+
+    def fit(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray) -> OneVsRest:
+        """Fit one head per label seen in *y*."""
+        self.classes_ = sorted({str(v) for v in y})
+        self.heads = [_head(self.c).fit(x, y == lab, sample_weight=sample_weight)
+                      for lab in self.classes_]
+        return self
+
+    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+        """(n, classes) probabilities, rows summing to 1."""
+        p = np.column_stack([_positive(h, x) for h in self.heads])
+        return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+
+
+def fit(
+    parts: list[Labelled], cfg: RunConfig, feature_config: FeatureConfig | None = None
+) -> Cleaner:
+    """Fit both heads on labelled runs (each part is featurised on its own: one run each)."""
+    fcfg = feature_config or FeatureConfig()
+    names = rule_names(cfg)
+    x = sp.vstack([featurize(p.table, fcfg, names) for p in parts], format="csr")
+    target = np.array([t if t is not None else "" for p in parts for t in p.target], dtype=object)
+    weight = np.concatenate([p.weight for p in parts]) if parts else np.zeros(0)
+    return fit_matrix(x, target, weight, cfg, fcfg)
+
+
+def rule_names(cfg: RunConfig) -> list[str]:
+    """The rules whose votes are features: those the config runs."""
+    from curation.label import active_rules
+
+    return sorted(r.name for r in active_rules(cfg))
+
+
+def fit_matrix(
+    x: sp.csr_matrix,
+    target: np.ndarray,
+    weight: np.ndarray,
+    cfg: RunConfig,
+    fcfg: FeatureConfig,
+    c_article: float = 4.0,
+    c_type: float = 4.0,
+) -> Cleaner:
+    """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown)."""
+    known = target != ""
+    if not known.any():
+        raise ConfigError("no segment of the training data has a label: nothing to learn from")
+    is_art = target == ARTICLE
+    if len(set(is_art[known])) < 2:
+        raise ConfigError("the training data needs both article and non-article segments")
+    article_head = _head(c_article).fit(x[known], is_art[known], sample_weight=weight[known])
+    typed = known & ~is_art & (target != NOT_ARTICLE)
+    type_head = None
+    if len(set(target[typed])) >= 2:
+        type_head = OneVsRest(c_type).fit(x[typed], target[typed], sample_weight=weight[typed])
+    names = rule_names(cfg)
+    cleaner = Cleaner(list(cfg.labels), fcfg, names, article_head, type_head)
+    cleaner.feature_digest = fcfg.digest(names)
+    return cleaner
+
+
+def save(cleaner: Cleaner, path: Path) -> None:
+    """Write the model file atomically (joblib pickle)."""
+    import os
+
+    import joblib
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    joblib.dump(cleaner, tmp, compress=3)
+    os.replace(tmp, path)
+
+
+def load(path: Path) -> Cleaner:
+    """Read a model file, refusing one from another format or feature version.
+
+    A model file is a pickle: load only files you made or trust."""
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"model file {path} does not exist; make one with `curation train`")
+    try:
+        obj = joblib.load(path)
+    except Exception as exc:  # unpickling errors have no common base class
+        raise SchemaError(
+            f"{path} is not a curation model file ({type(exc).__name__}: {exc}); "
+            "make one with `curation train`"
+        ) from None
+    if getattr(obj, "kind", None) != MODEL_KIND:
+        raise SchemaError(f"{path} is not a curation model file; make one with `curation train`")
+    found = getattr(obj, "format_version", None)
+    if found != MODEL_FORMAT_VERSION:
+        raise SchemaError(
+            f"{path}: model format version {found} (curation "
+            f"{getattr(obj, 'curation_version', '?')}); this curation {curation.__version__} "
+            f"reads version {MODEL_FORMAT_VERSION}: retrain with `curation train`"
+        )
+    if obj.feature_code_version != FEATURE_CODE_VERSION or obj.feature_digest != (
+        obj.feature_config.digest(obj.rule_names)
+    ):
+        raise SchemaError(
+            f"{path}: the model was trained on feature version {obj.feature_code_version} "
+            f"(digest {obj.feature_digest}); this curation computes feature version "
+            f"{FEATURE_CODE_VERSION}: its predictions would be wrong, retrain with `curation train`"
+        )
+    from curation.label.rules import RULES
+
+    gone = [r for r in obj.rule_names if r not in RULES]
+    if gone:
+        raise SchemaError(
+            f"{path}: the model learned from rules this curation no longer has: "
+            f"{', '.join(gone)}; retrain with `curation train`"
+        )
+    return obj  # type: ignore[no-any-return]

@@ -1,0 +1,140 @@
+"""Cross-validation grouped by site: no site is in both the training and the test part.
+
+Every gold page is segmented and pre-labelled once; each fold fits a cleaner on the other
+folds' pages (plus extra training files, minus any page of a test site) and predicts its own.
+The out-of-fold predictions are then scored by the ordinary evaluator, per mode."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from curation.config import RunConfig
+from curation.errors import ConfigError
+from curation.model.apply import Mode, with_prediction
+from curation.model.cleaner import Cleaner, fit_matrix, rule_names
+from curation.model.data import Labelled, label_gold, read_gold_pages
+from curation.model.features import FeatureConfig, featurize
+from curation.stats import Stats
+
+
+def group_folds(groups: Sequence[str], k: int) -> dict[str, int]:
+    """Assign each group to one of *k* folds, largest groups first onto the lightest fold
+    (deterministic; folds as even as the group sizes allow)."""
+    sizes = Counter(groups)
+    if len(sizes) < k:
+        raise ConfigError(f"--cv {k} needs at least {k} sites in the gold file, found {len(sizes)}")
+    load = [0] * k
+    out: dict[str, int] = {}
+    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        f = min(range(k), key=lambda i: (load[i], i))
+        out[g] = f
+        load[f] += n
+    return out
+
+
+def _drop_pages(lab: Labelled, keep_ids: set[str]) -> Labelled:
+    """Unset the targets of segments whose page is not in *keep_ids* (kept for features)."""
+    pids = lab.table.column("page_id").to_pylist()
+    target = [t if p in keep_ids else None for t, p in zip(lab.target, pids, strict=True)]
+    return Labelled(lab.table, target, lab.group, lab.weight)
+
+
+def out_of_fold(
+    gold: Path,
+    cfg: RunConfig,
+    k: int,
+    train_extra: Sequence[Path] = (),
+    feature_config: FeatureConfig | None = None,
+    stats: Stats | None = None,
+    vote_weight: float | None = None,
+) -> tuple[pa.Table, np.ndarray, Cleaner]:
+    """The gold pages' segments (pre-labelled by the rules) and out-of-fold model
+    probabilities for them; also the last fold's model (for its labels and vote weight)."""
+    stats = stats if stats is not None else Stats()
+    fcfg = feature_config or FeatureConfig()
+    files = read_gold_pages([gold, *train_extra], cfg, stats)
+    from curation.evaluate.gold import iter_gold
+
+    eval_pages = list(iter_gold(Path(gold), cfg.labels, Stats()))
+    kept_eval_ids = {p.page_id for p in files[0]}
+    names = rule_names(cfg)
+    runs = [_drop_pages(label_gold(eval_pages, cfg), kept_eval_ids)]
+    runs += [label_gold(pages, cfg) for pages in files[1:]]
+    xs = [featurize(r.table, fcfg, names) for r in runs]
+    x = sp.vstack(xs, format="csr")
+    target = np.array([t or "" for r in runs for t in r.target], dtype=object)
+    weight = np.concatenate([r.weight for r in runs])
+    group = np.array([g for r in runs for g in r.group], dtype=object)
+    n_eval = runs[0].table.num_rows
+    folds = group_folds([g for g in runs[0].group if g], k)
+    fold_of = np.array([folds.get(g, -1) for g in group])
+    proba = np.zeros((n_eval, len(cfg.labels)))
+    cleaner: Cleaner | None = None
+    for f in range(k):
+        test = np.flatnonzero(fold_of[:n_eval] == f)
+        train = np.flatnonzero(fold_of != f)
+        cleaner = fit_matrix(x[train], target[train], weight[train], cfg, fcfg)
+        if vote_weight is not None:
+            cleaner.vote_weight = vote_weight
+        if len(test):
+            proba[test] = cleaner.predict_proba(x[test])
+        stats.add("cv", f"fold{f}_test_segments", len(test))
+        stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
+    assert cleaner is not None
+    return runs[0].table, proba, cleaner
+
+
+def cross_validate(
+    gold: Path,
+    cfg: RunConfig,
+    k: int,
+    modes: Sequence[Mode] = ("rules", "model", "combined"),
+    train_extra: Sequence[Path] = (),
+    page_prefix: str | None = None,
+    feature_config: FeatureConfig | None = None,
+    vote_weight: float | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Grouped K-fold scores of *gold* for each mode (the evaluator's result dicts)."""
+    from curation.evaluate import evaluate_gold
+
+    stats = Stats()
+    table, proba, cleaner = out_of_fold(
+        gold, cfg, k, train_extra, feature_config, stats, vote_weight
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for mode in modes:
+        labelled = with_prediction(table, cleaner, proba, cfg, mode)
+        out[mode] = evaluate_gold(
+            gold, cfg, predict=table_predictor(labelled), page_prefix=page_prefix
+        )
+        out[mode]["cv"] = {"folds": k, **stats.counts.get("cv", {})}
+    return out
+
+
+def table_predictor(table: pa.Table):  # type: ignore[no-untyped-def]
+    """A `predict` for evaluate_gold that looks pages up in an already labelled table."""
+
+    def predict(pages: list[dict[str, Any]]) -> pa.Table:
+        ids = pa.array([p["page_id"] for p in pages], pa.string())
+        return table.filter(pc.is_in(table.column("page_id"), value_set=ids))
+
+    return predict
+
+
+def model_predictor(cfg: RunConfig, cleaner: Cleaner, mode: Mode):  # type: ignore[no-untyped-def]
+    """A `predict` for evaluate_gold: our pipeline, then the cleaner in *mode*."""
+    from curation.model.apply import apply_model
+    from curation.pipeline import label_pages
+
+    def predict(pages: list[dict[str, Any]]) -> pa.Table:
+        return apply_model(label_pages(pages, cfg), cleaner, cfg, mode)
+
+    return predict

@@ -1,0 +1,200 @@
+"""Training examples: OUR segments (with features and rule votes) and the label each one gets
+from a gold page or a published dataset.
+
+Gold pages are cut by another segmenter, so each of our segments takes the gold label that
+covers most of its tokens (the token alignment of curation.evaluate.metrics). Partial
+annotations stay partial: a segment whose tokens are mostly unlabelled gets no target, and a
+gold block known only to be "not article" gives the target NOT_ARTICLE (it trains the article
+head, not the label-type head)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from curation.config import RunConfig
+from curation.evaluate.gold import GoldPage, iter_gold
+from curation.evaluate.metrics import ARTICLE, align, tokenize
+from curation.model.features import site_key
+from curation.stats import Stats
+
+NOT_ARTICLE = "(not article)"
+STAGE = "train"
+# a page annotated more fully wins when two gold files hold the same page_id
+_RANK = {"taxonomy": 0, "main_only": 1, "partial_snippets": 2}
+
+
+@dataclass
+class Labelled:
+    """Pre-labelled segments of one run (pages contiguous) plus a target per segment."""
+
+    table: pa.Table
+    target: list[str | None]
+    group: list[str]  # site of each segment's page: CV folds never split one
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        if len(self.weight) != len(self.target):
+            self.weight = np.ones(len(self.target))
+
+
+def segment_targets(page: GoldPage, texts: list[str]) -> list[str | None]:
+    """The gold label covering most tokens of each of our segments (None: not known)."""
+    g_tok: list[str] = []
+    g_lab: list[str | None] = []
+    for i, seg in enumerate(page.segments):
+        toks = tokenize(seg.text)
+        g_tok.extend(toks)
+        g_lab.extend([_gold_target(page, i)] * len(toks))
+    p_tok: list[str] = []
+    p_seg: list[int] = []
+    for j, t in enumerate(texts):
+        toks = tokenize(t)
+        p_tok.extend(toks)
+        p_seg.extend([j] * len(toks))
+    votes: list[Counter[str]] = [Counter() for _ in texts]
+    for gi, pj in enumerate(align(g_tok, p_tok)):
+        if pj >= 0 and g_lab[gi] is not None:
+            votes[p_seg[pj]][g_lab[gi]] += 1  # type: ignore[index]
+    n_tok = Counter(p_seg)
+    out: list[str | None] = []
+    for j in range(len(texts)):
+        if not votes[j]:
+            out.append(None)
+            continue
+        label, n = votes[j].most_common(1)[0]
+        out.append(label if 2 * n >= n_tok[j] else None)
+    return out
+
+
+def _gold_target(page: GoldPage, i: int) -> str | None:
+    if i in page.excluded:
+        return None
+    label = page.segments[i].label
+    if page.annotation == "taxonomy" or label == ARTICLE:
+        return label
+    if page.annotation == "main_only" or label == "other":
+        return NOT_ARTICLE
+    return label  # a listed block of a partial page with a specific label (comment_ui)
+
+
+def page_group(page: GoldPage) -> str:
+    """The page's site: the gold `group`, else from its URL, else the page itself."""
+    return page.group or site_key(None, page.url) or page.page_id
+
+
+def read_gold_pages(paths: Iterable[Path], cfg: RunConfig, stats: Stats) -> list[list[GoldPage]]:
+    """Gold pages of each file; a page_id held by several files is kept once, from the file
+    with the fuller annotation (taxonomy over main_only over partial_snippets)."""
+    files = [list(iter_gold(Path(p), cfg.labels, stats)) for p in paths]
+    best: dict[str, tuple[int, int]] = {}
+    for fi, pages in enumerate(files):
+        for page in pages:
+            rank = (_RANK.get(page.annotation, 3), fi)
+            if page.page_id not in best or rank < best[page.page_id]:
+                best[page.page_id] = rank
+    out = []
+    for fi, pages in enumerate(files):
+        kept = [p for p in pages if best[p.page_id][1] == fi]
+        for p in pages:
+            if best[p.page_id][1] != fi:
+                stats.add(STAGE, "duplicate_page_dropped")
+        out.append(kept)
+    return out
+
+
+def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> Labelled:
+    """Run our pipeline on gold pages (one run: cross-page features see them all) and give
+    each segment its gold target."""
+    from curation.evaluate import page_record
+    from curation.pipeline import label_pages
+
+    tables: list[pa.Table] = []
+    for k in range(0, len(pages), batch_pages):
+        tables.append(label_pages([page_record(p) for p in pages[k : k + batch_pages]], cfg))
+    if not tables:
+        from curation.schema import SEGMENT_SCHEMA
+
+        return Labelled(SEGMENT_SCHEMA.empty_table(), [], [])
+    table = pa.concat_tables(tables)
+    by_page: dict[str, list[int]] = {}
+    for i, pid in enumerate(table.column("page_id").to_pylist()):
+        by_page.setdefault(pid, []).append(i)
+    texts = table.column("text").to_pylist()
+    target: list[str | None] = [None] * table.num_rows
+    group = [""] * table.num_rows
+    for page in pages:
+        rows = by_page.get(page.page_id, [])
+        for r, t in zip(rows, segment_targets(page, [texts[r] for r in rows]), strict=True):
+            target[r] = t
+            group[r] = page_group(page)
+    return Labelled(table, target, group)
+
+
+def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
+    """Segments of a published dataset folder (`curation publish`) with their labels as targets.
+
+    The dataset keeps no class/id tokens or main-container flag, so those features are empty
+    and the rules are re-run on what is kept; human labels weigh more than rule labels."""
+    import pyarrow.parquet as pq
+
+    from curation.errors import InputError
+    from curation.io.parquet import conform
+    from curation.label import prelabel_table
+    from curation.schema import DATASET_SCHEMA, SEGMENT_SCHEMA, check_schema
+
+    files = sorted((Path(folder) / "data").glob("train-*.parquet")) or sorted(
+        (Path(folder) / "data").glob("*.parquet")
+    )
+    if not files:
+        raise InputError(f"{folder} holds no data/*.parquet: is it a `curation publish` folder?")
+    parts = []
+    for f in files:
+        t = pq.read_table(f)
+        check_schema(t.schema, DATASET_SCHEMA, str(f))
+        parts.append(t)
+    table = pa.concat_tables(parts).sort_by([("page_id", "ascending"), ("position", "ascending")])
+    labels = table.column("label").to_pylist()
+    sources = table.column("label_source").to_pylist()
+    seg = conform(table.drop_columns(["label", "label_source"]), SEGMENT_SCHEMA)
+    seg = prelabel_table(seg, cfg)
+    target = [lab if lab in cfg.labels else None for lab in labels]
+    stats.add(STAGE, "dataset_rows", len(target))
+    weight = np.array([1.0 if s == "human" else 0.5 for s in sources])
+    doms = table.column("domain").to_pylist()
+    urls = table.column("url").to_pylist()
+    pids = table.column("page_id").to_pylist()
+    group = [site_key(d, u) or p for d, u, p in zip(doms, urls, pids, strict=True)]
+    return Labelled(seg, target, group, weight)
+
+
+def concat(parts: list[Labelled]) -> Labelled:
+    """One Labelled from several (each part was featurised as its own run)."""
+    parts = [p for p in parts if p.table.num_rows]
+    if not parts:
+        from curation.schema import SEGMENT_SCHEMA
+
+        return Labelled(SEGMENT_SCHEMA.empty_table(), [], [])
+    return Labelled(
+        pa.concat_tables([p.table for p in parts]),
+        [t for p in parts for t in p.target],
+        [g for p in parts for g in p.group],
+        np.concatenate([p.weight for p in parts]),
+    )
+
+
+def summary(data: Labelled) -> dict[str, Any]:
+    """Counts of targets, for the model file and the train command's output."""
+    c = Counter(t if t is not None else "(unknown)" for t in data.target)
+    return {
+        "segments": len(data.target),
+        "pages": len(set(data.table.column("page_id").to_pylist())),
+        "sites": len(set(data.group)),
+        "targets": dict(c.most_common()),
+    }

@@ -1,0 +1,131 @@
+"""The cleaner's library entry points: train a model file, clean pages with it, and the
+model as one more pre-label voter."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from curation.config import RunConfig
+from curation.errors import ConfigError
+from curation.model.apply import apply_model
+from curation.model.cleaner import Cleaner, fit, load, save
+from curation.model.data import Labelled, label_dataset, label_gold, read_gold_pages, summary
+from curation.model.features import FeatureConfig
+from curation.stats import Stats
+
+
+def train(
+    cfg: RunConfig,
+    out: Path,
+    gold: Sequence[Path] = (),
+    datasets: Sequence[Path] = (),
+    feature_config: FeatureConfig | None = None,
+    stats: Stats | None = None,
+) -> dict[str, Any]:
+    """Fit a cleaner on gold files and/or published dataset folders; write the model file.
+
+    Each gold file and each dataset is one run (cross-page features are counted within it);
+    a page held by several gold files is used once, with its fullest annotation."""
+    if not gold and not datasets:
+        raise ConfigError("nothing to train on: give --gold FILE or --dataset DIR")
+    stats = stats if stats is not None else Stats()
+    t0 = time.perf_counter()
+    parts: list[Labelled] = [label_gold(pages, cfg) for pages in read_gold_pages(gold, cfg, stats)]
+    parts += [label_dataset(Path(d), cfg, stats) for d in datasets]
+    t1 = time.perf_counter()
+    cleaner = fit(parts, cfg, feature_config)
+    t2 = time.perf_counter()
+    info = {
+        "gold": [str(p) for p in gold],
+        "datasets": [str(d) for d in datasets],
+        "runs": [summary(p) for p in parts],
+        "seconds": {"segment_and_rules": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
+    }
+    cleaner.trained_on = info
+    save(cleaner, Path(out))
+    return {"model": str(out), "labels": cleaner.labels, **info}
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, mtime: float) -> Cleaner:
+    return load(Path(path))
+
+
+def load_for(cfg: RunConfig, path: str | Path | None = None) -> Cleaner:
+    """The model of *path* (default: the config's prelabel.model), checked against *cfg*;
+    cached per process, so a pipeline loads it once and not once a batch."""
+    where = path if path is not None else cfg.prelabel.model
+    if where is None:
+        raise ConfigError("no model given: set prelabel.model in the config or pass --model")
+    p = cfg.resolve(str(where)) if path is None else Path(where)
+    if not p.is_file():
+        raise ConfigError(f"model file {p} does not exist; make one with `curation train`")
+    cleaner = _cached(str(p.resolve()), p.stat().st_mtime)
+    cleaner.check_usable(cfg)
+    return cleaner
+
+
+def model_vote(table: pa.Table, cfg: RunConfig, path: str | Path | None = None) -> pa.Table:
+    """The model as one more voter on a pre-labelled batch (prelabel_table's output): adds the
+    vote "model" and sets prelabel/confidence/label to the combined model + rules decision."""
+    if table.num_rows == 0:
+        return table
+    return apply_model(table, load_for(cfg, path), cfg, "combined")
+
+
+def article_texts(table: pa.Table) -> dict[str, str]:
+    """Per page, its article segments joined by newlines (pages in table order)."""
+    out: dict[str, list[str]] = {}
+    for pid, text, label in zip(
+        table.column("page_id").to_pylist(),
+        table.column("text").to_pylist(),
+        table.column("prelabel").to_pylist(),
+        strict=True,
+    ):
+        parts = out.setdefault(pid, [])
+        if label == "article":
+            parts.append(text)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def clean(
+    cfg: RunConfig, model: Path | None, out: Path, mode: str = "combined",
+    stats: Stats | None = None,
+) -> dict[str, int]:
+    """Ingest cfg's inputs, segment, label with the model, write one JSON line a page:
+    {page_id, url, text} where text is the main text. Written atomically."""
+    from curation.io.ingest import ingest
+    from curation.pipeline import label_pages
+
+    stats = stats if stats is not None else Stats()
+    cleaner = load_for(cfg, model)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    pages = empty = 0
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for batch in ingest(cfg, stats):
+                rows = batch.to_pylist()
+                table = apply_model(label_pages(rows, cfg), cleaner, cfg, mode)  # type: ignore[arg-type]
+                texts = article_texts(table)
+                for page in rows:
+                    text = texts.get(page["page_id"], "")
+                    empty += not text
+                    pages += 1
+                    rec = {"page_id": page["page_id"], "url": page.get("url"), "text": text}
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    stats.add("clean", "pages", pages)
+    stats.add("clean", "pages_without_main_text", empty)
+    return {"pages": pages, "pages_without_main_text": empty}
