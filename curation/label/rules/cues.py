@@ -8,6 +8,8 @@ import numpy as np
 from curation.label.features import Frame
 from curation.label.rules import rule
 
+_SHARE = r"(^| )(share\w*|sharing|sharebar|addthis|sharethis)( |$)"
+
 
 def _near(f: Frame, mask: np.ndarray, before: int, after: int) -> np.ndarray:
     """Segments within *before* places before or *after* places after a masked one."""
@@ -43,7 +45,7 @@ def joke_cue(f: Frame) -> np.ndarray:
     return f.cue("joke") & (f.n_words <= 30)
 
 
-@rule("teaser.cue.v1", "teaser", weight=1.2)
+@rule("teaser.cue.v1", "teaser", weight=1.5)
 def teaser_cue(f: Frame) -> np.ndarray:
     """A related/most-read list heading ("Related stories", "Още от")."""
     return f.cue("teaser") & (f.n_words <= 8)
@@ -74,11 +76,11 @@ def repeated_title(f: Frame) -> np.ndarray:
     return (f.dup_in_page >= 2) & (f.n_words >= 4) & (f.n_words <= 25) & (f.link_density < 0.6)
 
 
-@rule("ad.social_link.v1", "ad", weight=3.0)
+@rule("ad.social_link.v2", "ad", weight=3.0)
 def social_link(f: Frame) -> np.ndarray:
-    """A lone social network name ("Facebook", "RSS Feed"): a follow-us group. Misses share
-    buttons written the same way (those are `other`)."""
-    return f.cue("social") & (f.n_words <= 3)
+    """A lone social network name ("Facebook", "RSS Feed"): a follow-us group; not inside a
+    share bar (class/id says share: those buttons are `other`)."""
+    return f.cue("social") & (f.n_words <= 3) & ~f.match("attrs", _SHARE)
 
 
 @rule("other.legal.v1", "other", weight=2.0)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from curation.label.features import Frame
+from curation.label.features import Frame, codes_of
 from curation.label.rules import rule
 
 # class/id tokens (segment/html.py splits class and id values into lower-case alphanumeric runs)
 _ATTR = {
     "ad": r"(^| )(ad|ads|adv|advert\w*|sponsor\w*|promo\w*|banner|dfp|gpt|adsense|adslot|"
-    r"newsletter|subscribe\w*|subscription|follow|outbrain|taboola)( |$)",
+    r"newsletter|subscribe\w*|subscription|follow\w*|outbrain|taboola)( |$)",
     "teaser": r"(^| )(related|teaser\w*|recommend\w*|trending|popular|mostread|most|"
     r"morestories|more|readmore|headlines|suggested|upnext|next|prev|previous)( |$)",
     "caption": r"(^| )(caption\w*|figcaption|credit\w*|photocredit|photographer)( |$)",
@@ -70,7 +70,7 @@ def attr_other(f: Frame) -> np.ndarray:
     return f.is_html & f.match("attrs", _ATTR["other"]) & (f.n_words < 40)
 
 
-@rule("ad.attr_hint.v1", "ad", weight=1.5)
+@rule("ad.attr_hint.v2", "ad", weight=1.5)
 def attr_ad(f: Frame) -> np.ndarray:
     """class/id says ad, sponsor, promo, banner, newsletter, subscribe, follow."""
     return f.is_html & f.match("attrs", _ATTR["ad"]) & (f.n_words < 60)
@@ -144,22 +144,29 @@ def _title_like(f: Frame) -> np.ndarray:
     return (f.link_density >= 0.6) & (f.n_words >= 4) & (f.n_words <= 30)
 
 
-@rule("teaser.link_list.v1", "teaser", weight=1.5)
+@rule("teaser.link_list.v2", "teaser", weight=1.5)
 def link_list(f: Frame) -> np.ndarray:
-    """A headline-like link (4-30 words) with two more within three places: a list of links to
+    """A headline-like link (4-30 words) with another of the same kind of block (same tag
+    path) within three places, or two of any kind: a list of links to
     other articles. Menus are lists too, but of 1-3 word links. Misses single teaser cards."""
     t = _title_like(f)
+    paths = codes_of(f, "tag_path").astype(np.int64)
     near = np.zeros(f.n, dtype=np.int64)
+    alike = np.zeros(f.n, dtype=bool)
     for k in (-3, -2, -1, 1, 2, 3):
-        near += f.shift(t, k, False)
+        other = f.shift(t, k, False)
+        near += other
+        alike |= other & (f.shift(paths, k, -1) == paths)
     in_story = f.in_main & (f.link_density < 0.5)
-    return f.is_html & t & (near >= 2) & ~in_story
+    return f.is_html & t & ((near >= 2) | alike) & ~in_story
 
 
-@rule("teaser.list_meta.v1", "teaser", weight=0.9)
+@rule("teaser.list_meta.v2", "teaser", weight=0.9)
 def list_meta(f: Frame) -> np.ndarray:
-    """A short non-link line (date, category, lead) between headline links of a teaser list."""
+    """A short non-link line (date, category, lead) beside the headline links of a teaser list:
+    between two of them, or a date right after one."""
     t = _title_like(f)
     before = f.shift(t, -1, False) | f.shift(t, -2, False)
     after = f.shift(t, 1, False) | f.shift(t, 2, False)
-    return f.is_html & ~f.in_main & ~t & before & after & (f.n_words <= 40)
+    dated = f.shift(t, -1, False) & f.cue("date") & (f.n_words <= 8)
+    return f.is_html & ~f.in_main & ~t & ((before & after) | dated) & (f.n_words <= 40)
