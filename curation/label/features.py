@@ -121,6 +121,19 @@ class Frame:
         per_value[owner[tok_hit[codes]]] = True
         return per_value
 
+    def near_attrs(self, pattern: str, tokens: int = 6) -> np.ndarray:
+        """Whole-token *pattern* (as for match) on only the last *tokens* class/id tokens: the
+        block's own and its nearest ancestors', not a wrapper far up the tree."""
+        key = ("near_attrs", pattern)
+        hit = self._match_cache.get(key)
+        if hit is None:
+            values, indices = self._distinct("attrs")
+            near = pa.array([" ".join(v.split()[-tokens:]) for v in values.to_pylist()])
+            per_value = _np(pc.match_substring_regex(near, pattern), False).astype(bool)
+            hit = per_value[indices]
+            self._match_cache[key] = hit
+        return hit
+
     def _distinct(self, column: str) -> tuple[pa.Array, np.ndarray]:
         found = self._dict_cache.get(column)
         if found is None:

@@ -83,11 +83,12 @@ def attr_teaser(f: Frame) -> np.ndarray:
     return f.is_html & f.match("attrs", _ATTR["teaser"]) & (f.n_words < 60) & ~inside
 
 
-@rule("caption.figure.v1", "caption", weight=2.5)
+@rule("caption.figure.v2", "caption", weight=2.5)
 def figure_caption(f: Frame) -> np.ndarray:
-    """Inside <figcaption>, or class/id says caption or photo credit."""
+    """Inside <figcaption>, or the class/id of the block or a near ancestor says caption or
+    photo credit (far-up wrappers named after a caption style do not count)."""
     tag = f.match("tag_path", r"(^|>)(figcaption|figure)(>|$)")
-    return f.is_html & (tag | f.match("attrs", _ATTR["caption"])) & (f.n_words < 80)
+    return f.is_html & (tag | f.near_attrs(_ATTR["caption"])) & (f.n_words < 80)
 
 
 @rule("comment_ui.attr_hint.v1", "comment_ui", weight=2.0)
