@@ -159,8 +159,11 @@ def _mount() -> None:
     from curation.evaluate.cli import evaluate_command
     from curation.label.cli import calibrate_command, fit_command, report_command
     from curation.labelstudio.cli import tasks_app
+    from curation.model.cli import clean_command, train_command
 
     app.command("evaluate")(evaluate_command)
+    app.command("train")(train_command)
+    app.command("clean")(clean_command)
     app.add_typer(tasks_app, name="tasks")
     rules_app.command("report")(report_command)
     rules_app.command("fit")(fit_command)

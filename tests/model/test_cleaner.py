@@ -13,7 +13,8 @@ from curation.config import load_config
 from curation.errors import ConfigError, SchemaError
 from curation.evaluate import page_record
 from curation.evaluate.gold import iter_gold
-from curation.model import apply_model, load, save
+from curation.model.apply import apply_model
+from curation.model.cleaner import load, save
 from curation.model.cv import group_folds, out_of_fold
 from curation.model.data import NOT_ARTICLE, segment_targets
 from curation.model.features import FeatureConfig, featurize
