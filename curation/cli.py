@@ -87,17 +87,26 @@ def segment(config: ConfigArg, overwrite: Overwrite = False) -> None:
 
 
 @app.command()
-def prelabel(config: ConfigArg, overwrite: Overwrite = False) -> None:
+def prelabel(
+    config: ConfigArg,
+    overwrite: Overwrite = False,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="trained cleaner: one more voter")
+    ] = None,
+) -> None:
     """Pre-label segmented/ into segments/ with every rule's vote, prelabel and confidence."""
-    _stage("prelabel_stage", config, overwrite, "segments")
+    _stage("prelabel_stage", config, overwrite, "segments", model)
 
 
-def _stage(name: str, config: Path, overwrite: bool, what: str) -> None:
+def _stage(name: str, config: Path, overwrite: bool, what: str, model: Path | None = None) -> None:
     import curation.pipeline as pipeline
     from curation.stats import Stats
 
     try:
         cfg = load_config(config)
+        if model is not None:  # the command line's model replaces the config's prelabel.model
+            pre = cfg.prelabel.model_copy(update={"model": str(model.resolve())})
+            cfg = cfg.model_copy(update={"prelabel": pre})
         stats = Stats()
         n = getattr(pipeline, name)(cfg, stats, overwrite=overwrite)
         stats.write(pipeline.out_dir(cfg) / f"stats.{name.removesuffix('_stage')}.json")

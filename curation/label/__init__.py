@@ -84,7 +84,12 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     confidence = calibrated_confidence(cfg, confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
-    return attach_votes(table, votes, rules, winner, confidence, report, cfg.labels)
+    table = attach_votes(table, votes, rules, winner, confidence, report, cfg.labels)
+    if cfg.prelabel.model:  # the trained cleaner as one more voter (curation/model)
+        from curation.model.run import model_vote
+
+        table = model_vote(table, cfg)
+    return table
 
 
 def attach_votes(

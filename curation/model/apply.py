@@ -18,9 +18,12 @@ MODEL_VOTER = "model"  # the name the model's vote carries in the `votes` column
 def rule_shares(table: pa.Table, cfg: RunConfig, labels: list[str]) -> np.ndarray:
     """(n, len(labels)): each label's share of the weighted rule votes of a segment (a uniform
     row where no rule voted)."""
+    from curation.label.combine import rule_weights
     from curation.label.rules import RULES
 
-    weights = {name: cfg.prelabel.weights.get(name, RULES.get(name).weight) for name in RULES}
+    # the rules' own weighting: inline config, fitted weights file, rule default
+    rules = [RULES.get(name) for name in RULES]
+    weights = dict(zip([r.name for r in rules], rule_weights(cfg, rules), strict=True))
     col = {lab: k for k, lab in enumerate(labels)}
     votes = table.column("votes").to_pylist()
     out = np.zeros((len(votes), len(labels)))

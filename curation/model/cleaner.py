@@ -10,6 +10,7 @@ identity and that this curation still has the rules it learned from."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,7 @@ def fit_matrix(
     fcfg: FeatureConfig,
     c_article: float = 4.0,
     c_type: float = 4.0,
+    type_balance: float = 0.0,
 ) -> Cleaner:
     """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown)."""
     known = target != ""
@@ -166,7 +168,11 @@ def fit_matrix(
     typed = known & ~is_art & (target != NOT_ARTICLE)
     type_head = None
     if len(set(target[typed])) >= 2:
-        type_head = OneVsRest(c_type).fit(x[typed], target[typed], sample_weight=weight[typed])
+        # rare labels (ad, caption) weigh more: count ** -type_balance, mean weight kept
+        counts = Counter(target[typed])
+        tw = weight[typed] * np.array([counts[t] ** -type_balance for t in target[typed]])
+        tw *= len(tw) / tw.sum()
+        type_head = OneVsRest(c_type).fit(x[typed], target[typed], sample_weight=tw)
     names = rule_names(cfg)
     cleaner = Cleaner(list(cfg.labels), fcfg, names, article_head, type_head)
     cleaner.feature_digest = fcfg.digest(names)

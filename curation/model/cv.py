@@ -20,7 +20,7 @@ from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.model.apply import Mode, with_prediction
 from curation.model.cleaner import Cleaner, fit_matrix, rule_names
-from curation.model.data import Labelled, label_gold, read_gold_pages
+from curation.model.data import Labelled, label_gold, read_gold_pages, rules_only
 from curation.model.features import FeatureConfig, featurize
 from curation.stats import Stats
 
@@ -135,6 +135,6 @@ def model_predictor(cfg: RunConfig, cleaner: Cleaner, mode: Mode):  # type: igno
     from curation.pipeline import label_pages
 
     def predict(pages: list[dict[str, Any]]) -> pa.Table:
-        return apply_model(label_pages(pages, cfg), cleaner, cfg, mode)
+        return apply_model(label_pages(pages, rules_only(cfg)), cleaner, cfg, mode)
 
     return predict

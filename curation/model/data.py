@@ -44,6 +44,13 @@ class Labelled:
             self.weight = np.ones(len(self.target))
 
 
+def rules_only(cfg: RunConfig) -> RunConfig:
+    """*cfg* without prelabel.model: the model's inputs are the rules' votes, never its own."""
+    if cfg.prelabel.model is None:
+        return cfg
+    return cfg.model_copy(update={"prelabel": cfg.prelabel.model_copy(update={"model": None})})
+
+
 def segment_targets(page: GoldPage, texts: list[str]) -> list[str | None]:
     """The gold label covering most tokens of each of our segments (None: not known)."""
     g_tok: list[str] = []
@@ -117,7 +124,8 @@ def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> 
 
     tables: list[pa.Table] = []
     for k in range(0, len(pages), batch_pages):
-        tables.append(label_pages([page_record(p) for p in pages[k : k + batch_pages]], cfg))
+        batch = [page_record(p) for p in pages[k : k + batch_pages]]
+        tables.append(label_pages(batch, rules_only(cfg)))
     if not tables:
         from curation.schema import SEGMENT_SCHEMA
 
@@ -163,7 +171,7 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     labels = table.column("label").to_pylist()
     sources = table.column("label_source").to_pylist()
     seg = conform(table.drop_columns(["label", "label_source"]), SEGMENT_SCHEMA)
-    seg = prelabel_table(seg, cfg)
+    seg = prelabel_table(seg, rules_only(cfg))
     target = [lab if lab in cfg.labels else None for lab in labels]
     stats.add(STAGE, "dataset_rows", len(target))
     weight = np.array([1.0 if s == "human" else 0.5 for s in sources])

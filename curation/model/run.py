@@ -17,7 +17,14 @@ from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.model.apply import apply_model
 from curation.model.cleaner import Cleaner, fit, load, save
-from curation.model.data import Labelled, label_dataset, label_gold, read_gold_pages, summary
+from curation.model.data import (
+    Labelled,
+    label_dataset,
+    label_gold,
+    read_gold_pages,
+    rules_only,
+    summary,
+)
 from curation.model.features import FeatureConfig
 from curation.stats import Stats
 
@@ -115,7 +122,8 @@ def clean(
         with tmp.open("w", encoding="utf-8") as fh:
             for batch in ingest(cfg, stats):
                 rows = batch.to_pylist()
-                table = apply_model(label_pages(rows, cfg), cleaner, cfg, mode)  # type: ignore[arg-type]
+                table = label_pages(rows, rules_only(cfg))  # type: ignore[arg-type]
+                table = apply_model(table, cleaner, cfg, mode)
                 texts = article_texts(table)
                 for page in rows:
                     text = texts.get(page["page_id"], "")

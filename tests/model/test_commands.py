@@ -71,3 +71,22 @@ def test_evaluate_with_a_model_and_with_cv(synthetic_gold: Path, trained_model: 
     assert got["labels"]["article"]["token_f1"] > 0.9
     res = _evaluate(["--gold", str(synthetic_gold), "--cv", "30"])
     assert res.exit_code == 2 and "at least 30 sites" in res.output
+
+
+def test_prelabel_with_a_model_adds_its_vote(trained_model: Path, tmp_path: Path):
+    from curation.cli import app
+    from curation.io.parquet import iter_batches
+    from curation.schema import SEGMENT_SCHEMA
+
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"output: {tmp_path / 'out'}\n", encoding="utf-8")
+    runner = CliRunner()
+    for cmd in (["ingest", str(cfg)], ["segment", str(cfg)]):
+        res = runner.invoke(app, cmd)
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["prelabel", str(cfg), "--model", str(trained_model)])
+    assert res.exit_code == 0, res.output
+    rows = [r for b in iter_batches(tmp_path / "out" / "segments", SEGMENT_SCHEMA)
+            for r in b.to_pylist()]
+    assert rows and all(any(v["rule"] == "model" for v in r["votes"]) for r in rows)
+    assert {r["label_source"] for r in rows} == {"model"}
