@@ -19,6 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -134,18 +135,46 @@ def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats) -> Iterator[dic
     return _pages(inputs, cfg, stats)
 
 
+class SeenIds:
+    """Exact set of page ids in 8 bytes each: a 64-bit hash per id, recent ones in a Python set,
+    older ones merged into a sorted numpy array (a set of strings costs ~100 bytes a page).
+
+    >>> seen = SeenIds(flush_every=2)
+    >>> [seen.add(x) for x in ["a", "b", "c", "a", "d"]]
+    [True, True, True, False, True]
+    """
+
+    def __init__(self, flush_every: int = 100_000) -> None:
+        self._recent: set[int] = set()
+        self._old = np.zeros(0, dtype=np.uint64)
+        self._flush_every = flush_every
+
+    def add(self, page_id: str) -> bool:
+        """Record *page_id*; False when it was seen before."""
+        key = int.from_bytes(hashlib.blake2b(page_id.encode(), digest_size=8).digest(), "little")
+        if key in self._recent:
+            return False
+        i = int(np.searchsorted(self._old, key))
+        if i < len(self._old) and int(self._old[i]) == key:
+            return False
+        self._recent.add(key)
+        if len(self._recent) >= self._flush_every:
+            self._old = np.union1d(self._old, np.fromiter(self._recent, dtype=np.uint64))
+            self._recent.clear()
+        return True
+
+
 def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats) -> Iterator[dict[str, Any]]:
-    seen: set[str] = set()
+    seen = SeenIds()
     for path in inputs:
         for raw in _read_any(path, cfg, stats):
             stats.add(STAGE, "pages")
             page = _finish(raw, cfg, stats)
             if page is None:
                 continue
-            if page["page_id"] in seen:
+            if not seen.add(page["page_id"]):
                 stats.skip(STAGE, "duplicate", raw.source, f"page_id {page['page_id']} seen before")
                 continue
-            seen.add(page["page_id"])
             stats.add(STAGE, "kept")
             yield page
 
