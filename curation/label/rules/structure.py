@@ -171,3 +171,11 @@ def list_meta(f: Frame) -> np.ndarray:
     after = f.shift(t, 1, False) | f.shift(t, 2, False)
     dated = f.shift(t, -1, False) & f.cue("date") & (f.n_words <= 8)
     return f.is_html & ~f.in_main & ~t & ((before & after) | dated) & (f.n_words <= 40)
+
+
+@rule("other.page_edge.v1", "other", weight=0.3)
+def page_edge(f: Frame) -> np.ndarray:
+    """Short blocks in the first or last tenth of an HTML page, outside the main container:
+    masthead and footer furniture. Misses menus in the middle of the page."""
+    edge = (f.rel_pos < 0.1) | (f.rel_pos > 0.9)
+    return f.is_html & edge & ~f.in_main & (f.n_words < 6)
