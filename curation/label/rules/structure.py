@@ -23,6 +23,7 @@ _REGION = r"(^|>)(nav|footer|header)(>|$)"
 _STORY = r"(^|>)(article|main)(>|$)"
 _STORY_ATTR = r"(^| )(article|post|entry|story|hentry|headline|byline)( |$)"
 _HEADING = r"(^|>)h[1-3]$"
+_COMMENT = r"(^| )(comment\w*|disqus\w*|respond|reply|replies)( |$)"
 
 
 @rule("article.main_container.v1", "article", weight=2.0)
@@ -179,3 +180,11 @@ def page_edge(f: Frame) -> np.ndarray:
     masthead and footer furniture. Misses menus in the middle of the page."""
     edge = (f.rel_pos < 0.1) | (f.rel_pos > 0.9)
     return f.is_html & edge & ~f.in_main & (f.n_words < 6)
+
+
+@rule("comment_ui.comment_block.v1", "comment_ui", weight=3.0)
+def comment_block(f: Frame) -> np.ndarray:
+    """The block or a near ancestor is a comment (class/id `comment-body`, `comment-123`,
+    disqus): user comments are comment_ui even inside the main container and even when long.
+    Misses comment widgets with neutral class names."""
+    return f.is_html & f.near_attrs(_COMMENT)
