@@ -35,6 +35,7 @@ SEGMENT_SCHEMA = pa.schema(
         pa.field("attrs", pa.string()),  # class/id tokens of the block and its ancestors
         pa.field("link_density", pa.float32()),
         pa.field("in_main", pa.bool_()),  # inside the page's main-text container (segment/html.py)
+        pa.field("after_image", pa.bool_()),  # an image came right before this block
         pa.field("url", pa.string()),
         pa.field("domain", pa.string()),
         pa.field("lang", pa.string()),
@@ -88,6 +89,7 @@ class Segment:
     attrs: str | None = None
     link_density: float | None = None
     in_main: bool | None = None
+    after_image: bool | None = None
     url: str | None = None
     domain: str | None = None
     lang: str | None = None

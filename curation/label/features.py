@@ -37,6 +37,7 @@ class Frame:
     link_density: np.ndarray
     is_html: np.ndarray
     in_main: np.ndarray
+    after_image: np.ndarray
     page: np.ndarray  # page ordinal per segment
     first: np.ndarray  # first segment of its page
     last: np.ndarray
@@ -212,6 +213,7 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
         link_density=_np(table.column("link_density"), 0.0).astype(np.float64),
         is_html=_np(pc.is_valid(tag_path), False).astype(bool),
         in_main=_np(table.column("in_main"), False).astype(bool),
+        after_image=_np(table.column("after_image"), False).astype(bool),
         page=page,
         first=first,
         last=last,

@@ -33,6 +33,7 @@ class SegmentColumns:
         self.attrs: list[str | None] = []
         self.link_density: list[float | None] = []
         self.in_main: list[bool | None] = []
+        self.after_image: list[bool | None] = []
 
     def add(self, page: Mapping[str, Any]) -> list[str]:
         """Segment one page; returns its segment texts (for language identification)."""
@@ -48,6 +49,7 @@ class SegmentColumns:
             self.attrs.extend(c.attrs)
             self.link_density.extend(c.link_density)
             self.in_main.extend(c.in_main)
+            self.after_image.extend(c.after_image)
         else:
             raw = page["content"]
             spans = split_text(raw)
@@ -59,6 +61,7 @@ class SegmentColumns:
             self.attrs.extend(none)
             self.link_density.extend(none)
             self.in_main.extend(none)
+            self.after_image.extend(none)
         self.text.extend(texts)
         self.counts.append(len(texts))
         return texts
@@ -81,7 +84,8 @@ class SegmentColumns:
         cols["segment_id"] = pc.binary_join_element_wise(
             cols["page_id"], pc.cast(position, pa.string()), ":")
         cols["position"] = position
-        for name in ("text", "start", "end", "tag_path", "attrs", "link_density", "in_main"):
+        for name in ("text", "start", "end", "tag_path", "attrs", "link_density", "in_main",
+                     "after_image"):
             cols[name] = pa.array(getattr(self, name), SEGMENT_SCHEMA.field(name).type)
         return conform(pa.table(cols), SEGMENT_SCHEMA)
 
@@ -94,7 +98,7 @@ def segment_page(page: Mapping[str, Any], max_chars: int = 100_000) -> list[dict
 
 
 _ROW_FIELDS = ("segment_id", "page_id", "position", "start", "end", "text", "tag_path", "attrs",
-               "link_density", "in_main", "url", "domain", "lang")
+               "link_density", "in_main", "after_image", "url", "domain", "lang")
 
 
 def segment_pages(pages: Iterable[Mapping[str, Any]], max_chars: int = 100_000) -> pa.Table:

@@ -29,6 +29,7 @@ SKIP_TAGS = frozenset(
 # fmt: on
 _TOKEN = re.compile(r"[a-z0-9]{2,}")
 _MAX_PATH = 12
+_IMAGE_TAGS = frozenset(("img", "picture", "video"))
 _MAIN_MIN_WORDS = 12  # a block this long and link-poor counts towards the main container
 _MAIN_MAX_LINKS = 0.35
 _MAIN_SHARE = 0.6  # the container is the deepest element with >= 60 % of the best score
@@ -44,6 +45,7 @@ class BlockColumns:
     attrs: list[str]
     link_density: list[float]
     in_main: list[bool]
+    after_image: list[bool]  # an <img>/<picture>/<video> came since the previous block
 
     def __len__(self) -> int:
         return len(self.text)
@@ -108,8 +110,9 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     attr_col: list[str] = []
     densities: list[float] = []
     owners: list[int] = []
+    images: list[bool] = []
     if root is None:
-        return BlockColumns(texts, paths, attr_col, densities, [])
+        return BlockColumns(texts, paths, attr_col, densities, [], [])
     parts: list[str] = []
     link_chars = 0
     # per open element (blocks, links, skipped): end marker, kind (1 block, 2 skipped, 3 link);
@@ -123,12 +126,14 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     open_nodes: list[Any] = []
     attr_strs: list[str] = []
     skip_depth = link_depth = ordinal = 0
+    image_seen = False
     # main-container score: per element ordinal, the good text below it, and its depth
     score: dict[int, float] = {}
     depth: dict[int, int] = {}
     last_desc: dict[int, int] = {}  # element ordinal -> ordinal of its last descendant
 
     def emit(link_chars: int) -> None:
+        nonlocal image_seen
         text = " ".join("".join(parts).split())
         parts.clear()
         if not text:
@@ -145,6 +150,8 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         attr_col.append(attr_strs[-1] if attr_strs else "")
         densities.append(density)
         owners.append(ords[-1])
+        images.append(image_seen)
+        image_seen = False
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
             good = len(text) * (1.0 - density)
             for d, o in enumerate(ords):
@@ -188,6 +195,8 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         elif tag == "a":
             k = 3
         elif tag in skiptags:
+            if tag in _IMAGE_TAGS and not parts:
+                image_seen = True
             if not skip_depth:  # nodes inside are passed over until this element's end
                 skip_depth = 1
                 ends.append(_end_marker(node, root))
@@ -214,7 +223,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     if parts and ords:
         emit(link_chars)
     in_main = _main_flags(owners, score, depth, last_desc, ordinal)
-    return BlockColumns(texts, paths, attr_col, densities, in_main)
+    return BlockColumns(texts, paths, attr_col, densities, in_main, images)
 
 
 def _main_flags(

@@ -188,3 +188,13 @@ def comment_block(f: Frame) -> np.ndarray:
     disqus): user comments are comment_ui even inside the main container and even when long.
     Misses comment widgets with neutral class names."""
     return f.is_html & f.near_attrs(_COMMENT)
+
+
+@rule("caption.after_image.v1", "caption", weight=2.5)
+def after_image(f: Frame) -> np.ndarray:
+    """A short line (2-15 words, no links) right after an image in the story's container: its
+    caption, even without a <figcaption>. Outside the story, text after an image is a teaser
+    card or an ad. Misses captions above the image; hits a short paragraph after an image."""
+    heading = f.match("tag_path", r"(^|>)h[1-6]$")
+    return (f.is_html & f.in_main & f.after_image & (f.n_words >= 2) & (f.n_words <= 15)
+            & (f.link_density < 0.3) & ~heading)
