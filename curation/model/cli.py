@@ -9,17 +9,18 @@ from typing import Annotated
 
 import typer
 
+from curation.config import RunConfig
 from curation.errors import CurationError
 
 DEFAULT_CONFIG = Path("configs/default.yaml")
 
 
-def _config(config: Path | None, **overrides: object):  # type: ignore[no-untyped-def]
+def _config(config: Path | None) -> RunConfig:
     from curation.config import load_config
 
     if config is None and DEFAULT_CONFIG.is_file():
         config = DEFAULT_CONFIG
-    return load_config(config, **overrides)
+    return load_config(config)
 
 
 def train_command(
@@ -73,7 +74,7 @@ def clean_command(
         paths = [p if p.startswith("builtin:") else str(Path(p).resolve()) for p in inputs]
         cfg = cfg.model_copy(update={"input": cfg.input.model_copy(update={"paths": paths})})
         stats = Stats()
-        res = clean(cfg, model, out, mode, stats)
+        res = clean(cfg, model, out, "model" if mode == "model" else "combined", stats)
     except CurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from curation.config import RunConfig
 from curation.errors import ConfigError
+from curation.evaluate import Predict
 from curation.model.apply import Mode, with_prediction
 from curation.model.cleaner import Cleaner, fit_matrix, rule_names
 from curation.model.data import Labelled, label_gold, read_gold_pages, rules_only
@@ -119,7 +120,7 @@ def cross_validate(
     return out
 
 
-def table_predictor(table: pa.Table):  # type: ignore[no-untyped-def]
+def table_predictor(table: pa.Table) -> Predict:
     """A `predict` for evaluate_gold that looks pages up in an already labelled table."""
 
     def predict(pages: list[dict[str, Any]]) -> pa.Table:
@@ -129,7 +130,7 @@ def table_predictor(table: pa.Table):  # type: ignore[no-untyped-def]
     return predict
 
 
-def model_predictor(cfg: RunConfig, cleaner: Cleaner, mode: Mode):  # type: ignore[no-untyped-def]
+def model_predictor(cfg: RunConfig, cleaner: Cleaner, mode: Mode) -> Predict:
     """A `predict` for evaluate_gold: our pipeline, then the cleaner in *mode*."""
     from curation.model.apply import apply_model
     from curation.pipeline import label_pages

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.errors import ConfigError
-from curation.model.apply import apply_model
+from curation.model.apply import Mode, apply_model
 from curation.model.cleaner import Cleaner, fit, load, save
 from curation.model.data import (
     Labelled,
@@ -104,7 +104,7 @@ def article_texts(table: pa.Table) -> dict[str, str]:
 
 
 def clean(
-    cfg: RunConfig, model: Path | None, out: Path, mode: str = "combined",
+    cfg: RunConfig, model: Path | None, out: Path, mode: Mode = "combined",
     stats: Stats | None = None,
 ) -> dict[str, int]:
     """Ingest cfg's inputs, segment, label with the model, write one JSON line a page:
@@ -122,7 +122,7 @@ def clean(
         with tmp.open("w", encoding="utf-8") as fh:
             for batch in ingest(cfg, stats):
                 rows = batch.to_pylist()
-                table = label_pages(rows, rules_only(cfg))  # type: ignore[arg-type]
+                table = label_pages(rows, rules_only(cfg))
                 table = apply_model(table, cleaner, cfg, mode)
                 texts = article_texts(table)
                 for page in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,6 @@ def trained_model(synthetic_gold: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
-def make_page():  # type: ignore[no-untyped-def]
+def make_page() -> Callable[[str, int, random.Random], dict[str, Any]]:
     """The synthetic page maker, for tests that need a page of a new site."""
     return synthetic_page

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import pyarrow as pa
 import pytest
 
-from curation.config import load_config
+from curation.config import RunConfig, load_config
 from curation.errors import ConfigError, SchemaError
 from curation.evaluate import page_record
-from curation.evaluate.gold import iter_gold
+from curation.evaluate.gold import GoldPage, iter_gold
 from curation.model.apply import apply_model
 from curation.model.cleaner import load, save
 from curation.model.cv import group_folds, out_of_fold
@@ -22,7 +23,7 @@ from curation.pipeline import label_pages
 from curation.stats import Stats
 
 
-def _gold_table(path: Path):  # type: ignore[no-untyped-def]
+def _gold_table(path: Path) -> tuple[RunConfig, list[GoldPage], pa.Table]:
     cfg = load_config()
     pages = list(iter_gold(path, cfg.labels, Stats()))
     return cfg, pages, label_pages([page_record(p) for p in pages], cfg)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from curation.model.cli import app as model_app
 
 
-def _evaluate(args: list[str]):  # type: ignore[no-untyped-def]
+def _evaluate(args: list[str]) -> Result:
     from curation.cli import app
 
     return CliRunner().invoke(app, ["evaluate", *args])
@@ -25,7 +27,9 @@ def test_train_writes_a_model_file(synthetic_gold: Path, tmp_path: Path):
     assert res.exit_code == 2 and "nothing to train on" in res.output
 
 
-def test_clean_writes_the_main_text(trained_model: Path, tmp_path: Path, make_page):  # type: ignore[no-untyped-def]
+def test_clean_writes_the_main_text(
+    trained_model: Path, tmp_path: Path, make_page: Callable[..., dict[str, Any]]
+) -> None:
     import random
 
     page = make_page("newsite.org", 0, random.Random(99))
