@@ -123,17 +123,13 @@ class Frame:
         return per_value
 
     def near_attrs(self, pattern: str, tokens: int = 6) -> np.ndarray:
-        """Whole-token *pattern* (as for match) on only the last *tokens* class/id tokens: the
-        block's own and its nearest ancestors', not a wrapper far up the tree."""
-        key = ("near_attrs", pattern)
-        hit = self._match_cache.get(key)
-        if hit is None:
-            values, indices = self._distinct("attrs")
-            near = pa.array([" ".join(v.split()[-tokens:]) for v in values.to_pylist()])
-            per_value = _np(pc.match_substring_regex(near, pattern), False).astype(bool)
-            hit = per_value[indices]
-            self._match_cache[key] = hit
-        return hit
+        """Whole-token *pattern* (`(^| )(a|b)( |$)`) on only the last *tokens* class/id tokens:
+        the block's own and its nearest ancestors', not a wrapper far up the tree. One RE2 pass
+        per distinct attrs value: the token, then at most tokens-1 more, then the end."""
+        whole = _WHOLE_TOKEN["attrs"].match(pattern)
+        if whole is None:
+            raise ValueError(f"near_attrs needs a whole-token pattern, got {pattern!r}")
+        return self.match("attrs", f"(^| )({whole.group(1)})( [^ ]+){{0,{tokens - 1}}}$")
 
     def _distinct(self, column: str) -> tuple[pa.Array, np.ndarray]:
         found = self._dict_cache.get(column)
@@ -159,11 +155,11 @@ class Frame:
 
 
 def _word_counts(text: pa.ChunkedArray) -> np.ndarray:
-    """Words (letter/digit runs) per segment: counted exactly for segments up to ~100 words,
+    """Words (letter/digit runs) per segment: counted exactly for segments up to ~40 words,
     where the rules' thresholds are; longer ones (most of the bytes) get their space count."""
     spaces = _np(pc.count_substring(text, " ")).astype(np.int64)
     words = spaces + 1
-    short = np.flatnonzero(spaces <= 100)
+    short = np.flatnonzero(spaces <= 40)
     if short.size:
         sub = text if short.size == len(spaces) else text.take(pa.array(short))
         words[short] = _np(pc.count_substring_regex(sub, _WORD)).astype(np.int64)
