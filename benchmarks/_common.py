@@ -83,7 +83,7 @@ def text_pages(limit: int | None = None) -> list[dict[str, Any]]:
 
 
 def bench_config(detector: str, batch_pages: int = 256) -> RunConfig:
-    """configs/default.yaml with the given language detector (langdetect, py3langid, none)."""
+    """configs/default.yaml with the given language detector (langdetect, fasttext, none ...)."""
     return load_config(DEFAULT_CONFIG, language={"detector": detector}, batch_pages=batch_pages)
 
 

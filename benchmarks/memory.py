@@ -224,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     """Generate inputs, run the CLI on each size, report peaks and the ratio."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="5000,50000", help="comma-separated page counts")
-    ap.add_argument("--detector", default="py3langid", choices=["langdetect", "py3langid", "none"])
+    ap.add_argument("--detector", default="langdetect",
+                    choices=["langdetect", "fasttext", "py3langid", "none"])
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--domains", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)

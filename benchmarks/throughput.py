@@ -43,7 +43,7 @@ from curation.pipeline import label_pages, segment_with_language
 # (mode, ratio against, minimum ratio) and (mode, minimum pages/s): the issue's bars
 RATIO_BARS = [
     ("html/lang-given", "justext", 4.0),
-    ("html/py3langid", "justext", 4.0),
+    ("html/fasttext", "justext", 4.0),
     ("html/langdetect", "justext", 2.0),
 ]
 RATE_BARS = [("text/no-langid", 3000.0)]
@@ -126,7 +126,7 @@ def _lexbor(htmls: list[str]) -> Callable[[], int]:
 def given_langs(records: list[dict[str, Any]]) -> list[str | None]:
     """The gold `lang` of each page; where it is missing, detected once here (not timed)."""
     pages = [page_from_record(r, r.get("lang")) for r in records]
-    done, _ = segment_with_language(pages, bench_config("py3langid"))
+    done, _ = segment_with_language(pages, bench_config("fasttext"))
     return [p["lang"] for p in done]
 
 
@@ -143,10 +143,10 @@ def build_modes(limit: int | None, batch: int, only: set[str] | None) -> list[Mo
 
     add("html/lang-given", lambda: _ours(records, "none", given_langs(records), batch),
         len(records))
-    add("html/py3langid", lambda: _ours(records, "py3langid", None, batch), len(records))
+    add("html/fasttext", lambda: _ours(records, "fasttext", None, batch), len(records))
     add("html/langdetect", lambda: _ours(records, "langdetect", None, batch), len(records))
     add("text/no-langid", lambda: _ours_pages(texts, "none", batch), len(texts))
-    add("text/py3langid", lambda: _ours_pages(texts, "py3langid", batch), len(texts))
+    add("text/fasttext", lambda: _ours_pages(texts, "fasttext", batch), len(texts))
     add("justext", lambda: _justext(htmls), len(htmls))
     add("trafilatura", lambda: _trafilatura(htmls), len(htmls))
     add("lexbor-parse", lambda: _lexbor(htmls), len(htmls))

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = {"html/lang-given", "html/py3langid", "html/langdetect", "text/no-langid",
-         "text/py3langid", "justext", "trafilatura", "lexbor-parse"}
+MODES = {"html/lang-given", "html/fasttext", "html/langdetect", "text/no-langid",
+         "text/fasttext", "justext", "trafilatura", "lexbor-parse"}
 
 
 @pytest.mark.shared_data
