@@ -54,6 +54,7 @@ def run(
     overwrite: Overwrite = False,
     resume: Annotated[bool, typer.Option(help="keep stages already finished")] = False,
     workers: Annotated[int | None, typer.Option(help="processes (default: config)")] = None,
+    engine: Annotated[str | None, typer.Option(help="local or ray (default: config)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the config")] = False,
 ) -> None:
     """Run every stage: ingest, segment, pre-label, filter, publish."""
@@ -61,7 +62,7 @@ def run(
     from curation.pipeline import run as run_all
 
     try:
-        cfg = load_config(config, workers=workers)
+        cfg = load_config(config, workers=workers, engine=engine)
         if dry_run:
             typer.echo(dump_config(cfg))
             return

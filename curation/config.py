@@ -92,7 +92,9 @@ class RunConfig(_Model):
     input: InputConfig = InputConfig()
     output: str = "out"
     batch_pages: int = Field(256, ge=1)
-    workers: int = Field(1, ge=1)
+    workers: int = Field(1, ge=1)  # processes (local) or CPUs for a local Ray
+    engine: Literal["local", "ray"] = "local"  # ray: the per-batch step runs on Ray Data
+    ray_address: str | None = None  # an existing Ray cluster (engine: ray); else a local one
     language: LanguageConfig = LanguageConfig()
     segment: SegmentConfig = SegmentConfig()
     prelabel: PrelabelConfig = PrelabelConfig()

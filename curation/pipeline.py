@@ -98,6 +98,18 @@ def _map_batches(batches: Iterator[pa.RecordBatch], cfg: RunConfig) -> Iterator[
             yield fut.result()
 
 
+def _results(cfg: RunConfig, stats: Stats, out: Path
+             ) -> Iterator[tuple[pa.Table, pa.Table, LabelReport]]:
+    """(pages, segments, report) per batch, from the configured engine."""
+    if cfg.engine == "ray":
+        from curation.ray_engine import map_batches_on_ray
+
+        yield from map_batches_on_ray(ingest(cfg, stats), cfg, out / "_ray_staging")
+        return
+    for res in _map_batches(ingest(cfg, stats), cfg):
+        yield res.pages, res.segments, res.report
+
+
 def _record_report(stats: Stats, report: LabelReport) -> None:
     for name, n in report.votes.items():
         stats.add("prelabel.votes", name, n)
@@ -132,11 +144,11 @@ def ingest_and_label(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> d
         sw = ShardWriter(stmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
         bar = _progress("segment + pre-label")
         try:
-            for res in _map_batches(ingest(cfg, stats), cfg):
-                pw.write(res.pages)
-                sw.write(res.segments)
-                _record_report(stats, res.report)
-                bar.update(res.pages.num_rows)
+            for pages, segments, report in _results(cfg, stats, out):
+                pw.write(pages)
+                sw.write(segments)
+                _record_report(stats, report)
+                bar.update(pages.num_rows)
         finally:
             bar.close()
             pw.close()
