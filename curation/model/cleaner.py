@@ -134,10 +134,17 @@ def fit(
     """Fit both heads on labelled runs (each part is featurised on its own: one run each)."""
     fcfg = feature_config or FeatureConfig()
     names = rule_names(cfg)
-    x = sp.vstack([featurize(p.table, fcfg, names) for p in parts], format="csr")
-    target = np.array([t if t is not None else "" for p in parts for t in p.target], dtype=object)
-    weight = np.concatenate([p.weight for p in parts]) if parts else np.zeros(0)
-    return fit_matrix(x, target, weight, cfg, fcfg)
+    xs, targets, weights = [], [], []
+    for p in parts:
+        # featurise the whole run (context), keep only labelled rows: partial gold leaves most
+        # segments unlabelled, and the matrix is the memory peak of training
+        keep = np.array([t is not None for t in p.target], dtype=bool)
+        xs.append(featurize(p.table, fcfg, names)[keep])
+        targets.extend(t for t in p.target if t is not None)
+        weights.append(p.weight[keep])
+    x = sp.vstack(xs, format="csr")
+    weight = np.concatenate(weights) if weights else np.zeros(0)
+    return fit_matrix(x, np.array(targets, dtype=object), weight, cfg, fcfg)
 
 
 def rule_names(cfg: RunConfig) -> list[str]:
