@@ -132,19 +132,14 @@ def fit(
     parts: list[Labelled], cfg: RunConfig, feature_config: FeatureConfig | None = None
 ) -> Cleaner:
     """Fit both heads on labelled runs (each part is featurised on its own: one run each)."""
+    from curation.model.stream import labelled_matrix, stack
+
     fcfg = feature_config or FeatureConfig()
     names = rule_names(cfg)
-    xs, targets, weights = [], [], []
-    for p in parts:
-        # featurise the whole run (context), keep only labelled rows: partial gold leaves most
-        # segments unlabelled, and the matrix is the memory peak of training
-        keep = np.array([t is not None for t in p.target], dtype=bool)
-        xs.append(featurize(p.table, fcfg, names)[keep])
-        targets.extend(t for t in p.target if t is not None)
-        weights.append(p.weight[keep])
-    x = sp.vstack(xs, format="csr")
-    weight = np.concatenate(weights) if weights else np.zeros(0)
-    return fit_matrix(x, np.array(targets, dtype=object), weight, cfg, fcfg)
+    # featurise each whole run by page-aligned chunks (context and cross-page counts over the
+    # run), keep only labelled rows: partial gold leaves most segments unlabelled
+    m = stack([labelled_matrix(p, fcfg, names) for p in parts], fcfg)
+    return fit_matrix(m.x, m.target, m.weight, cfg, fcfg)
 
 
 def rule_names(cfg: RunConfig) -> list[str]:

@@ -22,7 +22,8 @@ from curation.evaluate import Predict
 from curation.model.apply import Mode, with_prediction
 from curation.model.cleaner import Cleaner, fit_matrix, rule_names
 from curation.model.data import Labelled, label_gold, read_gold_pages, rules_only
-from curation.model.features import FeatureConfig, featurize
+from curation.model.features import FeatureConfig
+from curation.model.stream import featurize_chunked
 from curation.stats import Stats
 
 
@@ -69,7 +70,7 @@ def out_of_fold(
     names = rule_names(cfg)
     runs = [_drop_pages(label_gold(eval_pages, cfg), kept_eval_ids)]
     runs += [label_gold(pages, cfg) for pages in files[1:]]
-    xs = [featurize(r.table, fcfg, names) for r in runs]
+    xs = [featurize_chunked(r.table, fcfg, names) for r in runs]
     x = sp.vstack(xs, format="csr")
     target = np.array([t or "" for r in runs for t in r.target], dtype=object)
     weight = np.concatenate([r.weight for r in runs])

@@ -97,8 +97,50 @@ def _norm_text(t: str) -> str:
     return _DIGITS.sub("0", t.lower()).strip()
 
 
-def featurize(table: pa.Table, cfg: FeatureConfig, rule_names: list[str]) -> sp.csr_matrix:
-    """The feature matrix of *table* (one row a segment, same order)."""
+def _text_key(site: str, norm: str) -> int:
+    digest = hashlib.blake2b(f"{site}\0{norm}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+class SiteCounts:
+    """Per site of a run, its pages and, per normalised text, how many of them hold it.
+
+    Texts are kept as 8-byte hashes (ints), so a run of many pages costs a dict of ints, not
+    its strings; filled chunk by chunk, it lets chunks of one run be featurised apart."""
+
+    def __init__(self) -> None:
+        self.pages: Counter[str] = Counter()
+        self.texts: dict[int, int] = {}
+
+    def add(self, table: pa.Table) -> SiteCounts:
+        """Count the pages of *table* (pages contiguous; each page added once per run)."""
+        page_ids = table.column("page_id").to_pylist()
+        domains = table.column("domain").to_pylist()
+        urls = table.column("url").to_pylist()
+        text = table.column("text").to_pylist()
+        for a, b in _page_runs(page_ids):
+            site = site_key(domains[a], urls[a])
+            self.pages[site] += 1
+            for t in {_norm_text(t or "") for t in text[a:b]}:
+                k = _text_key(site, t)
+                self.texts[k] = self.texts.get(k, 0) + 1
+        return self
+
+    def text_pages(self, site: str, norm: str) -> int:
+        """How many pages of *site* hold the normalised text *norm*."""
+        return self.texts.get(_text_key(site, norm), 0)
+
+
+def featurize(
+    table: pa.Table,
+    cfg: FeatureConfig,
+    rule_names: list[str],
+    site_counts: SiteCounts | None = None,
+) -> sp.csr_matrix:
+    """The feature matrix of *table* (one row a segment, same order).
+
+    Cross-page repetition is counted over *site_counts* (the whole run, when *table* is one
+    page-aligned chunk of it), else over *table* itself."""
     n = table.num_rows
     if n == 0:
         width = cfg.token_features + cfg.char_features + len(DENSE_NAMES)
@@ -136,11 +178,8 @@ def featurize(table: pa.Table, cfg: FeatureConfig, rule_names: list[str]) -> sp.
     region = ["none"] * n
     win_article = np.zeros(n)
     site_of = [site_key(domains[a], urls[a]) for a, _ in runs]
-    site_pages: Counter[str] = Counter(site_of)
-    site_text_pages: Counter[tuple[str, str]] = Counter()
-    for (a, b), site in zip(runs, site_of, strict=True):
-        for t in set(norm[a:b]):
-            site_text_pages[(site, t)] += 1
+    counts = site_counts if site_counts is not None else SiteCounts().add(table)
+    site_pages = counts.pages
     cross = np.zeros(n)
     n_site = np.zeros(n)
     is_art = np.array([p == "article" for p in pre], dtype=float)
@@ -152,7 +191,7 @@ def featurize(table: pa.Table, cfg: FeatureConfig, rule_names: list[str]) -> sp.
         pages = site_pages[site] if site else 1
         n_site[a:b] = pages
         if cfg.cross_page and pages > 1:
-            cross[a:b] = [(site_text_pages[(site, t)] - 1) / (pages - 1) for t in norm[a:b]]
+            cross[a:b] = [(counts.text_pages(site, t) - 1) / (pages - 1) for t in norm[a:b]]
         mains = np.flatnonzero(in_main[a:b])
         arts = np.flatnonzero(is_art[a:b])
         anchor = mains if len(mains) else arts

@@ -16,16 +16,10 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.model.apply import Mode, apply_model
-from curation.model.cleaner import Cleaner, fit, load, save
-from curation.model.data import (
-    Labelled,
-    label_dataset,
-    label_gold,
-    read_gold_pages,
-    rules_only,
-    summary,
-)
+from curation.model.cleaner import Cleaner, fit_matrix, load, rule_names, save
+from curation.model.data import label_dataset, rules_only
 from curation.model.features import FeatureConfig
+from curation.model.stream import gold_matrix, labelled_matrix, stack
 from curation.stats import Stats
 
 
@@ -44,17 +38,22 @@ def train(
     if not gold and not datasets:
         raise ConfigError("nothing to train on: give --gold FILE or --dataset DIR")
     stats = stats if stats is not None else Stats()
+    fcfg = feature_config or FeatureConfig()
+    names = rule_names(cfg)
     t0 = time.perf_counter()
-    parts: list[Labelled] = [label_gold(pages, cfg) for pages in read_gold_pages(gold, cfg, stats)]
-    parts += [label_dataset(Path(d), cfg, stats) for d in datasets]
+    # gold is streamed in chunks of pages (flat memory); a dataset folder is one table
+    parts = [gold_matrix(list(gold), cfg, fcfg, names, stats)] if gold else []
+    parts += [labelled_matrix(label_dataset(Path(d), cfg, stats), fcfg, names) for d in datasets]
+    m = stack(parts, fcfg)
     t1 = time.perf_counter()
-    cleaner = fit(parts, cfg, feature_config)
+    cleaner = fit_matrix(m.x, m.target, m.weight, cfg, fcfg)
     t2 = time.perf_counter()
     info = {
         "gold": [str(p) for p in gold],
         "datasets": [str(d) for d in datasets],
-        "runs": [summary(p) for p in parts],
-        "seconds": {"segment_and_rules": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
+        "runs": m.runs,
+        "rows": int(m.x.shape[0]),
+        "seconds": {"segment_rules_features": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
     }
     cleaner.trained_on = info
     save(cleaner, Path(out))
