@@ -15,9 +15,15 @@ Mode = Literal["rules", "model", "combined"]
 MODEL_VOTER = "model"  # the name the model's vote carries in the `votes` column
 
 
-def rule_shares(table: pa.Table, cfg: RunConfig, labels: list[str]) -> np.ndarray:
-    """(n, len(labels)): each label's share of the weighted rule votes of a segment (a uniform
-    row where no rule voted)."""
+# a rule this heavy is precise (caption.figure, comment_ui.comment_block, ad.social_link...):
+# its non-article label stands unless an article rule at least as heavy voted too
+SPECIFIC_WEIGHT = 2.5
+
+
+def _rule_votes(
+    table: pa.Table, cfg: RunConfig, labels: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment and label: the summed weight of the rules voting it, and the heaviest one."""
     from curation.label.combine import rule_weights
     from curation.label.rules import RULES
 
@@ -26,28 +32,63 @@ def rule_shares(table: pa.Table, cfg: RunConfig, labels: list[str]) -> np.ndarra
     weights = dict(zip([r.name for r in rules], rule_weights(cfg, rules), strict=True))
     col = {lab: k for k, lab in enumerate(labels)}
     votes = table.column("votes").to_pylist()
-    out = np.zeros((len(votes), len(labels)))
+    total = np.zeros((len(votes), len(labels)))
+    top = np.zeros((len(votes), len(labels)))
     for i, vs in enumerate(votes):
         for v in vs or []:
             k = col.get(v["label"])
             if k is not None and v["rule"] != MODEL_VOTER:
-                out[i, k] += weights.get(v["rule"], 1.0)
+                w = weights.get(v["rule"], 1.0)
+                total[i, k] += w
+                top[i, k] = max(top[i, k], w)
+    return total, top
+
+
+def rule_shares(table: pa.Table, cfg: RunConfig, labels: list[str]) -> np.ndarray:
+    """(n, len(labels)): each label's share of the weighted rule votes of a segment (a uniform
+    row where no rule voted)."""
+    return _shares(_rule_votes(table, cfg, labels)[0])
+
+
+def _shares(out: np.ndarray) -> np.ndarray:
+    out = out.copy()
     total = out.sum(axis=1, keepdims=True)
     empty = total[:, 0] == 0
-    out[empty] = 1.0 / len(labels)
+    out[empty] = 1.0 / out.shape[1]
     total[empty] = 1.0
     return out / total
 
 
+def specific_label(top: np.ndarray, total: np.ndarray, a: int, min_weight: float) -> np.ndarray:
+    """Per segment, the non-article label a specific rule (weight >= *min_weight*) voted for
+    when no article rule at least as heavy voted too; -1 elsewhere."""
+    rest = np.array([k for k in range(top.shape[1]) if k != a], dtype=int)
+    heavy = top[:, rest]
+    # the heaviest non-article vote; among equals, the label with more total weight
+    pick = rest[np.argmax(heavy + 1e-6 * total[:, rest], axis=1)] if len(rest) else rest
+    w = heavy.max(axis=1) if len(rest) else np.zeros(len(top))
+    return np.where((w >= min_weight) & (top[:, a] < w), pick, -1)
+
+
 def combined_proba(
-    cleaner: Cleaner, proba: np.ndarray, table: pa.Table, cfg: RunConfig
+    cleaner: Cleaner,
+    proba: np.ndarray,
+    table: pa.Table,
+    cfg: RunConfig,
+    specific_weight: float = SPECIFIC_WEIGHT,
 ) -> np.ndarray:
     """The model's probabilities mixed with the rules' vote shares, in two steps: whether a
     segment is article (model share `vote_weight`, the model's strength: it learns from every
     gold page), then which non-article label (model share `type_weight`: the type head learns
-    from few fully labelled pages, the rules' cues often know better)."""
+    from few fully labelled pages, the rules' cues often know better).
+
+    Where a specific rule (weight >= *specific_weight*) voted a non-article label and no article
+    rule at least as heavy did, that label is kept: the model decides article-or-not where the
+    rules are unsure, not where a precise rule fired (it cannot learn rare labels like captions
+    from a few examples)."""
     labels = cleaner.labels
-    rules = rule_shares(table, cfg, labels)
+    total, top = _rule_votes(table, cfg, labels)
+    rules = _shares(total)
     if ARTICLE not in labels:
         w = cleaner.vote_weight
         return w * proba + (1 - w) * rules
@@ -64,6 +105,13 @@ def combined_proba(
     out = np.zeros_like(proba)
     out[:, a] = p_art
     out[:, rest] = (1 - p_art)[:, None] * kind
+    keep = specific_label(top, total, a, specific_weight)
+    for i in np.flatnonzero(keep >= 0):
+        k = keep[i]
+        out[i, k] += out[i, a]  # the article mass goes to the rule's label
+        out[i, a] = 0.0
+        j = int(out[i].argmax())
+        out[i, k], out[i, j] = out[i, j], out[i, k]  # and it ranks first
     return out
 
 

@@ -1,0 +1,51 @@
+"""The combined labeller: the model decides article-or-not, except where a specific rule fired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from curation.config import load_config
+from curation.evaluate import page_record
+from curation.evaluate.gold import iter_gold
+from curation.model.apply import specific_label, with_prediction
+from curation.model.cleaner import load
+from curation.pipeline import label_pages
+from curation.stats import Stats
+
+
+def test_specific_label_needs_a_heavy_rule_and_no_heavier_article_vote():
+    # labels: article, caption, other; rows: heavy caption / caption vs heavier article /
+    # only weak votes / heavy caption vs equally heavy article
+    top = np.array([[2.0, 2.5, 0.8], [3.0, 2.5, 0.0], [0.3, 1.5, 0.8], [2.5, 2.5, 0.0]])
+    total = np.array([[2.0, 2.5, 1.1], [3.0, 2.5, 0.0], [0.3, 1.5, 1.6], [2.5, 2.5, 0.0]])
+    assert list(specific_label(top, total, 0, 2.5)) == [1, -1, -1, -1]
+
+
+def test_model_does_not_overrule_a_specific_caption_vote(
+    synthetic_gold: Path, trained_model: Path
+):
+    cfg = load_config()
+    pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))
+    table = label_pages([page_record(p) for p in pages[:2]], cfg)
+    votes = table.column("votes").to_pylist()
+    texts = table.column("text").to_pylist()
+    story = next(i for i, t in enumerate(texts) if len(t.split()) > 20)
+    votes[story] = [*votes[story], {"rule": "caption.figure.v2", "label": "caption"}]
+    table = table.set_column(
+        table.schema.get_field_index("votes"), "votes",
+        pa.array(votes, type=table.schema.field("votes").type),
+    )
+    cleaner = load(trained_model)
+    # a model sure that everything is article
+    proba = np.full((table.num_rows, len(cleaner.labels)), 0.01 / (len(cleaner.labels) - 1))
+    proba[:, cleaner.labels.index("article")] = 0.99
+    out = with_prediction(table, cleaner, proba, cfg, "combined")
+    labels = out.column("prelabel").to_pylist()
+    assert labels[story] == "caption"
+    # elsewhere the sure model wins over unsure rules: the menu ("Home") becomes article
+    assert labels[texts.index("Home")] == "article"
+    conf = np.array(out.column("confidence").to_pylist())
+    assert np.all((conf > 0) & (conf <= 1))
