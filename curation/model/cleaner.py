@@ -42,6 +42,7 @@ class Cleaner:
     type_head: OneVsRest | None
     vote_weight: float = 0.8  # model's share of the combined article-or-not vote
     type_weight: float = 0.2  # model's share of the combined which-other-label vote
+    article_shift: float = 0.0  # logit of the article threshold chosen by CV on training sites
     feature_digest: str = ""
     feature_code_version: int = FEATURE_CODE_VERSION
     format_version: int = MODEL_FORMAT_VERSION
@@ -60,6 +61,9 @@ class Cleaner:
         if n == 0:
             return out
         p_art = _positive(self.article_head, x)
+        if self.article_shift:
+            z = np.log(np.clip(p_art, 1e-9, 1 - 1e-9) / np.clip(1 - p_art, 1e-9, 1))
+            p_art = 1 / (1 + np.exp(-(z - self.article_shift)))
         if ARTICLE in self.labels:
             out[:, self.labels.index(ARTICLE)] = p_art
         if self.type_head is not None:
@@ -158,8 +162,13 @@ def fit_matrix(
     c_article: float = 4.0,
     c_type: float = 4.0,
     type_balance: float = 0.0,
+    group: np.ndarray | None = None,
+    tune_folds: int = 3,
 ) -> Cleaner:
-    """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown)."""
+    """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown).
+
+    With *group* (the site of each row), the article threshold is chosen by *tune_folds*-fold
+    CV grouped by site on these rows (the training rows only, never a test fold)."""
     known = target != ""
     if not known.any():
         raise ConfigError("no segment of the training data has a label: nothing to learn from")
@@ -178,7 +187,47 @@ def fit_matrix(
     names = rule_names(cfg)
     cleaner = Cleaner(list(cfg.labels), fcfg, names, article_head, type_head)
     cleaner.feature_digest = fcfg.digest(names)
+    if group is not None and tune_folds >= 2:
+        t = article_threshold(x, is_art, known, weight, group, c_article, tune_folds)
+        cleaner.article_shift = float(np.log(t / (1 - t)))
     return cleaner
+
+
+def article_threshold(
+    x: sp.csr_matrix,
+    is_art: np.ndarray,
+    known: np.ndarray,
+    weight: np.ndarray,
+    group: np.ndarray,
+    c_article: float,
+    folds: int,
+) -> float:
+    """The P(article) threshold with the best article segment F1 out-of-fold (folds grouped
+    by site); 0.5 when there are too few sites to tell."""
+    sizes = Counter(group[known])
+    if len(sizes) < folds:
+        return 0.5
+    load = [0] * folds
+    fold_of: dict[str, int] = {}
+    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        f = min(range(folds), key=lambda i: (load[i], i))
+        fold_of[g] = f
+        load[f] += n
+    fold = np.array([fold_of.get(g, -1) for g in group])
+    p = np.zeros(len(is_art))
+    for f in range(folds):
+        test, train = known & (fold == f), known & (fold != f)
+        if len(set(is_art[train])) < 2:
+            return 0.5
+        p[test] = _positive(_head(c_article).fit(x[train], is_art[train],
+                                                  sample_weight=weight[train]), x[test])
+    y, pk = is_art[known], p[known]
+    grid = np.round(np.arange(0.2, 0.801, 0.025), 3)
+    f1 = [2 * (y & (pk >= t)).sum() / max((pk >= t).sum() + y.sum(), 1) for t in grid]
+    best = max(f1)
+    # among equally good thresholds, the one nearest the model's own 0.5
+    return float(min((t for t, v in zip(grid, f1, strict=True) if v >= best - 1e-9),
+                     key=lambda t: abs(t - 0.5)))
 
 
 def save(cleaner: Cleaner, path: Path) -> None:

@@ -57,6 +57,7 @@ def out_of_fold(
     feature_config: FeatureConfig | None = None,
     stats: Stats | None = None,
     vote_weight: float | None = None,
+    tune_folds: int = 3,
 ) -> tuple[pa.Table, np.ndarray, Cleaner]:
     """The gold pages' segments (pre-labelled by the rules) and out-of-fold model
     probabilities for them; also the last fold's model (for its labels and vote weight)."""
@@ -83,13 +84,18 @@ def out_of_fold(
     for f in range(k):
         test = np.flatnonzero(fold_of[:n_eval] == f)
         train = np.flatnonzero(fold_of != f)
-        cleaner = fit_matrix(x[train], target[train], weight[train], cfg, fcfg)
+        cleaner = fit_matrix(
+            x[train], target[train], weight[train], cfg, fcfg, group=group[train],
+            tune_folds=tune_folds,
+        )
         if vote_weight is not None:
             cleaner.vote_weight = vote_weight
         if len(test):
             proba[test] = cleaner.predict_proba(x[test])
         stats.add("cv", f"fold{f}_test_segments", len(test))
         stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
+        stats.add("cv", f"fold{f}_article_threshold_x1000",
+                  round(1000 / (1 + np.exp(-cleaner.article_shift))))
     assert cleaner is not None
     return runs[0].table, proba, cleaner
 
@@ -103,13 +109,14 @@ def cross_validate(
     page_prefix: str | None = None,
     feature_config: FeatureConfig | None = None,
     vote_weight: float | None = None,
+    tune_folds: int = 3,
 ) -> dict[str, dict[str, Any]]:
     """Grouped K-fold scores of *gold* for each mode (the evaluator's result dicts)."""
     from curation.evaluate import evaluate_gold
 
     stats = Stats()
     table, proba, cleaner = out_of_fold(
-        gold, cfg, k, train_extra, feature_config, stats, vote_weight
+        gold, cfg, k, train_extra, feature_config, stats, vote_weight, tune_folds
     )
     out: dict[str, dict[str, Any]] = {}
     for mode in modes:

@@ -46,7 +46,7 @@ def train(
     parts += [labelled_matrix(label_dataset(Path(d), cfg, stats), fcfg, names) for d in datasets]
     m = stack(parts, fcfg)
     t1 = time.perf_counter()
-    cleaner = fit_matrix(m.x, m.target, m.weight, cfg, fcfg)
+    cleaner = fit_matrix(m.x, m.target, m.weight, cfg, fcfg, group=m.group)
     t2 = time.perf_counter()
     info = {
         "gold": [str(p) for p in gold],

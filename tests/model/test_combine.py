@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 
 from curation.config import load_config
 from curation.evaluate import page_record
@@ -49,3 +50,26 @@ def test_model_does_not_overrule_a_specific_caption_vote(
     assert labels[texts.index("Home")] == "article"
     conf = np.array(out.column("confidence").to_pylist())
     assert np.all((conf > 0) & (conf <= 1))
+
+
+def test_article_threshold_is_chosen_on_training_sites_and_applied():
+    from curation.model.cleaner import _positive, article_threshold, fit_matrix
+    from curation.model.features import FeatureConfig
+
+    rng = np.random.default_rng(0)
+    n = 600
+    signal = rng.normal(size=n)
+    x = sp.csr_matrix(np.column_stack([signal + rng.normal(scale=0.8, size=n),
+                                       rng.normal(size=n), np.ones(n)]))
+    is_art = signal > 0.8  # few article rows: the best F1 threshold is not 0.5
+    target = np.where(is_art, "article", "other").astype(object)
+    group = np.array([f"site{i % 8}" for i in range(n)], dtype=object)
+    known, weight = np.ones(n, dtype=bool), np.ones(n)
+    t = article_threshold(x, is_art, known, weight, group, 4.0, 3)
+    assert 0.2 <= t <= 0.8 and t != 0.5
+    # too few sites to hold any out: the model's own threshold
+    assert article_threshold(x, is_art, known, weight, group[:1].repeat(n), 4.0, 3) == 0.5
+    cleaner = fit_matrix(x, target, weight, load_config(), FeatureConfig(), group=group)
+    raw = _positive(cleaner.article_head, x)
+    p = cleaner.predict_proba(x)[:, cleaner.labels.index("article")]
+    assert np.array_equal(p >= 0.5, raw >= t)
