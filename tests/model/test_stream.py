@@ -12,7 +12,7 @@ from curation.evaluate.gold import iter_gold
 from curation.model.cleaner import rule_names
 from curation.model.data import label_gold
 from curation.model.features import DENSE_NAMES, FeatureConfig, featurize
-from curation.model.stream import featurize_chunked, gold_matrix, page_slices
+from curation.model.stream import featurize_chunked, gold_matrix, labelled_matrix, page_slices
 from curation.stats import Stats
 
 
@@ -46,6 +46,10 @@ def test_streamed_gold_matrix_equals_whole_run(synthetic_gold: Path):
     assert _same(whole, m.x)
     assert list(m.target) == [t for t in lab.target if t is not None]
     assert m.runs[0]["pages"] == len(pages) and m.runs[0]["sites"] == 6
+    # a run held in memory (the --dataset path) gives the same rows
+    held = labelled_matrix(lab, fcfg, names)
+    assert _same(whole, held.x) and list(held.target) == list(m.target)
+    assert held.runs[0]["pages"] == len(pages)
 
 
 def test_page_held_by_two_gold_files_is_used_once(synthetic_gold: Path, tmp_path: Path):
