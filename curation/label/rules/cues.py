@@ -45,7 +45,7 @@ def joke_cue(f: Frame) -> np.ndarray:
     return f.cue("joke") & (f.n_words <= 30)
 
 
-@rule("teaser.cue.v1", "teaser", weight=1.5)
+@rule("teaser.cue.v1", "teaser", weight=2.0)
 def teaser_cue(f: Frame) -> np.ndarray:
     """A related/most-read list heading ("Related stories", "Още от")."""
     return f.cue("teaser") & (f.n_words <= 8)
