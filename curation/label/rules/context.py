@@ -60,16 +60,18 @@ def before_joke_link(f: Frame, s1: Stage1) -> np.ndarray:
     return (f.shift(pre, 1, ABSTAIN) == _JOKE) & (f.n_words <= 80) & (pre != _JOKE)
 
 
-@rule("ad.follow_group.v1", "ad", weight=2.0, stage=2)
+@rule("ad.follow_group.v2", "ad", weight=2.0, stage=2)
 def follow_group(f: Frame, s1: Stage1) -> np.ndarray:
-    """A short link next to an ad in the same kind of block: the rest of a follow-us or
-    newsletter group ("Email", "Subscribe" beside "Facebook")."""
+    """A short link beside a social network link (labelled ad) in the same kind of block: the
+    rest of a follow-us group ("Email", "Subscribe" beside "Facebook"). Not beside any ad: one
+    "Newsletter" item in a menu does not make the menu an ad."""
     out = np.zeros(f.n, dtype=bool)
     paths = codes_of(f, "tag_path").astype(np.int64)
+    social = (s1.pre == _AD) & f.cue("social") & (f.n_words <= 3)
     for k in (-2, -1, 1, 2):
-        nb_ad = f.shift(s1.pre, k, ABSTAIN) == _AD
+        nb_social = f.shift(social, k, False)
         same = f.shift(paths, k, -1) == paths
-        out |= nb_ad & same
+        out |= nb_social & same
     return out & f.is_html & (f.n_words <= 4) & (s1.pre != _AD)
 
 

@@ -23,6 +23,7 @@ _REGION = r"(^|>)(nav|footer|header)(>|$)"
 _STORY = r"(^|>)(article|main)(>|$)"
 _STORY_ATTR = r"(^| )(article|post|entry|story|hentry|headline|byline)( |$)"
 _HEADING = r"(^|>)h[1-3]$"
+_CARD = r"(^| )(card|cards|tile|tiles|storycard|postcard|teasercard)( |$)"
 _COMMENT = r"(^| )(comment\w*|disqus\w*|respond|reply|replies)( |$)"
 
 
@@ -71,10 +72,12 @@ def attr_other(f: Frame) -> np.ndarray:
     return f.is_html & f.match("attrs", _ATTR["other"]) & (f.n_words < 40)
 
 
-@rule("ad.attr_hint.v2", "ad", weight=1.5)
+@rule("ad.attr_hint.v3", "ad", weight=1.5)
 def attr_ad(f: Frame) -> np.ndarray:
-    """class/id says ad, sponsor, promo, banner, newsletter, subscribe, follow."""
-    return f.is_html & f.match("attrs", _ATTR["ad"]) & (f.n_words < 60)
+    """The class/id of the block or a near ancestor says ad, sponsor, promo, banner,
+    newsletter, subscribe, follow (a page-wide wrapper class like `advertisement-off` far up
+    the tree says nothing about the block)."""
+    return f.is_html & f.near_attrs(_ATTR["ad"], tokens=10) & (f.n_words < 60)
 
 
 @rule("teaser.attr_hint.v2", "teaser", weight=1.2)
@@ -198,3 +201,11 @@ def after_image(f: Frame) -> np.ndarray:
     heading = f.match("tag_path", r"(^|>)h[1-6]$")
     return (f.is_html & f.in_main & f.after_image & (f.n_words >= 2) & (f.n_words <= 15)
             & (f.link_density < 0.3) & ~heading)
+
+
+@rule("teaser.card.v1", "teaser", weight=1.2)
+def card(f: Frame) -> np.ndarray:
+    """The block or a near ancestor is a card or tile outside the story (title, label, lead
+    of a card linking to another article). Misses cards without such class names."""
+    in_story = f.in_main & (f.link_density < 0.5)
+    return (f.is_html & f.near_attrs(_CARD, tokens=8) & ~in_story & (f.n_words <= 40))
