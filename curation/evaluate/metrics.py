@@ -329,3 +329,28 @@ def aggregate(scores: Iterable[PageScore], labels: Sequence[str] = ()) -> dict[s
 
 def _r(x: float) -> float:
     return round(x, 4)
+
+
+def token_overlap(gold_texts: list[str], pred_texts: list[str]
+                  ) -> tuple[list[Counter[int]], list[int]]:
+    """For each predicted segment: how many of its tokens align to each gold segment (by gold
+    index), and its token count. The shared step of every "gold label of our segment" map."""
+    g_tok: list[str] = []
+    g_seg: list[int] = []
+    for i, text in enumerate(gold_texts):
+        toks = tokenize(text)
+        g_tok.extend(toks)
+        g_seg.extend([i] * len(toks))
+    p_tok: list[str] = []
+    p_seg: list[int] = []
+    sizes: list[int] = []
+    for j, text in enumerate(pred_texts):
+        toks = tokenize(text)
+        p_tok.extend(toks)
+        p_seg.extend([j] * len(toks))
+        sizes.append(len(toks))
+    owner: list[Counter[int]] = [Counter() for _ in pred_texts]
+    for gi, pj in enumerate(align(g_tok, p_tok)):
+        if pj >= 0:
+            owner[p_seg[pj]][g_seg[gi]] += 1
+    return owner, sizes

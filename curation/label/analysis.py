@@ -26,7 +26,7 @@ from curation.config import RunConfig
 from curation.errors import InputError
 from curation.evaluate import page_record
 from curation.evaluate.gold import GoldPage, iter_gold
-from curation.evaluate.metrics import _kind, align, tokenize
+from curation.evaluate.metrics import _kind, token_overlap
 from curation.label import active_rules
 from curation.label.combine import rule_weights, weighted_vote
 from curation.label.rules import ABSTAIN, CODE, LABELS
@@ -131,23 +131,7 @@ def _segment_gold(page: GoldPage, texts: list[str]) -> tuple[list[int], list[int
         "excluded" if i in page.excluded else _kind(page.annotation, g.label)
         for i, g in enumerate(page.segments)
     ]
-    g_tok: list[str] = []
-    g_seg: list[int] = []
-    for i, g in enumerate(page.segments):
-        toks = tokenize(g.text)
-        g_tok.extend(toks)
-        g_seg.extend([i] * len(toks))
-    p_tok: list[str] = []
-    p_seg: list[int] = []
-    for j, t in enumerate(texts):
-        toks = tokenize(t)
-        p_tok.extend(toks)
-        p_seg.extend([j] * len(toks))
-    owner: list[Counter[int]] = [Counter() for _ in texts]
-    for gi, pj in enumerate(align(g_tok, p_tok)):
-        if pj >= 0:
-            owner[p_seg[pj]][g_seg[gi]] += 1
-    sizes = Counter(p_seg)
+    owner, sizes = token_overlap([g.text for g in page.segments], texts)
     codes: list[int] = []
     for j in range(len(texts)):
         if not owner[j]:
@@ -166,7 +150,7 @@ def _segment_gold(page: GoldPage, texts: list[str]) -> tuple[list[int], list[int
             if kind == "coarse"
             else CODE[label]
         )
-    return codes, [sizes[j] for j in range(len(texts))]
+    return codes, sizes
 
 
 def votes_matrix(table: pa.Table, rules: Sequence[str]) -> np.ndarray:

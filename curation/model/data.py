@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.evaluate.gold import GoldPage, iter_gold
-from curation.evaluate.metrics import ARTICLE, align, tokenize
+from curation.evaluate.metrics import ARTICLE, token_overlap
 from curation.model.features import site_key
 from curation.stats import Stats
 
@@ -53,23 +53,15 @@ def rules_only(cfg: RunConfig) -> RunConfig:
 
 def segment_targets(page: GoldPage, texts: list[str]) -> list[str | None]:
     """The gold label covering most tokens of each of our segments (None: not known)."""
-    g_tok: list[str] = []
-    g_lab: list[str | None] = []
-    for i, seg in enumerate(page.segments):
-        toks = tokenize(seg.text)
-        g_tok.extend(toks)
-        g_lab.extend([_gold_target(page, i)] * len(toks))
-    p_tok: list[str] = []
-    p_seg: list[int] = []
-    for j, t in enumerate(texts):
-        toks = tokenize(t)
-        p_tok.extend(toks)
-        p_seg.extend([j] * len(toks))
-    votes: list[Counter[str]] = [Counter() for _ in texts]
-    for gi, pj in enumerate(align(g_tok, p_tok)):
-        if pj >= 0 and g_lab[gi] is not None:
-            votes[p_seg[pj]][g_lab[gi]] += 1  # type: ignore[index]
-    n_tok = Counter(p_seg)
+    owner, n_tok = token_overlap([seg.text for seg in page.segments], texts)
+    targets = [_gold_target(page, i) for i in range(len(page.segments))]
+    votes: list[Counter[str]] = []
+    for counts in owner:
+        by_label: Counter[str] = Counter()
+        for gi, n in counts.items():
+            if targets[gi] is not None:
+                by_label[targets[gi]] += n  # type: ignore[index]
+        votes.append(by_label)
     out: list[str | None] = []
     for j in range(len(texts)):
         if not votes[j]:
