@@ -25,15 +25,19 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on 
 
 
 def _collect(gold: list[Path], config: Path | None) -> Any:
+    """Run the pipeline on the gold pages; a setup error is a message and exit code 2."""
     from curation.config import load_config
     from curation.label.analysis import collect_gold_votes
     from curation.stats import Stats
 
     if config is None and DEFAULT_CONFIG.is_file():
         config = DEFAULT_CONFIG
-    cfg = load_config(config)
     stats = Stats()
-    gv = collect_gold_votes(gold, cfg, stats)
+    try:
+        gv = collect_gold_votes(gold, load_config(config), stats)
+    except CurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     for p in stats.skipped:
         typer.echo(f"gold problem ({p['reason']}) at {p['source']}: {p['detail']}", err=True)
     if gv.n == 0:
@@ -72,11 +76,7 @@ def report_command(
 
     if sort not in ("rule", "emp_accuracy", "exact_accuracy", "conflicts", "coverage"):
         raise typer.BadParameter(f"cannot sort by {sort!r}", param_hint="--sort")
-    try:
-        gv = _collect(gold, config)
-    except CurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    gv = _collect(gold, config)
     rows = lf_summary(gv)
     cal = _pipeline_calibration(gv)
     calrep = calibration_report(gv, cal or Calibration({}), threshold)
@@ -123,11 +123,7 @@ def fit_command(
     """Fit rule weights on gold (grouped by site) and write a weights file."""
     from curation.label.calibrate import fit_weights
 
-    try:
-        gv = _collect(gold, config)
-    except CurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    gv = _collect(gold, config)
     fitted = fit_weights(gv, cap=cap, l2=l2)
     w = np.array([fitted[r]["weight"] for r in gv.rules])
     before, after = _overall(gv), _overall(gv, w)
@@ -159,11 +155,7 @@ def calibrate_command(
     """Fit the confidence calibration on gold and write it; report ECE before and after."""
     from curation.label.calibrate import calibration_report, fit_calibration
 
-    try:
-        gv = _collect(gold, config)
-    except CurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    gv = _collect(gold, config)
     cal, scopes = fit_calibration(gv)
     rep = calibration_report(gv, cal, threshold, folds)
     by = {(r["scope"], r["confidence"]): r for r in rep.rows}
