@@ -129,20 +129,26 @@ def _check_names(cfg: RunConfig) -> None:
         FILTERS.get(spec.name).validate_params(spec.params, cfg.labels)
 
 
+def read_yaml_mapping(path: Path, what: str, hint: str = "") -> dict[str, Any]:
+    """A YAML file holding a mapping, or a ConfigError naming the file and the problem."""
+    if not path.is_file():
+        raise ConfigError(f"{what} {path} does not exist{hint}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must hold a mapping at the top level")
+    return data
+
+
 def load_config(path: str | Path | None = None, **overrides: Any) -> RunConfig:
     """Read a YAML config (or the built-in defaults), validate it fully, return typed config."""
     data: dict[str, Any] = {}
     base = Path(".")
     if path is not None:
         path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path} must hold a mapping at the top level")
+        data = read_yaml_mapping(path, "config file")
         base = path.resolve().parent
     data.update({k: v for k, v in overrides.items() if v is not None})
     data["base_dir"] = str(base)

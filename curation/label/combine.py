@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
+from curation.config import read_yaml_mapping
 from curation.errors import ConfigError
 from curation.label.rules import ABSTAIN, CODE
 
@@ -52,15 +52,7 @@ def weighted_vote(
 
 
 def _read_yaml(path: Path, what: str, command: str) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(f"{what} file {path} does not exist (write it with `{command}`)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must hold a mapping")
-    return data
+    return read_yaml_mapping(path, f"{what} file", f" (write it with `{command}`)")
 
 
 @lru_cache(maxsize=8)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from curation.config import read_yaml_mapping
 from curation.errors import ConfigError
 
 CUE_KINDS = (
@@ -32,10 +31,7 @@ def load_cues(folder: str) -> dict[str, dict[str, str]]:
         raise ConfigError(f"cue folder {path} does not exist (prelabel.cues_dir in the config)")
     cues: dict[str, dict[str, str]] = {}
     for file in sorted(path.glob("*.yaml")):
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        data = read_yaml_mapping(file, "cue file")
         lang = data.pop("lang", file.stem)
         unknown = set(data) - set(CUE_KINDS)
         if unknown:
