@@ -73,7 +73,7 @@ class BatchResult:
     report: LabelReport = field(default_factory=LabelReport)
 
 
-def process_batch(batch: pa.RecordBatch, cfg: RunConfig) -> BatchResult:
+def process_batch(batch: pa.RecordBatch | pa.Table, cfg: RunConfig) -> BatchResult:
     """The pure per-batch step of `curation run` (picklable: runs in worker processes)."""
     report = LabelReport()
     pages, segments = segment_with_language(batch.to_pylist(), cfg)

@@ -32,8 +32,7 @@ def _step(batch: pa.Table, cfg: RunConfig) -> pa.Table:
     nested, the batch's label report on the first row) because map_batches returns one."""
     from curation.pipeline import process_batch
 
-    res = process_batch(batch.to_batches()[0] if batch.num_rows else
-                        pa.RecordBatch.from_pylist([], schema=PAGE_SCHEMA), cfg)
+    res = process_batch(batch, cfg)  # all of the batch's chunks, not only the first
     seg_struct = pa.StructArray.from_arrays(
         [c.combine_chunks() for c in res.segments.columns], names=res.segments.column_names)
     # segments are in page order: split them into one list per page

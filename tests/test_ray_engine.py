@@ -33,3 +33,18 @@ def test_ray_engine_matches_in_process(tmp_path: Path) -> None:
         a, b = pq.read_table(tmp_path / "local" / stage), pq.read_table(tmp_path / "ray" / stage)
         assert a.equals(b), stage
     assert not (tmp_path / "ray" / "_ray_staging").exists()
+
+
+def test_ray_step_keeps_every_chunk_of_a_batch() -> None:
+    import pyarrow as pa
+
+    from curation.io.ingest import ingest
+    from curation.ray_engine import _step, _unpack
+    from curation.stats import Stats
+
+    cfg = load_config(ROOT / "configs" / "default.yaml", language={"detector": "none"})
+    batch = next(ingest(cfg, Stats()))
+    table = pa.Table.from_batches([batch.slice(0, 2), batch.slice(2)])  # as Ray may hand it over
+    pages, segments, _ = _unpack(_step(table, cfg))
+    assert pages.column("page_id").to_pylist() == batch.column("page_id").to_pylist()
+    assert segments.num_rows > 0
