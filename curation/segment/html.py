@@ -57,8 +57,8 @@ class HtmlBlock:
     tag_path: str
     attrs: str  # class/id/role/itemprop tokens of the block and its ancestors, outermost first
     link_density: float
-    owner: int  # pre-order number of the innermost element holding the text
     in_main: bool = False
+    after_image: bool = False
 
 
 def _tokens(attributes: dict[str, str | None]) -> str:
@@ -92,8 +92,8 @@ def _end_marker(node: Any, root: Any) -> int:
 def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
     """Split *html* into text blocks in document order, with main-container flags set."""
     c = html_block_columns(html, max_chars)
-    return [HtmlBlock(t, p, a, d, 0, m) for t, p, a, d, m in
-            zip(c.text, c.tag_path, c.attrs, c.link_density, c.in_main, strict=True)]
+    return [HtmlBlock(*row) for row in
+            zip(c.text, c.tag_path, c.attrs, c.link_density, c.in_main, c.after_image, strict=True)]
 
 
 def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
