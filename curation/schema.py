@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: segments gained article_part
 
 PAGE_SCHEMA = pa.schema(
     [
@@ -44,6 +44,9 @@ SEGMENT_SCHEMA = pa.schema(
         pa.field("confidence", pa.float32()),
         pa.field("label", pa.string()),  # final label: human where present, else prelabel
         pa.field("label_source", pa.string()),  # "human" | "model" | "rule"
+        # of an article segment: "body" (the running text: what extraction benchmarks call the
+        # main text) or "meta" (headline, standfirst, byline, dateline, credit lines); else null
+        pa.field("article_part", pa.string()),
         pa.field("annotators", pa.int32()),
         pa.field("agreement", pa.float32()),
     ],
@@ -55,6 +58,7 @@ DATASET_COLUMNS = [
     "text",
     "label",
     "label_source",
+    "article_part",
     "confidence",
     "page_id",
     "segment_id",
@@ -98,6 +102,7 @@ class Segment:
     confidence: float | None = None
     label: str | None = None
     label_source: str | None = None
+    article_part: str | None = None
     annotators: int | None = None
     agreement: float | None = None
 

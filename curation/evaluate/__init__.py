@@ -13,7 +13,15 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.evaluate.gold import STAGE, GoldPage, iter_gold
-from curation.evaluate.metrics import MISSING, UNALIGNED, PageScore, Span, aggregate, score_page
+from curation.evaluate.metrics import (
+    ARTICLE,
+    MISSING,
+    UNALIGNED,
+    PageScore,
+    Span,
+    aggregate,
+    score_page,
+)
 from curation.stats import Stats
 
 Predict = Callable[[list[dict[str, Any]]], pa.Table]
@@ -52,11 +60,20 @@ def _predicted_spans(table: pa.Table) -> dict[str, list[Span]]:
     label = table.column("prelabel").to_pylist()
     start = table.column("start").to_pylist() if "start" in cols else [None] * n
     end = table.column("end").to_pylist() if "end" in cols else [None] * n
+    part = table.column("article_part").to_pylist() if "article_part" in cols else [None] * n
     rows: dict[str, list[tuple[int, Span]]] = {}
     for i in range(n):
-        span = Span(text=text[i] or "", label=label[i] or MISSING, start=start[i], end=end[i])
+        span = Span(text=text[i] or "", label=label[i] or MISSING, start=start[i], end=end[i],
+                    meta=part[i] == "meta")
         rows.setdefault(pid[i], []).append((pos[i], span))
     return {k: [s for _, s in sorted(v, key=lambda t: t[0])] for k, v in rows.items()}
+
+
+def body_only(spans: list[Span]) -> list[Span]:
+    """Spans as main-text gold defines article (the story's body): the article segments that
+    are its apparatus (headline, byline, dateline: `article_part` "meta") count as other."""
+    return [Span(s.text, "other", s.start, s.end) if s.meta and s.label == ARTICLE else s
+            for s in spans]
 
 
 def _batches(pages: Iterator[GoldPage], size: int) -> Iterator[list[GoldPage]]:
@@ -86,6 +103,8 @@ def score_pages(
             if not pred:
                 stats.add(STAGE, "pages_without_prediction")
             gold = [Span(s.text, s.label, s.start, s.end) for s in page.segments]
+            if page.annotation == "main_only":
+                pred = body_only(pred)
             yield page, score_page(page.page_id, page.annotation, gold, pred, page.excluded)
 
 

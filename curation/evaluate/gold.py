@@ -47,6 +47,9 @@ class GoldPage:
     lang: str | None = None
     group: str | None = None
     source: str = ""  # path:line
+    # the same page's main-text annotation (main_only, from another gold file), when this page
+    # is a taxonomy page: it tells the story's body from its headline and byline (model/body.py)
+    main_text: tuple[GoldSegment, ...] | None = None
 
 
 def _open(path: Path) -> IO[str]:

@@ -38,6 +38,7 @@ class Span:
     label: str
     start: int | None = None
     end: int | None = None
+    meta: bool = False  # an article segment that is the story's apparatus (headline, byline)
 
 
 @dataclass(slots=True)

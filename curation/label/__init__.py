@@ -84,7 +84,10 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     confidence = calibrated_confidence(cfg, confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
-    table = attach_votes(table, votes, rules, winner, confidence, report, cfg.labels)
+    from curation.label.parts import rule_parts
+
+    parts = rule_parts(frame, votes, [r.name for r in rules], winner == code["article"])
+    table = attach_votes(table, votes, rules, winner, confidence, report, cfg.labels, parts)
     if cfg.prelabel.model:  # the trained cleaner as one more voter (curation/model)
         from curation.model.run import model_vote
 
@@ -100,8 +103,10 @@ def attach_votes(
     confidence: np.ndarray,
     report: LabelReport,
     labels: list[str] | None = None,
+    parts: np.ndarray | None = None,
 ) -> pa.Table:
-    """Write the votes (column-wise: no per-segment Python) and the combined label."""
+    """Write the votes (column-wise: no per-segment Python), the combined label and, for
+    article segments, their part (*parts*: "body"/"meta"/None per segment)."""
     from curation.schema import SEGMENT_SCHEMA, VOTE_TYPE
 
     cast = votes >= 0
@@ -133,4 +138,6 @@ def attach_votes(
     table = put(table, "prelabel", prelabel)
     table = put(table, "confidence", pa.array(confidence.astype(np.float32)))
     table = put(table, "label", prelabel)
+    if parts is not None:
+        table = put(table, "article_part", pa.array(parts.tolist(), pa.string()))
     return put(table, "label_source", source)

@@ -96,3 +96,35 @@ def test_page_the_pipeline_drops_counts_as_missed(tmp_path: Path) -> None:
     assert res["pages_without_prediction"] == 2
     assert res["labels"]["article"]["token_f1"] == 0.0
     assert res["labels"]["article"]["segment_r"] == 0.0
+
+
+def test_main_text_gold_scores_the_body_taxonomy_gold_the_whole_article(tmp_path: Path) -> None:
+    # the same page twice: main-text gold leaves the headline out, the taxonomy counts it in;
+    # our prediction calls it article, part "meta": right under both definitions
+    body = "The council approved the harbour budget after a long debate on Monday."
+    segs = [("Council approves budget", "meta"), (body, "body"), ("Home", None)]
+    gold_main = [{"text": "Council approves budget", "label": "other"},
+                 {"text": body, "label": "article"}, {"text": "Home", "label": "other"}]
+    gold_tax = [dict(g, label="article" if g["text"] != "Home" else "other") for g in gold_main]
+    text = "\n".join(t for t, _ in segs)
+    pages = [
+        {"page_id": f"p-{kind}", "annotation": kind, "text": text, "segments": gold}
+        for kind, gold in (("main_only", gold_main), ("taxonomy", gold_tax))
+    ]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in pages), encoding="utf-8")
+
+    def predict(batch: list[dict[str, Any]]) -> pa.Table:
+        rows = []
+        for page in batch:
+            for i, (t, part) in enumerate(segs):
+                lab = "other" if part is None else "article"
+                rows.append({"segment_id": f"{page['page_id']}:{i}", "page_id": page["page_id"],
+                             "position": i, "text": t, "prelabel": lab, "label": lab,
+                             "article_part": part})
+        return pa.Table.from_pylist(rows, schema=SEGMENT_SCHEMA)
+
+    for only in ("p-main_only", "p-taxonomy"):
+        result = evaluate_gold(path, RunConfig(), predict=predict, page_prefix=only)
+        assert result["labels"]["article"]["segment_f1"] == 1.0, only
+        assert result["labels"]["article"]["token_f1"] == 1.0, only

@@ -1,0 +1,37 @@
+"""Which part of the story an article segment is: its running text ("body") or the apparatus
+around it ("meta": headline, standfirst, byline, dateline, credit lines).
+
+The taxonomy labels all of these `article`; extraction benchmarks (the Scrapinghub gold's
+articleBody, trafilatura's main text) keep only the body. Recording the part lets one label set
+serve both: `curation clean` ships the body, and main-text gold is scored against it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curation.label.features import Frame
+
+BODY, META = "body", "meta"
+# rules whose article vote marks the story's apparatus, not its text (names without version)
+META_RULES = ("article.byline", "article.header_block")
+HEADLINE_RULE = "article.headline"  # meta when it fired on an h1 (h2/h3 in the story: subheads)
+
+
+def _base(name: str) -> str:
+    return name.rsplit(".v", 1)[0]
+
+
+def rule_parts(frame: Frame, votes: np.ndarray, rule_names: list[str], is_article: np.ndarray
+               ) -> np.ndarray:
+    """Per segment "body", "meta" or None (not article), from the rules' votes (-1: abstain)."""
+    meta = np.zeros(len(is_article), dtype=bool)
+    for j, name in enumerate(rule_names):
+        base = _base(name)
+        if base in META_RULES:
+            meta |= votes[:, j] >= 0
+        elif base == HEADLINE_RULE:
+            meta |= (votes[:, j] >= 0) & frame.match("tag_path", r"(^|>)h1$")
+    out = np.full(len(is_article), None, dtype=object)
+    out[is_article] = BODY
+    out[is_article & meta] = META
+    return out
