@@ -108,7 +108,7 @@ def score_all(
 ) -> dict[str | None, dict[str, dict[str, Any]]]:
     """Scores of every system on *gold* (once per page-id prefix)."""
     t0 = time.perf_counter()
-    table, proba, cleaner = out_of_fold(gold, cfg, k, extra)
+    table, proba, p_body, cleaner = out_of_fold(gold, cfg, k, extra)
     print(f"  segment + rules + {k}-fold training: {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)
     pages = {p.page_id: p for p in iter_gold(gold, cfg.labels, Stats())}
@@ -116,8 +116,8 @@ def score_all(
         "jusText": extractor_labels(table, pages, justext_text),
         "trafilatura": extractor_labels(table, pages, trafilatura_text),
         "ours: rules": table,
-        "ours: model": with_prediction(table, cleaner, proba, cfg, "model"),
-        "ours: combined": with_prediction(table, cleaner, proba, cfg, "combined"),
+        "ours: model": with_prediction(table, cleaner, proba, cfg, "model", p_body),
+        "ours: combined": with_prediction(table, cleaner, proba, cfg, "combined", p_body),
     }
     return {
         prefix: {

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.evaluate.metrics import ARTICLE
+from curation.label.parts import BODY, META
 from curation.model.cleaner import Cleaner
 
 Mode = Literal["rules", "model", "combined"]
@@ -76,11 +77,12 @@ def combined_proba(
     table: pa.Table,
     cfg: RunConfig,
     specific_weight: float = SPECIFIC_WEIGHT,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """The model's probabilities mixed with the rules' vote shares, in two steps: whether a
     segment is article (model share `vote_weight`, the model's strength: it learns from every
     gold page), then which non-article label (model share `type_weight`: the type head learns
-    from few fully labelled pages, the rules' cues often know better).
+    from few fully labelled pages, the rules' cues often know better). Returns the mixed
+    probabilities and, per segment, the label index a specific rule kept (-1: none).
 
     Where a specific rule (weight >= *specific_weight*) voted a non-article label and no article
     rule at least as heavy did, that label is kept: the model decides article-or-not where the
@@ -91,7 +93,7 @@ def combined_proba(
     rules = _shares(total)
     if ARTICLE not in labels:
         w = cleaner.vote_weight
-        return w * proba + (1 - w) * rules
+        return w * proba + (1 - w) * rules, np.full(len(proba), -1)
     a = labels.index(ARTICLE)
     rest = [k for k in range(len(labels)) if k != a]
     w, wt = cleaner.vote_weight, cleaner.type_weight
@@ -112,7 +114,7 @@ def combined_proba(
         out[i, a] = 0.0
         j = int(out[i].argmax())
         out[i, k], out[i, j] = out[i, j], out[i, k]  # and it ranks first
-    return out
+    return out, keep
 
 
 def apply_model(table: pa.Table, cleaner: Cleaner, cfg: RunConfig, mode: Mode) -> pa.Table:
@@ -120,24 +122,48 @@ def apply_model(table: pa.Table, cleaner: Cleaner, cfg: RunConfig, mode: Mode) -
     own label is added to `votes` as the voter "model"."""
     if mode == "rules" or table.num_rows == 0:
         return table
-    proba = cleaner.predict_proba(cleaner.features(table))
-    return with_prediction(table, cleaner, proba, cfg, mode)
+    x = cleaner.features(table)
+    proba = cleaner.predict_proba(x)
+    p_body = cleaner.predict_body(x, cleaner.rows(table))
+    return with_prediction(table, cleaner, proba, cfg, mode, p_body)
 
 
 def with_prediction(
-    table: pa.Table, cleaner: Cleaner, proba: np.ndarray, cfg: RunConfig, mode: Mode
+    table: pa.Table,
+    cleaner: Cleaner,
+    proba: np.ndarray,
+    cfg: RunConfig,
+    mode: Mode,
+    p_body: np.ndarray | None = None,
 ) -> pa.Table:
-    """Write the labels chosen from *proba* (model output) into the table's columns."""
+    """Write the labels chosen from *proba* (model output) into the table's columns.
+
+    With *p_body* (the model's P(story body)), a body segment is labelled article (unless, in
+    combined mode, a specific rule kept its label) and `article_part` says which article
+    segments are body and which the story's apparatus (headline, byline: "meta")."""
     from curation.schema import SEGMENT_SCHEMA
 
     if mode == "rules":
         return table
     labels = cleaner.labels
     model_label = [labels[k] for k in proba.argmax(axis=1)]
-    final = combined_proba(cleaner, proba, table, cfg) if mode == "combined" else proba
+    keep = np.full(len(proba), -1)
+    final = proba
+    if mode == "combined":
+        final, keep = combined_proba(cleaner, proba, table, cfg)
     best = final.argmax(axis=1)
-    chosen = [labels[k] for k in best]
     conf = final[np.arange(len(best)), best].astype(np.float32)
+    part = np.array(table.column("article_part").to_pylist(), dtype=object)
+    if ARTICLE in labels:
+        a = labels.index(ARTICLE)
+        if p_body is not None:
+            body = (p_body >= cleaner.body_threshold) & (keep < 0)
+            promote = body & (best != a)
+            best = np.where(promote, a, best)
+            conf = np.where(promote, p_body, conf).astype(np.float32)
+            part = np.where(body, BODY, META)
+        part = np.where(best == a, np.where(part == None, BODY, part), None)  # noqa: E711
+    chosen = [labels[k] for k in best]
     votes = [
         [v for v in (vs or []) if v["rule"] != MODEL_VOTER] + [{"rule": MODEL_VOTER, "label": m}]
         for vs, m in zip(table.column("votes").to_pylist(), model_label, strict=True)
@@ -151,4 +177,5 @@ def with_prediction(
     table = put(table, "prelabel", chosen)
     table = put(table, "confidence", conf)
     table = put(table, "label", chosen)
+    table = put(table, "article_part", part.tolist())
     return put(table, "label_source", ["model"] * len(chosen))

@@ -24,10 +24,11 @@ import curation
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.evaluate.metrics import ARTICLE
+from curation.model.body import Rows, context_features, fit_stage, rows_of
 from curation.model.data import NOT_ARTICLE, Labelled
-from curation.model.features import FEATURE_CODE_VERSION, FeatureConfig, featurize
+from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
 
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2  # 2: body head and contextual body stage
 MODEL_KIND = "curation-cleaner"
 
 
@@ -43,6 +44,9 @@ class Cleaner:
     vote_weight: float = 0.8  # model's share of the combined article-or-not vote
     type_weight: float = 0.2  # model's share of the combined which-other-label vote
     article_shift: float = 0.0  # logit of the article threshold chosen by CV on training sites
+    body_head: LogisticRegression | None = None  # the story's body versus the rest
+    body_stage: Any = None  # contextual stage over the heads' scores (model/body.py)
+    body_threshold: float = 0.5
     feature_digest: str = ""
     feature_code_version: int = FEATURE_CODE_VERSION
     format_version: int = MODEL_FORMAT_VERSION
@@ -73,6 +77,23 @@ class Cleaner:
         elif "other" in self.labels:
             out[:, self.labels.index("other")] = 1 - p_art
         return out
+
+    def predict_body(self, x: sp.csr_matrix, rows: Rows) -> np.ndarray:
+        """P(the row is the story's body), per row; *rows* places them in their pages."""
+        if x.shape[0] == 0:
+            return np.zeros(0)
+        q = _positive(self.article_head, x)
+        if self.body_head is None:
+            return q
+        p = _positive(self.body_head, x)
+        if self.body_stage is None:
+            return p
+        feats = context_features(p, q, _dense(x), rows)
+        return np.asarray(self.body_stage.predict_proba(feats)[:, 1])
+
+    def rows(self, table: pa.Table) -> Rows:
+        """Page and template of each row of a pre-labelled segment table."""
+        return rows_of(table)
 
     def predict_table(self, table: pa.Table) -> tuple[list[str], np.ndarray]:
         """Labels and confidences for a pre-labelled segment table."""
@@ -141,9 +162,9 @@ def fit(
     fcfg = feature_config or FeatureConfig()
     names = rule_names(cfg)
     # featurise each whole run by page-aligned chunks (context and cross-page counts over the
-    # run), keep only labelled rows: partial gold leaves most segments unlabelled
+    # run); unlabelled rows stay as the page context of the labelled ones
     m = stack([labelled_matrix(p, fcfg, names) for p in parts], fcfg)
-    return fit_matrix(m.x, m.target, m.weight, cfg, fcfg)
+    return fit_matrix(m.x, m.target, m.weight, cfg, fcfg, rows=m.rows, body_target=m.body)
 
 
 def rule_names(cfg: RunConfig) -> list[str]:
@@ -164,18 +185,31 @@ def fit_matrix(
     type_balance: float = 0.0,
     group: np.ndarray | None = None,
     tune_folds: int = 3,
+    rows: Rows | None = None,
+    body_target: np.ndarray | None = None,
 ) -> Cleaner:
     """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown).
 
-    With *group* (the site of each row), the article threshold is chosen by *tune_folds*-fold
-    CV grouped by site on these rows (the training rows only, never a test fold)."""
+    *body_target* says which rows are the story's body ("article"), which are not
+    (NOT_ARTICLE or another label) and which are unknown (""); by default *target*.
+    With *group* (the site of each row), *tune_folds*-fold CV grouped by site on these rows
+    gives out-of-fold head scores: they choose the article threshold and, with *rows* (the
+    page and template of each row: all rows of each page, labelled or not), train the
+    contextual body stage (curation/model/body.py)."""
     known = target != ""
     if not known.any():
         raise ConfigError("no segment of the training data has a label: nothing to learn from")
     is_art = target == ARTICLE
     if len(set(is_art[known])) < 2:
         raise ConfigError("the training data needs both article and non-article segments")
+    body_target = target if body_target is None else body_target
+    body_known = body_target != ""
+    is_body = body_target == ARTICLE
     article_head = _head(c_article).fit(x[known], is_art[known], sample_weight=weight[known])
+    body_head = None
+    if len(set(is_body[body_known])) == 2:
+        body_head = _head(c_article).fit(x[body_known], is_body[body_known],
+                                         sample_weight=weight[body_known])
     typed = known & ~is_art & (target != NOT_ARTICLE)
     type_head = None
     if len(set(target[typed])) >= 2:
@@ -186,11 +220,71 @@ def fit_matrix(
         type_head = OneVsRest(c_type).fit(x[typed], target[typed], sample_weight=tw)
     names = rule_names(cfg)
     cleaner = Cleaner(list(cfg.labels), fcfg, names, article_head, type_head)
+    cleaner.body_head = body_head
     cleaner.feature_digest = fcfg.digest(names)
-    if group is not None and tune_folds >= 2:
-        t = article_threshold(x, is_art, known, weight, group, c_article, tune_folds)
-        cleaner.article_shift = float(np.log(t / (1 - t)))
+    if group is None or tune_folds < 2:
+        return cleaner
+    fold = site_folds(group, known, tune_folds)
+    if fold is None:
+        return cleaner
+    q = out_of_fold_scores(x, is_art, known, weight, fold, c_article, article_head)
+    if q is None:
+        return cleaner
+    t = best_threshold(q[known], is_art[known])
+    cleaner.article_shift = float(np.log(t / (1 - t)))
+    if rows is not None and body_head is not None:
+        p = out_of_fold_scores(x, is_body, body_known, weight, fold, c_article, body_head)
+        if p is not None:
+            feats = context_features(p, q, _dense(x), rows)
+            cleaner.body_stage = fit_stage(feats[body_known], is_body[body_known],
+                                           weight[body_known])
     return cleaner
+
+
+def _dense(x: sp.csr_matrix) -> np.ndarray:
+    return np.asarray(x[:, x.shape[1] - len(DENSE_NAMES):].todense())
+
+
+def site_folds(group: np.ndarray, known: np.ndarray, folds: int) -> np.ndarray | None:
+    """Fold of each row, sites kept whole, largest sites first onto the lightest fold (-1: a
+    site with no labelled row); None when there are fewer sites than folds."""
+    sizes = Counter(group[known])
+    if len(sizes) < folds:
+        return None
+    load = [0] * folds
+    fold_of: dict[str, int] = {}
+    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        f = min(range(folds), key=lambda i: (load[i], i))
+        fold_of[g] = f
+        load[f] += n
+    return np.array([fold_of.get(g, -1) for g in group])
+
+
+def out_of_fold_scores(
+    x: sp.csr_matrix, y: np.ndarray, known: np.ndarray, weight: np.ndarray, fold: np.ndarray,
+    c: float, full: LogisticRegression,
+) -> np.ndarray | None:
+    """Each row's positive score from a head fitted without its fold (rows of no fold: from
+    *full*); None when a fold's training part lacks a class."""
+    p = _positive(full, x)
+    for f in range(int(fold.max()) + 1):
+        train = known & (fold != f) & (fold >= 0)
+        if len(set(y[train])) < 2:
+            return None
+        test = np.flatnonzero(fold == f)
+        p[test] = _positive(_head(c).fit(x[train], y[train], sample_weight=weight[train]),
+                            x[test])
+    return p
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """The score threshold with the best F1 of *y*; among equally good ones, the one nearest
+    0.5 (the model's own)."""
+    grid = np.round(np.arange(0.2, 0.801, 0.025), 3)
+    f1 = [2 * (y & (p >= t)).sum() / max((p >= t).sum() + y.sum(), 1) for t in grid]
+    best = max(f1)
+    return float(min((t for t, v in zip(grid, f1, strict=True) if v >= best - 1e-9),
+                     key=lambda t: abs(t - 0.5)))
 
 
 def article_threshold(
@@ -204,30 +298,12 @@ def article_threshold(
 ) -> float:
     """The P(article) threshold with the best article segment F1 out-of-fold (folds grouped
     by site); 0.5 when there are too few sites to tell."""
-    sizes = Counter(group[known])
-    if len(sizes) < folds:
+    fold = site_folds(group, known, folds)
+    if fold is None:
         return 0.5
-    load = [0] * folds
-    fold_of: dict[str, int] = {}
-    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
-        f = min(range(folds), key=lambda i: (load[i], i))
-        fold_of[g] = f
-        load[f] += n
-    fold = np.array([fold_of.get(g, -1) for g in group])
-    p = np.zeros(len(is_art))
-    for f in range(folds):
-        test, train = known & (fold == f), known & (fold != f)
-        if len(set(is_art[train])) < 2:
-            return 0.5
-        p[test] = _positive(_head(c_article).fit(x[train], is_art[train],
-                                                  sample_weight=weight[train]), x[test])
-    y, pk = is_art[known], p[known]
-    grid = np.round(np.arange(0.2, 0.801, 0.025), 3)
-    f1 = [2 * (y & (pk >= t)).sum() / max((pk >= t).sum() + y.sum(), 1) for t in grid]
-    best = max(f1)
-    # among equally good thresholds, the one nearest the model's own 0.5
-    return float(min((t for t, v in zip(grid, f1, strict=True) if v >= best - 1e-9),
-                     key=lambda t: abs(t - 0.5)))
+    full = _head(c_article).fit(x[known], is_art[known], sample_weight=weight[known])
+    p = out_of_fold_scores(x, is_art, known, weight, fold, c_article, full)
+    return 0.5 if p is None else best_threshold(p[known], is_art[known])
 
 
 def save(cleaner: Cleaner, path: Path) -> None:

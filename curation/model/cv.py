@@ -20,6 +20,7 @@ from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.evaluate import Predict
 from curation.model.apply import Mode, with_prediction
+from curation.model.body import rows_of, stack_rows
 from curation.model.cleaner import Cleaner, fit_matrix, rule_names
 from curation.model.data import Labelled, label_gold, read_gold_pages, rules_only
 from curation.model.features import FeatureConfig
@@ -46,7 +47,8 @@ def _drop_pages(lab: Labelled, keep_ids: set[str]) -> Labelled:
     """Unset the targets of segments whose page is not in *keep_ids* (kept for features)."""
     pids = lab.table.column("page_id").to_pylist()
     target = [t if p in keep_ids else None for t, p in zip(lab.target, pids, strict=True)]
-    return Labelled(lab.table, target, lab.group, lab.weight)
+    body = [t if p in keep_ids else None for t, p in zip(lab.body or [], pids, strict=True)]
+    return Labelled(lab.table, target, lab.group, lab.weight, body)
 
 
 def out_of_fold(
@@ -58,9 +60,9 @@ def out_of_fold(
     stats: Stats | None = None,
     vote_weight: float | None = None,
     tune_folds: int = 3,
-) -> tuple[pa.Table, np.ndarray, Cleaner]:
-    """The gold pages' segments (pre-labelled by the rules) and out-of-fold model
-    probabilities for them; also the last fold's model (for its labels and vote weight)."""
+) -> tuple[pa.Table, np.ndarray, np.ndarray, Cleaner]:
+    """The gold pages' segments (pre-labelled by the rules), out-of-fold model probabilities
+    and body probabilities for them; also the last fold's model (labels, vote weight)."""
     stats = stats if stats is not None else Stats()
     fcfg = feature_config or FeatureConfig()
     files = read_gold_pages([gold, *train_extra], cfg, stats)
@@ -74,30 +76,34 @@ def out_of_fold(
     xs = [featurize_chunked(r.table, fcfg, names) for r in runs]
     x = sp.vstack(xs, format="csr")
     target = np.array([t or "" for r in runs for t in r.target], dtype=object)
+    body = np.array([t or "" for r in runs for t in r.body or []], dtype=object)
+    rows = stack_rows([rows_of(r.table) for r in runs])
     weight = np.concatenate([r.weight for r in runs])
     group = np.array([g for r in runs for g in r.group], dtype=object)
     n_eval = runs[0].table.num_rows
     folds = group_folds([g for g in runs[0].group if g], k)
     fold_of = np.array([folds.get(g, -1) for g in group])
     proba = np.zeros((n_eval, len(cfg.labels)))
+    p_body = np.zeros(n_eval)
     cleaner: Cleaner | None = None
     for f in range(k):
         test = np.flatnonzero(fold_of[:n_eval] == f)
         train = np.flatnonzero(fold_of != f)
         cleaner = fit_matrix(
             x[train], target[train], weight[train], cfg, fcfg, group=group[train],
-            tune_folds=tune_folds,
+            tune_folds=tune_folds, rows=rows.take(train), body_target=body[train],
         )
         if vote_weight is not None:
             cleaner.vote_weight = vote_weight
         if len(test):
             proba[test] = cleaner.predict_proba(x[test])
+            p_body[test] = cleaner.predict_body(x[test], rows.take(test))
         stats.add("cv", f"fold{f}_test_segments", len(test))
         stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
         stats.add("cv", f"fold{f}_article_threshold_x1000",
                   round(1000 / (1 + np.exp(-cleaner.article_shift))))
     assert cleaner is not None
-    return runs[0].table, proba, cleaner
+    return runs[0].table, proba, p_body, cleaner
 
 
 def cross_validate(
@@ -115,12 +121,12 @@ def cross_validate(
     from curation.evaluate import evaluate_gold
 
     stats = Stats()
-    table, proba, cleaner = out_of_fold(
+    table, proba, p_body, cleaner = out_of_fold(
         gold, cfg, k, train_extra, feature_config, stats, vote_weight, tune_folds
     )
     out: dict[str, dict[str, Any]] = {}
     for mode in modes:
-        labelled = with_prediction(table, cleaner, proba, cfg, mode)
+        labelled = with_prediction(table, cleaner, proba, cfg, mode, p_body)
         out[mode] = evaluate_gold(
             gold, cfg, predict=table_predictor(labelled), page_prefix=page_prefix
         )

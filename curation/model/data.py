@@ -38,10 +38,13 @@ class Labelled:
     target: list[str | None]
     group: list[str]  # site of each segment's page: CV folds never split one
     weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    body: list[str | None] | None = None  # "is it the story's body" targets; default: target
 
     def __post_init__(self) -> None:
         if len(self.weight) != len(self.target):
             self.weight = np.ones(len(self.target))
+        if self.body is None:
+            self.body = list(self.target)
 
 
 def rules_only(cfg: RunConfig) -> RunConfig:
@@ -98,14 +101,39 @@ def read_gold_pages(paths: Iterable[Path], cfg: RunConfig, stats: Stats) -> list
             rank = (_RANK.get(page.annotation, 3), fi)
             if page.page_id not in best or rank < best[page.page_id]:
                 best[page.page_id] = rank
+    twins = {p.page_id: p.segments for pages in files for p in pages
+             if p.annotation == "main_only" and best[p.page_id][0] < _RANK["main_only"]}
     out = []
     for fi, pages in enumerate(files):
-        kept = [p for p in pages if best[p.page_id][1] == fi]
+        kept = [with_twin(p, twins) for p in pages if best[p.page_id][1] == fi]
         for p in pages:
             if best[p.page_id][1] != fi:
                 stats.add(STAGE, "duplicate_page_dropped")
         out.append(kept)
     return out
+
+
+def with_twin(page: GoldPage, twins: dict[str, Any]) -> GoldPage:
+    """*page* with its main-text twin's segments attached, when *twins* holds one."""
+    import dataclasses
+
+    twin = twins.get(page.page_id)
+    if twin is None or page.annotation != "taxonomy":
+        return page
+    return dataclasses.replace(page, main_text=twin)
+
+
+def body_targets(page: GoldPage, texts: list[str], targets: list[str | None]
+                 ) -> list[str | None]:
+    """Body targets of our segments: from the page's main-text twin when it has one (the
+    twin's "article" is the body alone), else the page's own targets."""
+    if page.main_text is None:
+        return targets
+    import dataclasses
+
+    twin = dataclasses.replace(page, annotation="main_only", segments=page.main_text,
+                               excluded=frozenset(), main_text=None)
+    return segment_targets(twin, texts)
 
 
 def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> Labelled:
@@ -128,13 +156,18 @@ def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> 
         by_page.setdefault(pid, []).append(i)
     texts = table.column("text").to_pylist()
     target: list[str | None] = [None] * table.num_rows
+    body: list[str | None] = [None] * table.num_rows
     group = [""] * table.num_rows
     for page in pages:
         rows = by_page.get(page.page_id, [])
-        for r, t in zip(rows, segment_targets(page, [texts[r] for r in rows]), strict=True):
+        page_texts = [texts[r] for r in rows]
+        page_targets = segment_targets(page, page_texts)
+        page_body = body_targets(page, page_texts, page_targets)
+        for r, t, b in zip(rows, page_targets, page_body, strict=True):
             target[r] = t
+            body[r] = b
             group[r] = page_group(page)
-    return Labelled(table, target, group)
+    return Labelled(table, target, group, body=body)
 
 
 def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
@@ -162,16 +195,20 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     table = pa.concat_tables(parts).sort_by([("page_id", "ascending"), ("position", "ascending")])
     labels = table.column("label").to_pylist()
     sources = table.column("label_source").to_pylist()
-    seg = conform(table.drop_columns(["label", "label_source"]), SEGMENT_SCHEMA)
+    seg = conform(table.drop_columns(["label", "label_source", "article_part"]), SEGMENT_SCHEMA)
     seg = prelabel_table(seg, rules_only(cfg))
     target = [lab if lab in cfg.labels else None for lab in labels]
+    parts = table.column("article_part").to_pylist()
+    # an article row marked "meta" (headline, byline) is not body; other article rows are
+    body = [NOT_ARTICLE if t == ARTICLE and part == "meta" else t
+            for t, part in zip(target, parts, strict=True)]
     stats.add(STAGE, "dataset_rows", len(target))
     weight = np.array([1.0 if s == "human" else 0.5 for s in sources])
     doms = table.column("domain").to_pylist()
     urls = table.column("url").to_pylist()
     pids = table.column("page_id").to_pylist()
     group = [site_key(d, u) or p for d, u, p in zip(doms, urls, pids, strict=True)]
-    return Labelled(seg, target, group, weight)
+    return Labelled(seg, target, group, weight, body)
 
 
 def concat(parts: list[Labelled]) -> Labelled:
@@ -186,6 +223,7 @@ def concat(parts: list[Labelled]) -> Labelled:
         [t for p in parts for t in p.target],
         [g for p in parts for g in p.group],
         np.concatenate([p.weight for p in parts]),
+        [b for p in parts for b in p.body or []],
     )
 
 

@@ -26,12 +26,13 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 # Bump when the code below changes what a feature means: a model trained with another value
 # is refused at load time (its weights would silently mean something else).
-FEATURE_CODE_VERSION = 1
+FEATURE_CODE_VERSION = 2  # 2: heading, h1 and list-item flags
 
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"\w+")
 _PUNCT = re.compile(r"[^\w\s]")
 _UPPER = re.compile(r"[^\W\d_]")
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class FeatureConfig:
 DENSE_NAMES = (
     "log_chars", "log_words", "link_density", "in_main", "rel_pos", "punct", "digit", "upper",
     "dup_in_page", "cross_page", "site_pages", "is_html", "ends_sentence", "win_article",
-    "prev_log_words", "next_log_words", "prev_link", "next_link",
+    "prev_log_words", "next_log_words", "prev_link", "next_link", "heading", "h1", "in_list",
 )
 
 
@@ -170,6 +171,10 @@ def featurize(
     upper = np.array([sum(c.isupper() for c in ls) / max(len(ls), 1) for ls in letters])
     ends = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in text], dtype=float)
     is_html = np.array([bool(tp) for tp in tag_path], dtype=float)
+    last_tag = [tp.rsplit(">", 1)[-1] for tp in tag_path]
+    heading = np.array([t in _HEADINGS for t in last_tag], dtype=float)
+    h1 = np.array([t == "h1" for t in last_tag], dtype=float)
+    in_list = np.array([">li" in tp or tp.startswith("li") for tp in tag_path], dtype=float)
 
     # repetition: within the page, and across the run's pages of one site
     runs = _page_runs(page_ids)
@@ -285,6 +290,7 @@ def featurize(
             log_scaled(chars) / 1.5, log_scaled(words), ld, in_main.astype(float), rel_pos,
             punct, digit, upper, log_scaled(dup - 1), cross, log_scaled(n_site - 1), is_html,
             ends, win_article, log_scaled(prev_w), log_scaled(next_w), prev_ld, next_ld,
+            heading, h1, in_list,
         ]
     )
     return sp.hstack([hashed, chars_m, sp.csr_matrix(dense)], format="csr")

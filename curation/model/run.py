@@ -46,7 +46,8 @@ def train(
     parts += [labelled_matrix(label_dataset(Path(d), cfg, stats), fcfg, names) for d in datasets]
     m = stack(parts, fcfg)
     t1 = time.perf_counter()
-    cleaner = fit_matrix(m.x, m.target, m.weight, cfg, fcfg, group=m.group)
+    cleaner = fit_matrix(m.x, m.target, m.weight, cfg, fcfg, group=m.group, rows=m.rows,
+                         body_target=m.body)
     t2 = time.perf_counter()
     info = {
         "gold": [str(p) for p in gold],
@@ -87,19 +88,21 @@ def model_vote(table: pa.Table, cfg: RunConfig, path: str | Path | None = None) 
     return apply_model(table, load_for(cfg, path), cfg, "combined")
 
 
-def article_texts(table: pa.Table) -> dict[str, str]:
-    """Per page, its article segments joined by newlines (pages in table order)."""
-    out: dict[str, list[str]] = {}
-    for pid, text, label in zip(
+def article_texts(table: pa.Table) -> dict[str, tuple[str, str]]:
+    """Per page (in table order), its article segments joined by newlines: the story's body,
+    and its apparatus (headline, byline: `article_part` "meta")."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for pid, text, label, part in zip(
         table.column("page_id").to_pylist(),
         table.column("text").to_pylist(),
         table.column("prelabel").to_pylist(),
+        table.column("article_part").to_pylist(),
         strict=True,
     ):
-        parts = out.setdefault(pid, [])
+        body, meta = out.setdefault(pid, ([], []))
         if label == "article":
-            parts.append(text)
-    return {k: "\n".join(v) for k, v in out.items()}
+            (meta if part == "meta" else body).append(text)
+    return {k: ("\n".join(b), "\n".join(m)) for k, (b, m) in out.items()}
 
 
 def clean(
@@ -107,7 +110,8 @@ def clean(
     stats: Stats | None = None,
 ) -> dict[str, int]:
     """Ingest cfg's inputs, segment, label with the model, write one JSON line a page:
-    {page_id, url, text} where text is the main text. Written atomically."""
+    {page_id, url, text, meta}: text is the main text (the story's body), meta its headline,
+    byline and dateline lines. Written atomically."""
     from curation.io.ingest import ingest
     from curation.pipeline import label_pages
 
@@ -125,10 +129,11 @@ def clean(
                 table = apply_model(table, cleaner, cfg, mode)
                 texts = article_texts(table)
                 for page in rows:
-                    text = texts.get(page["page_id"], "")
+                    text, meta = texts.get(page["page_id"], ("", ""))
                     empty += not text
                     pages += 1
-                    rec = {"page_id": page["page_id"], "url": page.get("url"), "text": text}
+                    rec = {"page_id": page["page_id"], "url": page.get("url"), "text": text,
+                           "meta": meta}
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         os.replace(tmp, out)
     finally:

@@ -4,7 +4,8 @@ Gold pages are read, segmented and pre-labelled in chunks of pages; each chunk's
 is spilled to a temporary Arrow file while the run's cross-page counts (SiteCounts: ints, not
 strings) are gathered. A second pass reads the chunks back one at a time and hashes them into
 sparse rows (the hashers are stateless, so chunks featurise apart and stack to the same matrix),
-keeping only the labelled rows. No page, per-segment string list or whole-run table is held."""
+keeping every row (unlabelled ones are context for the body stage). No page, per-segment string
+list or whole-run table is held."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ import scipy.sparse as sp
 
 from curation.config import RunConfig
 from curation.evaluate.gold import GoldPage, iter_gold
-from curation.model.data import _RANK, STAGE, Labelled, label_gold
+from curation.model.body import Rows, rows_of, stack_rows
+from curation.model.data import _RANK, STAGE, Labelled, label_gold, with_twin
 from curation.model.features import DENSE_NAMES, FeatureConfig, SiteCounts, featurize
 from curation.stats import Stats
 
@@ -33,12 +35,16 @@ CHUNK_ROWS = 50_000
 
 @dataclass
 class Matrix:
-    """Labelled rows of one or more runs: features, targets, weights, sites; run summaries."""
+    """Every row of one or more runs (unlabelled rows too: they are the labelled rows' page
+    context): features, targets ("" unknown), body targets, weights, sites, page places; run
+    summaries."""
 
     x: sp.csr_matrix
-    target: np.ndarray  # object array of labels or NOT_ARTICLE
+    target: np.ndarray  # object array of labels, NOT_ARTICLE or ""
     weight: np.ndarray
     group: np.ndarray
+    body: np.ndarray  # object array: "article" (the story's body), another label or "": unknown
+    rows: Rows
     runs: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -46,7 +52,8 @@ def empty_matrix(fcfg: FeatureConfig) -> Matrix:
     """A matrix with no rows and the feature width of *fcfg*."""
     width = fcfg.token_features + fcfg.char_features + len(DENSE_NAMES)
     z = np.zeros(0)
-    return Matrix(sp.csr_matrix((0, width)), z.astype(object), z, z.astype(object))
+    return Matrix(sp.csr_matrix((0, width)), z.astype(object), z, z.astype(object),
+                  z.astype(object), stack_rows([]))
 
 
 def stack(parts: Sequence[Matrix], fcfg: FeatureConfig) -> Matrix:
@@ -57,17 +64,20 @@ def stack(parts: Sequence[Matrix], fcfg: FeatureConfig) -> Matrix:
         np.concatenate([p.target for p in parts]),
         np.concatenate([p.weight for p in parts]),
         np.concatenate([p.group for p in parts]),
+        np.concatenate([p.body for p in parts]),
+        stack_rows([p.rows for p in parts]),
         [r for p in parts for r in p.runs],
     )
 
 
-def _labelled_rows(lab: Labelled, x: sp.csr_matrix) -> Matrix:
-    keep = np.array([t is not None for t in lab.target], dtype=bool)
+def _matrix(lab: Labelled, x: sp.csr_matrix, table: pa.Table) -> Matrix:
     return Matrix(
-        x[keep],
-        np.array([t for t in lab.target if t is not None], dtype=object),
-        lab.weight[keep],
-        np.array(lab.group, dtype=object)[keep],
+        x,
+        np.array([t or "" for t in lab.target], dtype=object),
+        lab.weight,
+        np.array(lab.group, dtype=object),
+        np.array([t or "" for t in lab.body or []], dtype=object),
+        rows_of(table),
     )
 
 
@@ -98,34 +108,48 @@ def featurize_chunked(
 
 
 def labelled_matrix(lab: Labelled, fcfg: FeatureConfig, names: list[str]) -> Matrix:
-    """The labelled rows of one run held in memory (a published dataset), featurised by chunks."""
+    """The rows of one run held in memory (a published dataset), featurised by chunks."""
     from curation.model.data import summary
 
-    m = _labelled_rows(lab, featurize_chunked(lab.table, fcfg, names))
+    m = _matrix(lab, featurize_chunked(lab.table, fcfg, names), lab.table)
     m.runs = [summary(lab)]
     return m
 
 
-def _best_files(paths: Sequence[Path], cfg: RunConfig) -> dict[str, int]:
-    """page_id -> the file whose annotation of it is fullest (a cheap pass: ids only)."""
+def _best_files(
+    paths: Sequence[Path], cfg: RunConfig
+) -> tuple[dict[str, int], dict[str, Any]]:
+    """page_id -> the file whose annotation of it is fullest (a cheap pass: ids only), and the
+    main-text twins of the taxonomy pages that won (their segments only)."""
     best: dict[str, tuple[int, int]] = {}
+    main_only: set[str] = set()
     for fi, path in enumerate(paths):
         for page in iter_gold(Path(path), cfg.labels, Stats()):
             rank = (_RANK.get(page.annotation, 3), fi)
+            if page.annotation == "main_only":
+                main_only.add(page.page_id)
             if page.page_id not in best or rank < best[page.page_id]:
                 best[page.page_id] = rank
-    return {pid: fi for pid, (_, fi) in best.items()}
+    wanted = {pid for pid in main_only if best[pid][0] < _RANK["main_only"]}
+    twins: dict[str, Any] = {}
+    if wanted:  # one more pass, keeping only the twins' segments
+        for path in paths:
+            for page in iter_gold(Path(path), cfg.labels, Stats()):
+                if page.annotation == "main_only" and page.page_id in wanted:
+                    twins[page.page_id] = page.segments
+    return {pid: fi for pid, (_, fi) in best.items()}, twins
 
 
 def _page_chunks(
-    path: Path, fi: int, best: dict[str, int] | None, cfg: RunConfig, stats: Stats, size: int
+    path: Path, fi: int, best: dict[str, int] | None, cfg: RunConfig, stats: Stats, size: int,
+    twins: dict[str, Any] | None = None,
 ) -> Iterator[list[GoldPage]]:
     chunk: list[GoldPage] = []
     for page in iter_gold(Path(path), cfg.labels, stats):
         if best is not None and best.get(page.page_id, fi) != fi:
             stats.add(STAGE, "duplicate_page_dropped")
             continue
-        chunk.append(page)
+        chunk.append(with_twin(page, twins or {}))
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -141,9 +165,10 @@ def gold_matrix(
     stats: Stats,
     chunk_pages: int = CHUNK_PAGES,
 ) -> Matrix:
-    """The labelled rows of gold files, one run per file; a page held by several files is used
-    once, from the file with the fuller annotation."""
-    best = _best_files(paths, cfg) if len(paths) > 1 else None
+    """The rows of gold files, one run per file; a page held by several files is used once,
+    from the file with the fuller annotation (a taxonomy page keeps its main-text twin's
+    labels as body targets)."""
+    best, twins = _best_files(paths, cfg) if len(paths) > 1 else (None, {})
     out: list[Matrix] = []
     with tempfile.TemporaryDirectory(prefix="curation-train-") as tmp:
         for fi, path in enumerate(paths):
@@ -152,7 +177,7 @@ def gold_matrix(
             targets: Counter[str] = Counter()
             sites: set[str] = set()
             n_pages = 0
-            chunks = _page_chunks(Path(path), fi, best, cfg, stats, chunk_pages)
+            chunks = _page_chunks(Path(path), fi, best, cfg, stats, chunk_pages, twins)
             for k, pages in enumerate(chunks):
                 lab = label_gold(pages, cfg)
                 counts.add(lab.table)
@@ -162,12 +187,13 @@ def gold_matrix(
                 sites.update(lab.group)
                 targets.update(t if t is not None else "(unknown)" for t in lab.target)
                 # the table is on disk; keep targets/sites only
-                spilled.append((f, Labelled(lab.table.slice(0, 0), lab.target, lab.group)))
+                spilled.append((f, Labelled(lab.table.slice(0, 0), lab.target, lab.group,
+                                            body=lab.body)))
                 del lab, pages
             parts = []
             for f, lab in spilled:
                 table = feather.read_table(f)
-                parts.append(_labelled_rows(lab, featurize(table, fcfg, names, counts)))
+                parts.append(_matrix(lab, featurize(table, fcfg, names, counts), table))
                 f.unlink()
             m = stack(parts, fcfg)
             m.runs = [{"segments": sum(targets.values()), "pages": n_pages,

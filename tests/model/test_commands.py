@@ -41,13 +41,15 @@ def test_clean_writes_the_main_text(
     )
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == 1 and set(rows[0]) == {"page_id", "url", "text"}
-    text = rows[0]["text"]
+    assert len(rows) == 1 and set(rows[0]) == {"page_id", "url", "text", "meta"}
+    text, meta = rows[0]["text"], rows[0]["meta"]
+    story = [seg["text"] for seg in page["segments"] if seg["label"] == "article"]
+    for paragraph in story[1:]:  # after the headline: the body
+        assert paragraph in text
+    assert story[0] in text or story[0] in meta  # the headline: body or meta, never dropped
     for seg in page["segments"]:
-        if seg["label"] == "article":
-            assert seg["text"] in text
-        elif seg["label"] in ("other", "ad"):
-            assert seg["text"] not in text
+        if seg["label"] in ("other", "ad"):
+            assert seg["text"] not in text and seg["text"] not in meta
 
 
 def test_clean_refuses_a_bad_model_file(tmp_path: Path):
