@@ -72,7 +72,11 @@ def apply_human_labels(table: pa.Table, human: pa.Table | None) -> pa.Table:
         source = pc.if_else(has_label, "human", source)
         annotators = pc.fill_null(pc.take(human["annotators"].combine_chunks(), idx), 0)
         agreement = pc.take(human["agreement"].combine_chunks(), idx)
-    for name, values in (("label", label), ("label_source", source),
+    # the part of the story is known only where the final label is the pre-label's article
+    same_article = pc.and_(pc.equal(label, "article"), pc.equal(prelabel, "article"))
+    part = pc.if_else(pc.fill_null(same_article, False), table["article_part"].combine_chunks(),
+                      pa.scalar(None, pa.string()))
+    for name, values in (("label", label), ("label_source", source), ("article_part", part),
                          ("annotators", annotators), ("agreement", agreement)):
         i = table.schema.get_field_index(name)
         table = table.set_column(i, table.schema.field(i), values)

@@ -18,6 +18,8 @@ COLUMN_DOCS = {
     "text": "the segment's text",
     "label": "final label (ClassLabel over the labels above)",
     "label_source": "where the label came from: human (Label Studio), model or rule (pre-label)",
+    "article_part": "of an article segment: body (running text) or meta (headline, byline, "
+    "dateline, credit lines; not in extraction benchmarks' main text); null otherwise",
     "confidence": "confidence of the pre-label (0-1)",
     "page_id": "id of the page the segment came from",
     "segment_id": "`{page_id}:{position}`",

@@ -118,3 +118,22 @@ def test_filter_stage_on_disk(tmp_path: Path, segments: pa.Table) -> None:
     assert stats.get("filter", "kept") == 3 and stats.get("filter", "human_labels") == 2
     with pytest.raises(OutputExistsError):
         filter_segments(tmp_path / "segments", tmp_path / "filtered", None, cfg, Stats())
+
+
+def test_article_part_survives_only_where_the_human_kept_article(
+    make_segments: MakeSegments,
+) -> None:
+    table = make_segments([
+        {"prelabel": "article", "article_part": "meta"},  # human: article (kept)
+        {"prelabel": "article", "article_part": "body"},  # human: teaser
+        {"prelabel": "teaser"},                           # human: article (part unknown)
+        {"prelabel": "article", "article_part": "body"},  # no human label
+    ])
+    human = human_table([
+        {"segment_id": "p0:0", "label": "article", "annotators": 1, "agreement": 1.0},
+        {"segment_id": "p0:1", "label": "teaser", "annotators": 1, "agreement": 1.0},
+        {"segment_id": "p0:2", "label": "article", "annotators": 1, "agreement": 1.0},
+    ])
+    out = apply_human_labels(table, human)
+    assert out["label"].to_pylist() == ["article", "teaser", "article", "article"]
+    assert out["article_part"].to_pylist() == ["meta", None, None, "body"]
