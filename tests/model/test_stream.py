@@ -63,3 +63,24 @@ def test_page_held_by_two_gold_files_is_used_once(synthetic_gold: Path, tmp_path
     both = gold_matrix([synthetic_gold, second], cfg, fcfg, names, stats)
     assert both.x.shape == one.x.shape
     assert stats.counts["train"]["duplicate_page_dropped"] == 3
+
+
+def test_stack_moves_the_parts_into_one_matrix():
+    from curation.model.body import Rows
+    from curation.model.stream import Matrix, stack
+
+    rng = np.random.default_rng(0)
+    xs = [sp.random(n, 30, density=0.2, format="csr", random_state=rng) for n in (5, 1, 7)]
+    expected = sp.vstack(xs, format="csr")
+
+    def part(x: sp.csr_matrix) -> Matrix:
+        n = x.shape[0]
+        z = np.zeros(n, dtype=object)
+        return Matrix(x.copy(), z, np.ones(n), z, z, Rows(np.zeros(n, dtype=np.int64),
+                                                          np.zeros(n, dtype=np.int64)))
+
+    parts = [part(x) for x in xs]
+    m = stack(parts, FeatureConfig())
+    assert (m.x != expected).nnz == 0 and m.x.shape == (13, 30)
+    assert all(p.x.shape[0] == 0 for p in parts)  # moved, not copied
+    assert m.rows.page.tolist() == [0] * 5 + [1] + [2] * 7
