@@ -251,13 +251,20 @@ def site_folds(group: np.ndarray, known: np.ndarray, folds: int) -> np.ndarray |
     sizes = Counter(group[known])
     if len(sizes) < folds:
         return None
-    load = [0] * folds
-    fold_of: dict[str, int] = {}
-    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
-        f = min(range(folds), key=lambda i: (load[i], i))
-        fold_of[g] = f
-        load[f] += n
+    fold_of = balanced_folds(sizes, folds)
     return np.array([fold_of.get(g, -1) for g in group])
+
+
+def balanced_folds(sizes: Counter[str], k: int) -> dict[str, int]:
+    """Each group's fold: largest groups first onto the lightest fold (deterministic; folds as
+    even as the group sizes allow)."""
+    load = [0] * k
+    out: dict[str, int] = {}
+    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        f = min(range(k), key=lambda i: (load[i], i))
+        out[g] = f
+        load[f] += n
+    return out
 
 
 def out_of_fold_scores(

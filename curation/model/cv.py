@@ -21,7 +21,7 @@ from curation.errors import ConfigError
 from curation.evaluate import Predict
 from curation.model.apply import Mode, with_prediction
 from curation.model.body import rows_of, stack_rows
-from curation.model.cleaner import Cleaner, fit_matrix, rule_names
+from curation.model.cleaner import Cleaner, balanced_folds, fit_matrix, rule_names
 from curation.model.data import Labelled, label_gold, read_gold_pages, rules_only
 from curation.model.features import FeatureConfig
 from curation.model.stream import featurize_chunked
@@ -34,13 +34,7 @@ def group_folds(groups: Sequence[str], k: int) -> dict[str, int]:
     sizes = Counter(groups)
     if len(sizes) < k:
         raise ConfigError(f"--cv {k} needs at least {k} sites in the gold file, found {len(sizes)}")
-    load = [0] * k
-    out: dict[str, int] = {}
-    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
-        f = min(range(k), key=lambda i: (load[i], i))
-        out[g] = f
-        load[f] += n
-    return out
+    return balanced_folds(sizes, k)
 
 
 def _drop_pages(lab: Labelled, keep_ids: set[str]) -> Labelled:
