@@ -10,6 +10,7 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.evaluate.metrics import ARTICLE
 from curation.label.parts import BODY, META
+from curation.model.body import rows_of
 from curation.model.cleaner import Cleaner
 
 Mode = Literal["rules", "model", "combined"]
@@ -124,7 +125,7 @@ def apply_model(table: pa.Table, cleaner: Cleaner, cfg: RunConfig, mode: Mode) -
         return table
     x = cleaner.features(table)
     proba = cleaner.predict_proba(x)
-    p_body = cleaner.predict_body(x, cleaner.rows(table))
+    p_body = cleaner.predict_body(x, rows_of(table))
     return with_prediction(table, cleaner, proba, cfg, mode, p_body)
 
 

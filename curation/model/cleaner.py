@@ -24,7 +24,7 @@ import curation
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.evaluate.metrics import ARTICLE
-from curation.model.body import Rows, context_features, fit_stage, rows_of
+from curation.model.body import Rows, context_features, fit_stage
 from curation.model.data import NOT_ARTICLE, Labelled
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
 
@@ -90,10 +90,6 @@ class Cleaner:
             return p
         feats = context_features(p, q, _dense(x), rows)
         return np.asarray(self.body_stage.predict_proba(feats)[:, 1])
-
-    def rows(self, table: pa.Table) -> Rows:
-        """Page and template of each row of a pre-labelled segment table."""
-        return rows_of(table)
 
     def predict_table(self, table: pa.Table) -> tuple[list[str], np.ndarray]:
         """Labels and confidences for a pre-labelled segment table."""
