@@ -16,6 +16,7 @@ from curation.config import RunConfig
 from curation.label.combine import calibrated_confidence, rule_weights, weighted_vote
 from curation.label.cues import load_cues
 from curation.label.features import build_frame
+from curation.label.parts import rule_parts
 from curation.label.rules import ABSTAIN, LABELS, RULES, Rule, Stage1
 
 
@@ -84,8 +85,6 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     confidence = calibrated_confidence(cfg, confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
-    from curation.label.parts import rule_parts
-
     parts = rule_parts(frame, votes, [r.name for r in rules], winner == code["article"])
     table = attach_votes(table, votes, rules, winner, confidence, report, cfg.labels, parts)
     if cfg.prelabel.model:  # the trained cleaner as one more voter (curation/model)

@@ -30,6 +30,17 @@ STAGE = "train"
 _RANK = {"taxonomy": 0, "main_only": 1, "partial_snippets": 2}
 
 
+def annotation_rank(annotation: str, file_index: int) -> tuple[int, int]:
+    """Sort key of one file's copy of a page: the fuller annotation first, then the first file."""
+    return _RANK.get(annotation, 3), file_index
+
+
+def is_main_text_twin(annotation: str, best: tuple[int, int]) -> bool:
+    """Whether a page copy with *annotation* is the main-text twin of a fuller copy ranked
+    *best*: its labels then give the fuller copy its body targets."""
+    return annotation == "main_only" and best[0] < _RANK["main_only"]
+
+
 @dataclass
 class Labelled:
     """Pre-labelled segments of one run (pages contiguous) plus a target per segment."""
@@ -98,11 +109,11 @@ def read_gold_pages(paths: Iterable[Path], cfg: RunConfig, stats: Stats) -> list
     best: dict[str, tuple[int, int]] = {}
     for fi, pages in enumerate(files):
         for page in pages:
-            rank = (_RANK.get(page.annotation, 3), fi)
+            rank = annotation_rank(page.annotation, fi)
             if page.page_id not in best or rank < best[page.page_id]:
                 best[page.page_id] = rank
     twins = {p.page_id: p.segments for pages in files for p in pages
-             if p.annotation == "main_only" and best[p.page_id][0] < _RANK["main_only"]}
+             if is_main_text_twin(p.annotation, best[p.page_id])}
     out = []
     for fi, pages in enumerate(files):
         kept = [with_twin(p, twins) for p in pages if best[p.page_id][1] == fi]

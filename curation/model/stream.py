@@ -24,7 +24,14 @@ import scipy.sparse as sp
 from curation.config import RunConfig
 from curation.evaluate.gold import GoldPage, iter_gold
 from curation.model.body import Rows, rows_of, stack_rows
-from curation.model.data import _RANK, STAGE, Labelled, label_gold, with_twin
+from curation.model.data import (
+    STAGE,
+    Labelled,
+    annotation_rank,
+    is_main_text_twin,
+    label_gold,
+    with_twin,
+)
 from curation.model.features import DENSE_NAMES, FeatureConfig, SiteCounts, featurize
 from curation.stats import Stats
 
@@ -151,12 +158,12 @@ def _best_files(
     main_only: set[str] = set()
     for fi, path in enumerate(paths):
         for page in iter_gold(Path(path), cfg.labels, Stats()):
-            rank = (_RANK.get(page.annotation, 3), fi)
+            rank = annotation_rank(page.annotation, fi)
             if page.annotation == "main_only":
                 main_only.add(page.page_id)
             if page.page_id not in best or rank < best[page.page_id]:
                 best[page.page_id] = rank
-    wanted = {pid for pid in main_only if best[pid][0] < _RANK["main_only"]}
+    wanted = {pid for pid in main_only if is_main_text_twin("main_only", best[pid])}
     twins: dict[str, Any] = {}
     if wanted:  # one more pass, keeping only the twins' segments
         for path in paths:
