@@ -9,6 +9,7 @@ Lowering a floor is an edit to the floors file, visible in review; nothing here 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,28 @@ def check(measured: dict[str, float], spec: dict[str, Any], where: str) -> list[
     return fails
 
 
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file (the floors are pinned to one version of each gold file)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def data_changed(path: Path, fspec: dict[str, Any], where: str) -> list[str]:
+    """A failure when the gold file is not the one the floors were measured on: a changed
+    file makes every floor meaningless until it is re-measured and re-pinned."""
+    pinned = fspec.get("sha256")
+    if pinned is None:
+        return []
+    got = sha256_of(path)
+    if got == pinned:
+        return []
+    return [f"{where}: {path.name} changed (sha256 {got[:12]}..., floors pinned to "
+            f"{str(pinned)[:12]}...): re-measure and re-pin its floors"]
+
+
 def run_gate(floors_path: Path) -> tuple[list[str], list[str]]:
     """(failures, report lines) for the floors file."""
     from curation.config import load_config
@@ -77,6 +100,10 @@ def run_gate(floors_path: Path) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     for name, fspec in (spec.get("files") or {}).items():
         path = (base / fspec["path"]).resolve()
+        changed = data_changed(path, fspec, name)
+        if changed:
+            fails += changed
+            continue
         measured = figures(evaluate_gold(path, cfg))
         lines.append(f"{name}: " + ", ".join(
             f"{k}={measured.get(k, float('nan')):.4f}"

@@ -36,3 +36,16 @@ def test_gate_fails_naming_the_figure(repo_root: Path, shared_data: Path, tmp_pa
     assert res.returncode == 1
     assert "seed: labels.joke.token_f1 = 1.0000 is below its floor 1.01" in res.stderr
     assert "leak.teaser" in res.stderr and "labels.teaser.token_f1" not in res.stderr
+
+
+@pytest.mark.shared_data
+def test_gate_fails_when_the_gold_file_changed(
+    repo_root: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    floors = tmp_path / "floors.yaml"
+    seed = (shared_data / "gold-seed.jsonl").resolve()
+    floors.write_text(yaml.safe_dump({"config": "configs/default.yaml", "files": {"seed": {
+        "path": str(seed), "sha256": "0" * 64, "min": {"labels.article.token_f1": 0.5}}}}))
+    res = _gate(repo_root, floors)
+    assert res.returncode == 1
+    assert "seed: gold-seed.jsonl changed" in res.stderr and "re-pin" in res.stderr
