@@ -9,6 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from curation.defaults import builtin_path
 from curation.errors import ConfigError
 
 DEFAULT_LABELS = ["article", "caption", "ad", "comment_ui", "joke", "teaser", "other"]
@@ -44,10 +45,12 @@ class SegmentConfig(_Model):
 
 class PrelabelConfig(_Model):
     rules: list[str] | Literal["all"] = "all"
-    cues_dir: str = "cues"  # relative to the config file; one YAML of cue words per language
+    # relative to the config file, or builtin:cues (packaged); one YAML of cue words a language
+    cues_dir: str = "builtin:cues"
     weights: dict[str, float] = {}  # rule name -> weight (default 1.0)
     weights_file: str | None = None  # fitted weights (`curation rules fit`), under inline ones
-    calibration: str | None = None  # raw -> calibrated confidence (`curation rules calibrate`)
+    # raw -> calibrated confidence (`curation rules calibrate`); null: the raw vote share
+    calibration: str | None = "builtin:calibration.yaml"
     model: str | None = None  # a trained cleaner used as one more voter
     fault_tolerant: bool = False
 
@@ -110,7 +113,10 @@ class RunConfig(_Model):
         return self
 
     def resolve(self, path: str) -> Path:
-        """A path from the config, relative to the config file's folder."""
+        """A path from the config, relative to the config file's folder (builtin:NAME: packaged)."""
+        packaged = builtin_path(path)
+        if packaged is not None:
+            return packaged
         p = Path(path)
         return p if p.is_absolute() else Path(os.path.normpath(Path(self.base_dir) / p))
 

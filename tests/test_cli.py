@@ -22,7 +22,7 @@ def test_run_prints_a_summary_and_refuses_to_overwrite(tmp_path: Path) -> None:
             {
                 "input": {"paths": [str(ROOT / "curation" / "samples")]},
                 "output": str(tmp_path / "out"),
-                "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")},
+                "prelabel": {"cues_dir": "builtin:cues"},
             }
         ),
         encoding="utf-8",

@@ -25,7 +25,7 @@ def _config(tmp: Path, inputs: list[str], **extra: object) -> Path:
     data = {
         "input": {"paths": inputs},
         "output": str(tmp / "out"),
-        "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")},
+        "prelabel": {"cues_dir": "builtin:cues"},
         **extra,
     }
     path = tmp / "run.yaml"

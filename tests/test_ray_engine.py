@@ -18,7 +18,7 @@ def _cfg(tmp: Path, engine: str) -> Path:
     path.write_text(yaml.safe_dump({
         "input": {"paths": [str(ROOT / "curation" / "samples")]}, "output": str(tmp / engine),
         "engine": engine, "workers": 2, "batch_pages": 2,
-        "prelabel": {"cues_dir": str(ROOT / "configs" / "cues")}}), encoding="utf-8")
+        "prelabel": {"cues_dir": "builtin:cues"}}), encoding="utf-8")
     return path
 
 

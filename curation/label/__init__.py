@@ -29,16 +29,9 @@ class LabelReport:
     langs_without_cues: Counter[str] = field(default_factory=Counter)
 
 
-_PROJECT_CUES = Path(__file__).resolve().parents[2] / "configs" / "cues"
-
-
 def cues_folder(cfg: RunConfig) -> Path:
-    """The configured cue folder; a config outside the project that keeps the default name
-    falls back to the project's configs/cues."""
-    folder = cfg.resolve(cfg.prelabel.cues_dir)
-    if not folder.is_dir() and cfg.prelabel.cues_dir == "cues" and _PROJECT_CUES.is_dir():
-        return _PROJECT_CUES
-    return folder
+    """The configured cue folder (by default the packaged one, builtin:cues)."""
+    return cfg.resolve(cfg.prelabel.cues_dir)
 
 
 def active_rules(cfg: RunConfig) -> list[Rule]:

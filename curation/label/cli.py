@@ -145,31 +145,38 @@ def fit_command(
 
 def calibrate_command(
     gold: GoldOpt,
-    out: Annotated[Path, typer.Option("--out", help="calibration file to write")] = Path(
-        "configs/calibration.yaml"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="calibration file to write; default: the packaged one, in a source checkout"
+    )] = None,
     config: ConfigOpt = None,
     threshold: Annotated[float, typer.Option(help="confidence threshold to check")] = 0.9,
     folds: Annotated[int, typer.Option(help="cross-validation folds (split by site)")] = 5,
     json_out: JsonOpt = False,
 ) -> None:
     """Fit the confidence calibration on gold and write it; report ECE before and after."""
+    from curation.defaults import packaged, source_checkout
     from curation.label.calibrate import calibration_report, fit_calibration
 
+    if out is None:
+        if source_checkout() is None:  # an installed package's files are not for editing
+            raise typer.BadParameter("give the file to write", param_hint="--out")
+        out = packaged("calibration.yaml")
     gv = _collect(gold, config)
     cal, scopes = fit_calibration(gv)
     rep = calibration_report(gv, cal, threshold, folds)
     by = {(r["scope"], r["confidence"]): r for r in rep.rows}
     allk = "all gold-known"
     header = (
-        f"# Confidence calibration fitted by `curation rules calibrate` on "
-        f"{', '.join(str(g) for g in gold)} ({date.today()}):\n"
-        "# isotonic maps raw vote confidence -> P(prelabel right); `article` fitted on every\n"
-        f"# gold-known segment, `not_article` on {scopes.get('not_article', '-')} gold.\n"
+        "# Confidence calibration fitted by `curation rules calibrate` on "
+        f"{', '.join(g.name for g in gold)}:\n"
+        "# isotonic maps raw vote confidence -> P(prelabel right); `article` fitted on "
+        f"{scopes.get('article', '-')}\n# gold, `not_article` on "
+        f"{scopes.get('not_article', '-')} gold.\n"
         f"# ECE raw {by[(allk, 'raw')]['ece']}, calibrated {by[(allk, 'calibrated')]['ece']}"
         f" (cv by site {by[(allk, 'calibrated (cv)')]['ece']}); accuracy at confidence >= "
         f"{threshold}: {by[(allk, 'calibrated')]['acc_at_threshold']} (cv "
         f"{by[(allk, 'calibrated (cv)')]['acc_at_threshold']}).\n"
-        "# Refit after changing rules or weights (configs/quality_floors.yaml checks it).\n"
+        "# Refit after changing rules or weights.\n"
     )
     _write_yaml(out, header, {"scopes": scopes, "maps": cal.to_dict()})
     if json_out:

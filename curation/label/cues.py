@@ -1,4 +1,4 @@
-"""Cue phrases per language, read from configs/cues/<lang>.yaml (language data is config)."""
+"""Cue phrases per language, read from <lang>.yaml files (packaged: curation/defaults/cues)."""
 
 from __future__ import annotations
 

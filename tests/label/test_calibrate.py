@@ -89,9 +89,8 @@ def test_prelabel_applies_calibration_and_weights_files(tmp_path: Path) -> None:
         "not_article": {"raw": [0.0, 1.0], "p_correct": [0.25, 0.25]}}}))
     zero_other = {n: 0.0 for n in RULES.names() if n.startswith("other.")}
     (tmp_path / "w.yaml").write_text(yaml.safe_dump({"weights": zero_other}))
-    repo = Path("configs").resolve()
     (tmp_path / "run.yaml").write_text(yaml.safe_dump({"prelabel": {
-        "cues_dir": str(repo / "cues"), "calibration": "cal.yaml", "weights_file": "w.yaml"}}))
+        "cues_dir": "builtin:cues", "calibration": "cal.yaml", "weights_file": "w.yaml"}}))
     cfg = load_config(tmp_path / "run.yaml")
     para = ("The council voted on Tuesday to approve the new budget, which includes funding "
             "for schools, roads and the public library, after a long debate.")
@@ -106,7 +105,7 @@ def test_prelabel_applies_calibration_and_weights_files(tmp_path: Path) -> None:
     assert default.column("votes").to_pylist() == t.column("votes").to_pylist()
     # the weights file alone: "Home" has only (zero-weight) `other` votes, so no weight was cast
     (tmp_path / "w_only.yaml").write_text(yaml.safe_dump({"prelabel": {
-        "cues_dir": str(repo / "cues"), "weights_file": "w.yaml"}}))
+        "cues_dir": "builtin:cues", "weights_file": "w.yaml"}}))
     raw = label_pages([{"page_id": "c", "format": "html", "content": html, "lang": "en"}],
                       load_config(tmp_path / "w_only.yaml"))
     got = dict(zip(raw.column("text").to_pylist(), raw.column("confidence").to_pylist(),

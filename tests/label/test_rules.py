@@ -153,7 +153,7 @@ def test_rule_subset_and_custom_label_set() -> None:
         labels=["article", "other"],
         prelabel={
             "rules": ["article.long_paragraph.v1", "teaser.time_ago.v1"],
-            "cues_dir": "configs/cues",
+            "cues_dir": "builtin:cues",
         },
     )
     page = {

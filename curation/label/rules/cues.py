@@ -1,4 +1,4 @@
-"""Language cue rules: cue phrases from configs/cues/<lang>.yaml, bounded by segment length
+"""Language cue rules: cue phrases from the <lang>.yaml cue files, bounded by segment length
 so that a cue inside a long paragraph does not relabel body text."""
 
 from __future__ import annotations
