@@ -105,7 +105,7 @@ def test_prelabel_applies_calibration_and_weights_files(tmp_path: Path) -> None:
     assert default.column("votes").to_pylist() == t.column("votes").to_pylist()
     # the weights file alone: "Home" has only (zero-weight) `other` votes, so no weight was cast
     (tmp_path / "w_only.yaml").write_text(yaml.safe_dump({"prelabel": {
-        "cues_dir": "builtin:cues", "weights_file": "w.yaml"}}))
+        "cues_dir": "builtin:cues", "weights_file": "w.yaml", "calibration": None}}))
     raw = label_pages([{"page_id": "c", "format": "html", "content": html, "lang": "en"}],
                       load_config(tmp_path / "w_only.yaml"))
     got = dict(zip(raw.column("text").to_pylist(), raw.column("confidence").to_pylist(),
