@@ -5,8 +5,9 @@
   gold, human labels). Rule votes are features, so it learns when to trust each rule.
 
 P(article) comes from the first head; P(label) = (1 - P(article)) * P(label | not article).
-The model file is a joblib pickle of a Cleaner; loading checks its format version, its feature
-identity and that this curation still has the rules it learned from."""
+The model file holds JSON metadata and skops-stored estimators (model/store.py: nothing in it
+can run code); loading checks its format version, its feature identity, the scikit-learn
+version and that this curation still has the rules it learned from."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from sklearn.linear_model import LogisticRegression
 import curation
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
-from curation.evaluate.metrics import ARTICLE
 from curation.model.body import Rows, context_features, fit_stage
 from curation.model.data import NOT_ARTICLE, Labelled
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
+from curation.evaluate.metrics import ARTICLE
 
-MODEL_FORMAT_VERSION = 2  # 2: body head and contextual body stage
+MODEL_FORMAT_VERSION = 3  # 3: JSON + skops file (no pickle)
 MODEL_KIND = "curation-cleaner"
 
 
@@ -309,58 +310,84 @@ def article_threshold(
     return 0.5 if p is None else best_threshold(p[known], is_art[known])
 
 
+_ESTIMATOR_FIELDS = ("article_head", "body_head", "body_stage")
+
+
 def save(cleaner: Cleaner, path: Path) -> None:
-    """Write the model file atomically (joblib pickle)."""
-    import os
+    """Write the model file atomically (curation/model/store.py: JSON + skops, no pickle)."""
+    from dataclasses import asdict
 
-    import joblib
+    from curation.model.store import write_model
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    joblib.dump(cleaner, tmp, compress=3)
-    os.replace(tmp, path)
+    meta = {
+        "kind": cleaner.kind, "format_version": cleaner.format_version,
+        "curation_version": cleaner.curation_version, "labels": cleaner.labels,
+        "feature_config": asdict(cleaner.feature_config), "rule_names": cleaner.rule_names,
+        "feature_digest": cleaner.feature_digest,
+        "feature_code_version": cleaner.feature_code_version,
+        "vote_weight": cleaner.vote_weight, "type_weight": cleaner.type_weight,
+        "article_shift": cleaner.article_shift, "body_threshold": cleaner.body_threshold,
+        "trained_on": cleaner.trained_on,
+        "type_classes": cleaner.type_head.classes_ if cleaner.type_head else None,
+        "type_c": cleaner.type_head.c if cleaner.type_head else None,
+    }
+    estimators: dict[str, Any] = {k: getattr(cleaner, k) for k in _ESTIMATOR_FIELDS}
+    estimators["type_heads"] = cleaner.type_head.heads if cleaner.type_head else None
+    write_model(Path(path), meta, estimators)
 
 
 def load(path: Path) -> Cleaner:
-    """Read a model file, refusing one from another format or feature version.
-
-    A model file is a pickle: load only files you made or trust."""
-    import joblib
+    """Read a model file, refusing one from another format, feature or scikit-learn version,
+    and any file that is not a model file (pickles included: they could run code)."""
+    from curation.model.store import check_sklearn, read_estimators, read_meta
 
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"model file {path} does not exist; make one with `curation train`")
-    try:
-        obj = joblib.load(path)
-    except Exception as exc:  # unpickling errors have no common base class
-        raise SchemaError(
-            f"{path} is not a curation model file ({type(exc).__name__}: {exc}); "
-            "make one with `curation train`"
-        ) from None
-    if getattr(obj, "kind", None) != MODEL_KIND:
+    meta, blob = read_meta(path)
+    if meta.get("kind") != MODEL_KIND:
         raise SchemaError(f"{path} is not a curation model file; make one with `curation train`")
-    found = getattr(obj, "format_version", None)
+    found = meta.get("format_version")
     if found != MODEL_FORMAT_VERSION:
         raise SchemaError(
             f"{path}: model format version {found} (curation "
-            f"{getattr(obj, 'curation_version', '?')}); this curation {curation.__version__} "
+            f"{meta.get('curation_version', '?')}); this curation {curation.__version__} "
             f"reads version {MODEL_FORMAT_VERSION}: retrain with `curation train`"
         )
-    if obj.feature_code_version != FEATURE_CODE_VERSION or obj.feature_digest != (
-        obj.feature_config.digest(obj.rule_names)
-    ):
+    try:
+        fcfg = FeatureConfig(**meta["feature_config"])
+        rules = [str(r) for r in meta["rule_names"]]
+        code_version = int(meta["feature_code_version"])
+        digest = str(meta["feature_digest"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SchemaError(f"{path}: incomplete model metadata ({exc}); retrain with "
+                          "`curation train`") from None
+    if code_version != FEATURE_CODE_VERSION or digest != fcfg.digest(rules):
         raise SchemaError(
-            f"{path}: the model was trained on feature version {obj.feature_code_version} "
-            f"(digest {obj.feature_digest}); this curation computes feature version "
+            f"{path}: the model was trained on feature version {code_version} "
+            f"(digest {digest}); this curation computes feature version "
             f"{FEATURE_CODE_VERSION}: its predictions would be wrong, retrain with `curation train`"
         )
     from curation.label.rules import RULES
 
-    gone = [r for r in obj.rule_names if r not in RULES]
+    gone = [r for r in rules if r not in RULES]
     if gone:
         raise SchemaError(
             f"{path}: the model learned from rules this curation no longer has: "
             f"{', '.join(gone)}; retrain with `curation train`"
         )
-    return obj  # type: ignore[no-any-return]
+    check_sklearn(path, meta)
+    est = read_estimators(path, blob)
+    type_head = None
+    if est.get("type_heads"):
+        type_head = OneVsRest(float(meta["type_c"]))
+        type_head.classes_ = [str(c) for c in meta["type_classes"]]
+        type_head.heads = list(est["type_heads"])
+    cleaner = Cleaner(
+        [str(x) for x in meta["labels"]], fcfg, rules, est["article_head"], type_head,
+        vote_weight=float(meta["vote_weight"]), type_weight=float(meta["type_weight"]),
+        article_shift=float(meta["article_shift"]), body_head=est.get("body_head"),
+        body_stage=est.get("body_stage"), body_threshold=float(meta["body_threshold"]),
+        feature_digest=digest, feature_code_version=code_version,
+        curation_version=str(meta.get("curation_version", "")),
+        trained_on=dict(meta.get("trained_on") or {}),
+    )
+    return cleaner

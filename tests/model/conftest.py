@@ -67,7 +67,7 @@ def trained_model(synthetic_gold: Path, tmp_path_factory: pytest.TempPathFactory
     from curation.config import load_config
     from curation.model.run import train
 
-    out = tmp_path_factory.mktemp("model") / "cleaner.joblib"
+    out = tmp_path_factory.mktemp("model") / "cleaner.model"
     train(load_config(), out, gold=[synthetic_gold])
     return out
 

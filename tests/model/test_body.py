@@ -65,7 +65,7 @@ def test_trained_body_stage_marks_the_headline_meta_and_the_paragraphs_body(
     synthetic_gold: Path, main_text_twin: Path, tmp_path: Path
 ):
     cfg = load_config()
-    model = tmp_path / "cleaner.joblib"
+    model = tmp_path / "cleaner.model"
     train(cfg, model, gold=[main_text_twin, synthetic_gold])
     cleaner = load(model)
     assert cleaner.body_head is not None and cleaner.body_stage is not None

@@ -58,8 +58,8 @@ def test_save_load_round_trip_gives_the_same_predictions(
 ):
     _, _, table = _gold_table(synthetic_gold)
     cleaner = load(trained_model)
-    save(cleaner, tmp_path / "again.joblib")
-    again = load(tmp_path / "again.joblib")
+    save(cleaner, tmp_path / "again.model")
+    again = load(tmp_path / "again.model")
     x = cleaner.features(table)
     assert np.array_equal(cleaner.predict_proba(x), again.predict_proba(again.features(table)))
     assert again.feature_digest == cleaner.feature_digest and again.labels == cleaner.labels
@@ -68,23 +68,23 @@ def test_save_load_round_trip_gives_the_same_predictions(
 def test_model_from_another_format_version_is_refused(trained_model: Path, tmp_path: Path):
     cleaner = load(trained_model)
     cleaner.format_version = 999
-    joblib.dump(cleaner, tmp_path / "old.joblib")
+    save(cleaner, tmp_path / "old.model")
     with pytest.raises(SchemaError, match="format version 999.*retrain"):
-        load(tmp_path / "old.joblib")
+        load(tmp_path / "old.model")
 
 
 def test_model_with_another_feature_config_is_refused(trained_model: Path, tmp_path: Path):
     cleaner = load(trained_model)
     cleaner.feature_code_version = 0
-    joblib.dump(cleaner, tmp_path / "f0.joblib")
+    save(cleaner, tmp_path / "f0.model")
     with pytest.raises(SchemaError, match="feature version 0"):
-        load(tmp_path / "f0.joblib")
+        load(tmp_path / "f0.model")
     cleaner = load(trained_model)
     # the config changed after training, the recorded identity did not: refuse, not mispredict
     object.__setattr__(cleaner, "feature_config", FeatureConfig(char_max_chars=50))
-    joblib.dump(cleaner, tmp_path / "f1.joblib")
+    save(cleaner, tmp_path / "f1.model")
     with pytest.raises(SchemaError, match="feature version"):
-        load(tmp_path / "f1.joblib")
+        load(tmp_path / "f1.model")
 
 
 def test_model_needing_a_rule_the_config_does_not_run_is_refused(trained_model: Path):
@@ -96,11 +96,11 @@ def test_model_needing_a_rule_the_config_does_not_run_is_refused(trained_model: 
 
 
 def test_files_that_are_not_models_are_refused(tmp_path: Path):
-    (tmp_path / "x.joblib").write_text("not a pickle", encoding="utf-8")
+    (tmp_path / "x.model").write_text("not a model", encoding="utf-8")
     with pytest.raises(SchemaError, match="not a curation model file"):
-        load(tmp_path / "x.joblib")
+        load(tmp_path / "x.model")
     joblib.dump({"some": "dict"}, tmp_path / "d.joblib")
-    with pytest.raises(SchemaError, match="not a curation model file"):
+    with pytest.raises(SchemaError, match="not a curation model file.*pickles are refused"):
         load(tmp_path / "d.joblib")
     with pytest.raises(ConfigError, match="does not exist"):
         load(tmp_path / "missing.joblib")

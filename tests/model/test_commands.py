@@ -19,7 +19,7 @@ def _evaluate(args: list[str]) -> Result:
 
 
 def test_train_writes_a_model_file(synthetic_gold: Path, tmp_path: Path):
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.model"
     res = CliRunner().invoke(model_app, ["train", "--gold", str(synthetic_gold), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert out.is_file() and "targets" in res.output
@@ -53,7 +53,7 @@ def test_clean_writes_the_main_text(
 
 
 def test_clean_refuses_a_bad_model_file(tmp_path: Path):
-    bad = tmp_path / "bad.joblib"
+    bad = tmp_path / "bad.model"
     bad.write_text("x", encoding="utf-8")
     res = CliRunner().invoke(
         model_app, ["clean", "builtin:samples", "--model", str(bad), "--out", str(tmp_path / "o")]
