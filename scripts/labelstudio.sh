@@ -21,6 +21,8 @@
 # toolkit does not want. A template data dir is built once with `label-studio init` (the sqlite
 # migrations take ~25 s) and copied on the first start (or every start with --fresh): ~3 s.
 # The data dir is kept between stops so that a user's annotations survive a restart.
+# Everything this script writes under LS_HOME except the venv is private to the user (0700
+# folders, 0600 files): the data dir holds the token, the password hash and the signing key.
 set -euo pipefail
 
 LS_VERSION=1.23.2
@@ -38,6 +40,8 @@ LOG="$LS_HOME/server-$LS_PORT.log"
 URL="http://127.0.0.1:$LS_PORT"
 
 say() { echo "labelstudio.sh: $*" >&2; }
+# Files created from here on are the user's alone (the venv is installed world-readable below).
+umask 077
 die() { say "error: $*"; exit 1; }
 
 pick_python() {
@@ -67,15 +71,30 @@ install_server() {
   local py; py="$(pick_python)"
   say "installing label-studio==$LS_VERSION into $VENV (once, ~1 min)"
   mkdir -p "$LS_HOME"
-  "$py" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "label-studio==$LS_VERSION" >"$LS_HOME/pip.log" 2>&1 \
+  ( umask 022; "$py" -m venv "$VENV" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "label-studio==$LS_VERSION" >"$LS_HOME/pip.log" 2>&1 ) \
     || die "pip install label-studio==$LS_VERSION failed (is PyPI reachable? see $LS_HOME/pip.log)"
 }
 
-# The template is tied to the user and token it was made with (they are only read at creation).
+# The template is tied to the user and token it was made with (they are only read at creation);
+# its stamp names the token by a hash, never in plain text.
+stamp() {
+  local digest; digest="$(printf '%s' "$LS_TOKEN" | sha256sum | cut -c1-16)"
+  echo "$LS_USER token-sha256:$digest $LS_VERSION"
+}
+
+# Older stamps held the token itself: rewrite them (same template), and make the folder private.
+secure_dir() {
+  local dir="$1" file="$1/.curation-template"
+  [[ -d "$dir" ]] || return 0
+  if [[ -f "$file" ]] && [[ "$(cat "$file")" == "$LS_USER $LS_TOKEN $LS_VERSION" ]]; then
+    stamp > "$file"
+  fi
+  chmod -R go-rwx "$dir"
+}
+
 build_template() {
-  local stamp="$LS_USER $LS_TOKEN $LS_VERSION"
-  if [[ -f "$TEMPLATE/.curation-template" ]] && [[ "$(cat "$TEMPLATE/.curation-template")" == "$stamp" ]]; then
+  secure_dir "$TEMPLATE"
+  if [[ -f "$TEMPLATE/.curation-template" ]] && [[ "$(cat "$TEMPLATE/.curation-template")" == "$(stamp)" ]]; then
     return
   fi
   say "building the template data dir (sqlite migrations, ~25 s, once)"
@@ -83,7 +102,8 @@ build_template() {
   mkdir -p "$TEMPLATE.tmp"
   ( server_env "$TEMPLATE.tmp"; cd "$TEMPLATE.tmp" && "$VENV/bin/label-studio" init --quiet \
       --no-browser >"$LS_HOME/init.log" 2>&1 ) || die "label-studio init failed, see $LS_HOME/init.log"
-  echo "$stamp" > "$TEMPLATE.tmp/.curation-template"
+  stamp > "$TEMPLATE.tmp/.curation-template"
+  chmod -R go-rwx "$TEMPLATE.tmp"
   mv "$TEMPLATE.tmp" "$TEMPLATE"
 }
 
@@ -118,11 +138,13 @@ cmd_start() {
   port_busy && die "port $LS_PORT on 127.0.0.1 is busy (another server?); set LS_PORT to a free port"
   install_server
   build_template
+  secure_dir "$LS_DATA_DIR"
   if [[ $fresh == 1 || ! -f "$LS_DATA_DIR/.curation-template" ]] || \
      [[ "$(cat "$LS_DATA_DIR/.curation-template")" != "$(cat "$TEMPLATE/.curation-template")" ]]; then
     rm -rf "$LS_DATA_DIR"
     cp -a "$TEMPLATE" "$LS_DATA_DIR"
   fi
+  chmod 700 "$LS_HOME" "$LS_DATA_DIR"
   say "starting Label Studio $LS_VERSION at $URL (data: $LS_DATA_DIR, log: $LOG)"
   (
     server_env "$LS_DATA_DIR"
