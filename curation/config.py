@@ -81,7 +81,7 @@ class PublishConfig(_Model):
 class LabelStudioConfig(_Model):
     url: str | None = None  # else $LABEL_STUDIO_URL; the token only ever comes from the env
     project_title: str = "curation"
-    layout: Literal["page", "segment"] = "page"
+    layout: Literal["paragraphs", "page", "segment"] = "paragraphs"  # docs/labelstudio.md
     batch_size: int = 500
     context: int = 2  # neighbours shown with each segment in the "segment" layout
     timeout_s: float = 600.0

@@ -1,4 +1,8 @@
-"""Human labels from Label Studio joined onto segments: the final `label` column."""
+"""Human labels from Label Studio joined onto segments: the final `label` column.
+
+The labels come from the content-keyed store (curation.human.store): each finds its segment by
+page and text, so a re-crawled or re-segmented run keeps the labels of unchanged text and
+reports (never misplaces) the ones whose text changed."""
 
 from __future__ import annotations
 
@@ -10,21 +14,29 @@ import pyarrow.compute as pc
 
 from curation.errors import SchemaError
 from curation.filter.base import as_segments
-from curation.io.parquet import iter_batches
-from curation.schema import HUMAN_LABEL_SCHEMA
+from curation.human.store import read_store, resolve, run_pages
+from curation.stats import Stats
 
 MODEL_PREFIX = "model."  # votes from a trained cleaner; every other vote is a rule
+STAGE = "filter"
 
 
-def load_human_labels(folder: Path) -> pa.Table | None:
-    """All HUMAN_LABEL_SCHEMA rows under *folder*, or None when there is no such folder/file."""
-    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+def load_human_labels(folder: Path, segments_dir: Path, stats: Stats | None = None
+                      ) -> pa.Table | None:
+    """The store under *folder* matched to the segments under *segments_dir*: HUMAN_LABEL_SCHEMA
+    rows keyed by the run's segment_id; None when there is no label. Labels whose text is gone
+    are counted and listed in *stats*."""
+    labels = read_store(folder)
+    if not labels:
         return None
-    batches = list(iter_batches(folder, HUMAN_LABEL_SCHEMA))
-    table = pa.Table.from_batches(batches, schema=None) if batches else None
-    if table is None or table.num_rows == 0:
-        return None
-    return table.select(HUMAN_LABEL_SCHEMA.names).cast(HUMAN_LABEL_SCHEMA)
+    res = resolve(labels, run_pages(segments_dir, labels))
+    if stats is not None:
+        stats.add(STAGE, "human_labels_applied", res.applied)
+        stats.add(STAGE, "human_labels_unmatched", len(res.unmatched))
+        for u in res.unmatched:
+            stats.skip(STAGE, f"human_label_{u['reason']}", f"page {u['page_id']}",
+                       f"{u['label']!r} was on {u['text'][:80]!r}")
+    return res.table if res.table.num_rows else None
 
 
 def prelabel_sources(table: pa.Table) -> pa.Array:

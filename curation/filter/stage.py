@@ -24,7 +24,8 @@ def filter_segments(segments_dir: Path, filtered_dir: Path, rejects_dir: Path | 
     prepare_output(filtered_dir, overwrite)
     if rejects_dir is not None:
         prepare_output(rejects_dir, overwrite)
-    human = load_human_labels(human_dir) if human_dir is not None else None
+    human = (load_human_labels(human_dir, segments_dir, stats) if human_dir is not None
+             else None)
     stats.add("filter", "human_labels", 0 if human is None else human.num_rows)
     with ExitStack() as stack:
         kept_tmp = stack.enter_context(atomic_dir(filtered_dir))

@@ -19,6 +19,9 @@ tasks_app = typer.Typer(
 )
 
 ConfigArg = Annotated[Path, typer.Argument(help="the run's YAML config, e.g. configs/default.yaml")]
+Below = Annotated[float | None, typer.Option(
+    "--unsure-below", help="paragraphs layout: only segments less sure than this go to review; "
+                           "the rest keep their pre-label")]
 
 
 def _run(fn: Any) -> None:
@@ -35,11 +38,13 @@ def push(
     config: ConfigArg,
     select: Annotated[str, typer.Option(help="'all' in order, or 'uncertain' first")] = "all",
     limit: Annotated[int | None, typer.Option(help="push at most this many (new) pages")] = None,
+    unsure_below: Below = None,
 ) -> None:
     """Create or reuse the project and import the pages not yet in it, with predictions."""
     from curation.labelstudio.client import push as do_push
 
-    _run(lambda: do_push(load_config(config), select, limit).to_dict())  # type: ignore[arg-type]
+    _run(lambda: do_push(load_config(config), select, limit,  # type: ignore[arg-type]
+                         below=unsure_below).to_dict())
 
 
 @tasks_app.command()
@@ -48,11 +53,13 @@ def export(
     out: Annotated[Path, typer.Option(help="JSON file to write (the config XML goes beside it)")],
     select: Annotated[str, typer.Option(help="'all' in order, or 'uncertain' first")] = "all",
     limit: Annotated[int | None, typer.Option(help="at most this many pages")] = None,
+    unsure_below: Below = None,
 ) -> None:
     """Write the tasks as a JSON file to import by hand in Label Studio (no server needed)."""
     from curation.labelstudio.tasks import export_tasks
 
-    _run(lambda: export_tasks(load_config(config), out, select, limit))  # type: ignore[arg-type]
+    _run(lambda: export_tasks(load_config(config), out, select, limit,  # type: ignore[arg-type]
+                              unsure_below))
 
 
 @tasks_app.command()
@@ -72,5 +79,26 @@ def pull(
             report["agreement"] = {k: a.get(k) for k in
                                    ("kappa_method", "kappa", "krippendorff_alpha", "annotators")}
         return report
+
+    _run(go)
+
+
+@tasks_app.command()
+def forget(
+    config: ConfigArg,
+    page: Annotated[list[str] | None,
+                    typer.Option(help="a page_id whose labels go (repeatable)")] = None,
+    all_pages: Annotated[bool, typer.Option("--all", help="delete every human label")] = False,
+) -> None:
+    """Delete human labels from the store (output/human_labels/): the only command that does;
+    pulls and `run --overwrite` never remove a human label."""
+    from curation.human.store import forget as do_forget
+
+    def go() -> dict[str, Any]:
+        if bool(page) == all_pages:
+            raise CurationError("say which labels to delete: --page PAGE_ID (repeatable) or --all")
+        cfg = load_config(config)
+        store = cfg.resolve(cfg.output) / "human_labels"
+        return do_forget(store, None if all_pages else set(page or []))
 
     _run(go)

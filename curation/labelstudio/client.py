@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -20,6 +21,9 @@ from curation.labelstudio.labelconfig import label_config, same_config
 from curation.labelstudio.tasks import Select, build_tasks, load_pages, select_pages, task_key
 
 T = TypeVar("T")
+_USERINFO = re.compile(r"(\w+://)[^/@\s]+@")
+_SECRET_QUERY = re.compile(
+    r"([?&](?:token|key|api_key|apikey|access_token|password|secret)=)[^&#\s]+", re.IGNORECASE)
 START_HINT = "start one with `eval \"$(scripts/labelstudio.sh start)\"`"
 
 
@@ -33,12 +37,19 @@ def call(what: str, fn: Callable[[], T]) -> T:
             raise LabelStudioError(
                 f"{what}: the server rejected the API token (401: {body}); set "
                 "LABEL_STUDIO_API_KEY to your token (Account & Settings in the UI)") from None
-        raise LabelStudioError(f"{what}: HTTP {exc.status_code}: {body}") from None
+        raise LabelStudioError(redact(f"{what}: HTTP {exc.status_code}: {body}")) from None
     except httpx.TimeoutException:
         raise LabelStudioError(f"{what}: timed out; raise labelstudio.timeout_s in the config "
                                "or lower labelstudio.batch_size") from None
     except httpx.TransportError as exc:
-        raise LabelStudioError(f"{what}: cannot reach the server ({exc}); {START_HINT}") from None
+        raise LabelStudioError(redact(f"{what}: cannot reach the server ({exc}); {START_HINT}")
+                               ) from None
+
+
+def redact(text: str) -> str:
+    """*text* with the credentials of any URL in it (user:password@, token=...) masked."""
+    text = _USERINFO.sub(r"\1***@", text)
+    return _SECRET_QUERY.sub(r"\1***", text)
 
 
 def server_url(cfg: RunConfig) -> str:
@@ -59,7 +70,7 @@ def connect(cfg: RunConfig) -> LabelStudio:
     url = server_url(cfg)
     # max_retries=0: the SDK retries POSTs on 5xx/timeouts, which can import a batch twice.
     ls = LabelStudio(base_url=url, api_key=key, timeout=cfg.labelstudio.timeout_s, max_retries=0)
-    call(f"connect to {url}", ls.users.whoami)
+    call(f"connect to {redact(url)}", ls.users.whoami)
     return ls
 
 
@@ -126,20 +137,23 @@ class PushReport:
 
 
 def push(cfg: RunConfig, select: Select = "all", limit: int | None = None,
-         ls: LabelStudio | None = None) -> PushReport:
+         ls: LabelStudio | None = None, below: float | None = None) -> PushReport:
     """Import the run's segments as tasks with predictions; only tasks not yet in the project,
-    so pushing twice adds nothing and a push cut off half-way resumes without duplicates."""
+    so pushing twice adds nothing and a push cut off half-way resumes without duplicates.
+    *below*: only segments less sure than this go (paragraphs layout); the rest keep their
+    pre-label."""
     ls_cfg = cfg.labelstudio
     pages = load_pages(cfg.resolve(cfg.output) / "segments")
     ls = ls or connect(cfg)
     project = ensure_project(ls, cfg)
     have = existing_keys(ls, project.id, ls_cfg.layout)
-    if ls_cfg.layout == "page":
+    if ls_cfg.layout != "segment":
         skip = set(have)
     else:  # a page is done when all its segments are tasks; a partial page gets the rest
         skip = {p.page_id for p in pages if all(s["segment_id"] in have for s in p.segments)}
     chosen = select_pages(pages, select, limit, skip)
-    tasks = [t for t in build_tasks(chosen, cfg) if task_key(t["data"], ls_cfg.layout) not in have]
+    tasks = [t for t in build_tasks(chosen, cfg, below)
+             if task_key(t["data"], ls_cfg.layout) not in have]
     imported = predictions = batches = 0
     for start in range(0, len(tasks), ls_cfg.batch_size):
         batch = tasks[start:start + ls_cfg.batch_size]

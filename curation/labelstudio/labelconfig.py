@@ -10,6 +10,7 @@ from curation.labelstudio.errors import LabelStudioError
 
 PAGE_CONTROL = re.compile(r"^label_(\d+)$")  # page layout: one Choices per segment index
 SEGMENT_CONTROL = "label"  # segment layout: one Choices per task
+PARAGRAPH_CONTROL, PARAGRAPH_OBJECT = "seg_label", "page"  # paragraphs layout: labelled spans
 _LABEL_OK = re.compile(r"^[\w.-]+$")
 
 # Colours tell the label groups apart at a glance; content green, boilerplate warm, other grey.
@@ -44,6 +45,30 @@ def page_config(labels: list[str]) -> str:
     )
 
 
+def paragraphs_config(labels: list[str]) -> str:
+    """One task per page as labelled paragraphs: each segment is a line headed by where it sits
+    (tag, link share, image above, how sure the pre-label is); pre-labels are coloured regions
+    with their own score. Drag over a run of lines and press a label's hotkey: one region, one
+    label for the whole run. Label hotkeys are 1..9 in label order."""
+    _check_labels(labels)
+    opts = "".join(
+        f'<Label value={quoteattr(lab)} background="{_STYLE.get(lab, "#333")}"'
+        + (f' hotkey="{i + 1}"' if i < 9 else "") + "/>"
+        for i, lab in enumerate(labels)
+    )
+    return (
+        '<View>\n'
+        '  <Header value="$url" size="5"/>\n'
+        '  <View style="position:sticky;top:0;z-index:10;background:#fff;padding:4px 0">\n'
+        f'    <ParagraphLabels name="{PARAGRAPH_CONTROL}" toName="{PARAGRAPH_OBJECT}" '
+        f'showInline="true">{opts}</ParagraphLabels>\n'
+        '  </View>\n'
+        f'  <Paragraphs name="{PARAGRAPH_OBJECT}" value="$segments" nameKey="where" '
+        'textKey="text" layout="dialogue"/>\n'
+        '</View>\n'
+    )
+
+
 def segment_config(labels: list[str]) -> str:
     """One task per segment, shown between its neighbours for context."""
     _check_labels(labels)
@@ -62,12 +87,15 @@ def segment_config(labels: list[str]) -> str:
 
 def label_config(labels: list[str], layout: str) -> str:
     """The config XML for *layout* ("page" or "segment"), validated before it is returned."""
-    if layout == "page":
+    if layout == "paragraphs":
+        xml = paragraphs_config(labels)
+    elif layout == "page":
         xml = page_config(labels)
     elif layout == "segment":
         xml = segment_config(labels)
     else:
-        raise LabelStudioError(f"unknown Label Studio layout {layout!r}; use 'page' or 'segment'")
+        raise LabelStudioError(f"unknown Label Studio layout {layout!r}; use 'paragraphs', "
+                               "'page' or 'segment'")
     validate_config(xml, labels, layout)
     return xml
 
@@ -86,6 +114,16 @@ def config_labels(xml: str) -> tuple[str, list[str]]:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
         raise LabelStudioError(f"the labelling config is not valid XML: {exc}") from None
+    paragraph_labels = root.findall(".//ParagraphLabels")
+    if paragraph_labels:
+        pl, para = paragraph_labels[0], root.findall(".//Paragraphs")
+        if (len(paragraph_labels) != 1 or len(para) != 1 or pl.get("name") != PARAGRAPH_CONTROL
+                or pl.get("toName") != PARAGRAPH_OBJECT
+                or para[0].get("name") != PARAGRAPH_OBJECT
+                or para[0].get("value") != "$segments"):
+            raise LabelStudioError("the labelling config is not one made by curation "
+                                   "(unknown ParagraphLabels/Paragraphs)")
+        return "paragraphs", [c.get("value", "") for c in pl.findall("Label")]
     repeater = root.find(".//Repeater")
     choices = root.findall(".//Choices")
     if len(choices) != 1:
@@ -122,7 +160,9 @@ def validate_config(xml: str, labels: list[str], layout: str) -> None:
 
 
 def same_config(a: str, b: str) -> bool:
-    """True when two configs are equal up to whitespace between tags."""
-    def norm(x: str) -> str:
-        return re.sub(r">\s+<", "><", x.strip())
-    return norm(a) == norm(b)
+    """True when two configs label the same way: same layout, same labels in the same order.
+    Looks (colours, hotkeys, styles) may be changed in the UI without blocking push or pull."""
+    try:
+        return config_labels(a) == config_labels(b)
+    except LabelStudioError:
+        return False

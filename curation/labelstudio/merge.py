@@ -15,20 +15,26 @@ from curation.stats import Stats
 
 @dataclass(slots=True)
 class Merged:
-    """The final human label of one segment."""
+    """The final human label of one text on one page (however many tasks showed it)."""
 
-    segment_id: str
+    segment_id: str  # where the text sat in the (latest) task
     label: str | None  # None: a tie, left for review
     annotators: int
     agreement: float  # share of annotators who gave the final (or the most common) label
     ground_truth: bool
+    page_id: str = ""
+    url: str | None = None
+    text_hash: str = ""
+    occurrence: int = 0
+    text: str = ""
 
 
 def dedupe(rows: list[AnnotationRow], stats: Stats) -> list[AnnotationRow]:
-    """One row per (segment, annotator): the latest annotation wins (duplicate tasks)."""
-    best: dict[tuple[str, str], AnnotationRow] = {}
+    """One row per (text, annotator): the latest annotation wins (duplicate tasks, or tasks
+    made from two versions of a page that both show the text)."""
+    best: dict[tuple[tuple[str, str, int], str], AnnotationRow] = {}
     for r in rows:
-        key = (r.segment_id, r.annotator)
+        key = (r.item, r.annotator)
         old = best.get(key)
         if old is not None:
             stats.add(STAGE, "duplicate_segment_annotations")
@@ -40,12 +46,13 @@ def dedupe(rows: list[AnnotationRow], stats: Stats) -> list[AnnotationRow]:
 def merge(rows: list[AnnotationRow]) -> tuple[list[Merged], list[dict[str, Any]]]:
     """Majority label per segment (ground-truth annotations win); ties and disagreements are
     returned as review entries."""
-    by_seg: dict[str, list[AnnotationRow]] = defaultdict(list)
+    by_item: dict[tuple[str, str, int], list[AnnotationRow]] = defaultdict(list)
     for r in rows:
-        by_seg[r.segment_id].append(r)
+        by_item[r.item].append(r)
     merged, review = [], []
-    for sid in sorted(by_seg):
-        group = by_seg[sid]
+    for item in sorted(by_item):
+        group = by_item[item]
+        last = max(group, key=lambda r: r.annotation_id or 0)
         gt = [r for r in group if r.ground_truth]
         deciding = gt or group
         counts = Counter(r.label for r in deciding).most_common()
@@ -53,13 +60,15 @@ def merge(rows: list[AnnotationRow]) -> tuple[list[Merged], list[dict[str, Any]]
         final = top[0] if len(top) == 1 else None
         n_all = len(group)
         share = sum(1 for r in group if r.label == (final or top[0])) / n_all
-        merged.append(Merged(sid, final, n_all, round(share, 6), bool(gt)))
+        merged.append(Merged(last.segment_id, final, n_all, round(share, 6), bool(gt),
+                             last.page_id, last.url, last.text_hash, last.occurrence, last.text))
         distinct = {r.label for r in group}
         if final is None or len(distinct) > 1:
             reason = ("ground_truth_conflict" if final is None and gt else
                       "tie" if final is None else "disagreement")
             review.append({
-                "segment_id": sid, "reason": reason, "final": final,
+                "segment_id": last.segment_id, "page_id": last.page_id, "reason": reason,
+                "final": final,
                 "prelabel": group[0].prelabel,
                 "labels": {r.annotator: r.label for r in sorted(group, key=lambda r: r.annotator)},
                 "ground_truth": sorted(r.annotator for r in gt),
@@ -115,16 +124,16 @@ def agreement(rows: list[AnnotationRow], merged: list[Merged], labels: list[str]
               votes: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
     """Agreement overall and per label, counts, and how often people changed each pre-label."""
     annotators = sorted({r.annotator for r in rows})
-    segs = sorted({r.segment_id for r in rows})
+    segs = sorted({r.item for r in rows})
     col = {s: i for i, s in enumerate(segs)}
     row_of = {a: i for i, a in enumerate(annotators)}
     lab_ix = {k: i for i, k in enumerate(labels)}
     mat = np.full((len(annotators), len(segs)), np.nan)
     for r in rows:
-        mat[row_of[r.annotator], col[r.segment_id]] = lab_ix[r.label]
-    per_seg: dict[str, Counter[str]] = defaultdict(Counter)
+        mat[row_of[r.annotator], col[r.item]] = lab_ix[r.label]
+    per_seg: dict[tuple[str, str, int], Counter[str]] = defaultdict(Counter)
     for r in rows:
-        per_seg[r.segment_id][r.label] += 1
+        per_seg[r.item][r.label] += 1
     items = [per_seg[s] for s in segs]
     fk, fk_per = fleiss_kappa(items, labels)
     overlap = int(((~np.isnan(mat)).sum(0) >= 2).sum())

@@ -1,24 +1,32 @@
-"""Pull: fetch (or read) the annotations, validate, merge, and write the run's human labels."""
+"""Pull: fetch (or read) the annotations, validate, merge into the human-label store (keyed by
+content), and report how the store maps onto the run's current segments."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from label_studio_sdk import LabelStudio
 
 from curation.config import RunConfig
 from curation.errors import InputError
+from curation.human.store import (
+    StoredLabel,
+    read_store,
+    resolve,
+    run_pages,
+    update_store,
+    write_store,
+)
 from curation.io.atomic import atomic_dir
-from curation.io.parquet import ShardWriter, iter_batches
+from curation.io.parquet import iter_batches
 from curation.labelstudio.client import call, connect, ensure_project, fetch_tasks
 from curation.labelstudio.merge import Merged, agreement, dedupe, merge
-from curation.labelstudio.results import STAGE, parse_tasks, rows_table
-from curation.schema import HUMAN_LABEL_SCHEMA, SEGMENT_SCHEMA
+from curation.labelstudio.results import STAGE, Problems, parse_tasks, rows_table
+from curation.schema import SEGMENT_SCHEMA
 from curation.stats import Stats
 
 
@@ -32,6 +40,9 @@ class PullReport:
     ties: int
     review: int
     skipped: dict[str, int]
+    store: dict[str, int]  # labels added/updated/unchanged/kept (never dropped by a pull)
+    applied: int  # stored labels that found their text in the run's current segments
+    unmatched: int  # stored labels whose text changed or vanished (listed in review.jsonl)
     agreement: dict[str, Any]
     output: str
 
@@ -53,12 +64,16 @@ def read_export_file(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def run_segments(cfg: RunConfig) -> tuple[dict[str, str | None], dict[str, list[dict[str, str]]]]:
-    """segment_id -> prelabel and segment_id -> votes, from the run's segments/."""
+def segments_dir(cfg: RunConfig) -> Path:
     folder = cfg.resolve(cfg.output) / "segments"
     if not folder.is_dir():
-        raise InputError(f"{folder} not found: pull needs the run that was pushed "
+        raise InputError(f"{folder} not found: pull needs the run's segments "
                          "(run `curation run CONFIG` with the same output)")
+    return folder
+
+
+def run_segments(folder: Path) -> tuple[dict[str, str | None], dict[str, list[dict[str, str]]]]:
+    """segment_id -> prelabel and segment_id -> rule votes, from the run's segments/."""
     pre: dict[str, str | None] = {}
     votes: dict[str, list[dict[str, str]]] = {}
     for b in iter_batches(folder, SEGMENT_SCHEMA, columns=["segment_id", "prelabel", "votes"]):
@@ -66,6 +81,11 @@ def run_segments(cfg: RunConfig) -> tuple[dict[str, str | None], dict[str, list[
             pre[sid] = p
             votes[sid] = v or []
     return pre, votes
+
+
+def stored(m: Merged) -> StoredLabel:
+    return StoredLabel(m.page_id, m.url, m.text_hash, m.occurrence, None, None, m.segment_id,
+                       m.text, m.label, m.annotators, m.agreement, m.ground_truth)
 
 
 def user_names(ls: LabelStudio) -> dict[int, str]:
@@ -79,7 +99,7 @@ def pull(cfg: RunConfig, from_file: Path | None = None,
     """Fetch annotations (server snapshot or a JSON export file), validate them against the
     label set and the run's segments, merge, and write human_labels/ and labelstudio/."""
     stats = Stats()
-    prelabels, votes = run_segments(cfg)
+    segs = segments_dir(cfg)
     names: dict[int, str] = {}
     if from_file is not None:
         tasks = read_export_file(from_file)
@@ -88,34 +108,40 @@ def pull(cfg: RunConfig, from_file: Path | None = None,
         project = ensure_project(ls, cfg, create=False)
         names = user_names(ls)
         tasks = fetch_tasks(ls, project.id, cfg.labelstudio.timeout_s)
-    rows = parse_tasks(tasks, cfg.labels, cfg.labelstudio.model_version, prelabels, stats, names)
+    problems = Problems(stats)
+    prelabels, votes = run_segments(segs)
+    rows = parse_tasks(tasks, cfg.labels, cfg.labelstudio.model_version, problems, names,
+                       prelabels)
     rows = dedupe(rows, stats)
     merged, review = merge(rows)
     agree = agreement(rows, merged, cfg.labels, votes)
     out = cfg.resolve(cfg.output)
-    write_outputs(out, rows, merged, review, agree, stats)
+    store_dir = out / "human_labels"
+    labels, update = update_store(read_store(store_dir), [stored(m) for m in merged])
+    res = resolve(labels, run_pages(segs, labels))
+    for s in labels:  # offsets of the text in the current page, where it was found
+        s.start, s.end = res.offsets.get(s.key, (s.start, s.end))
+    total = write_store(store_dir, labels)
+    for u in res.unmatched:
+        stats.skip(STAGE, f"label_{u['reason']}", f"page {u['page_id']}",
+                   f"{u['label']!r} on {u['text'][:80]!r}")
+    for key, n in asdict(update).items():
+        stats.add(STAGE, f"store_{key}", n)
+    stats.add(STAGE, "labels_applied", res.applied)
+    review = review + problems.entries + res.unmatched
+    write_outputs(out, rows, review, agree, stats)
     skipped = {k.split(":", 1)[1]: v for k, v in stats.counts.get(STAGE, {}).items()
                if k.startswith("skipped:")}
     return PullReport(len(tasks), len(rows), sum(m.label is not None for m in merged),
-                      sum(m.label is None for m in merged), len(review), skipped, agree, str(out))
+                      sum(m.label is None for m in merged), len(review), skipped,
+                      {**asdict(update), "total": total}, res.applied, len(res.unmatched),
+                      agree, str(out))
 
 
-def human_table(merged: list[Merged]) -> pa.Table:
-    """The merged labels as a HUMAN_LABEL_SCHEMA table."""
-    cols = {f.name: [getattr(m, f.name) for m in merged] for f in HUMAN_LABEL_SCHEMA}
-    return pa.table(cols, schema=HUMAN_LABEL_SCHEMA)
-
-
-def write_outputs(out: Path, rows: list[Any], merged: list[Merged], review: list[dict[str, Any]],
+def write_outputs(out: Path, rows: list[Any], review: list[dict[str, Any]],
                   agree: dict[str, Any], stats: Stats) -> None:
-    """human_labels/ (shards) and labelstudio/ (annotations, agreement, review, stats), each
-    replaced atomically so a failed pull never leaves half an output."""
-    with atomic_dir(out / "human_labels", {"rows": len(merged)}) as tmp:
-        w = ShardWriter(tmp, HUMAN_LABEL_SCHEMA)
-        w.write(human_table(merged))
-        w.close()
-        if not w.shards:  # no annotation yet: still an (empty) readable folder
-            pq.write_table(human_table([]), tmp / "part-00000.parquet")
+    """labelstudio/ (annotations, agreement, review, stats), replaced atomically so a failed
+    pull never leaves half an output (the store is written on its own, also atomically)."""
     with atomic_dir(out / "labelstudio", {"rows": len(rows)}) as tmp:
         pq.write_table(rows_table(rows), tmp / "annotations.parquet", compression="zstd")
         (tmp / "agreement.json").write_text(json.dumps(agree, indent=2) + "\n", encoding="utf-8")

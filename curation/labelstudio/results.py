@@ -1,8 +1,9 @@
 """Exported Label Studio tasks -> one validated row per annotator per segment.
 
 The server stores whatever results a client sends (unknown labels, unknown controls), so every
-result is checked here against the label set and the task's own segments; a bad one is skipped
-and counted with its reason, never guessed."""
+result is checked here against the label set and the task's own segments; a bad one is skipped,
+counted and put on the review list with its reason, never guessed. Each row carries the content
+key of the text the annotator saw (page, text hash, occurrence), so labels follow their text."""
 
 from __future__ import annotations
 
@@ -11,15 +12,25 @@ from typing import Any
 
 import pyarrow as pa
 
-from curation.labelstudio.labelconfig import PAGE_CONTROL, SEGMENT_CONTROL
+from curation.human.store import content_keys
+from curation.labelstudio.labelconfig import (
+    PAGE_CONTROL,
+    PARAGRAPH_CONTROL,
+    PARAGRAPH_OBJECT,
+    SEGMENT_CONTROL,
+)
 from curation.labelstudio.tasks import checksum
+from curation.schema import SCHEMA_VERSION
 from curation.stats import Stats
 
 STAGE = "labelstudio"
 
 ANNOTATION_SCHEMA = pa.schema(
     [
-        pa.field("segment_id", pa.string(), nullable=False),
+        pa.field("segment_id", pa.string(), nullable=False),  # as in the task
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("text_hash", pa.string(), nullable=False),
+        pa.field("occurrence", pa.int32(), nullable=False),
         pa.field("annotator", pa.string(), nullable=False),
         pa.field("label", pa.string(), nullable=False),
         pa.field("prelabel", pa.string()),  # the prediction the annotator saw (null: none)
@@ -28,8 +39,20 @@ ANNOTATION_SCHEMA = pa.schema(
         pa.field("annotation_id", pa.int64()),
         pa.field("task_id", pa.int64()),
     ],
-    metadata={"curation_schema": "1", "kind": "labelstudio_annotations"},
+    metadata={"curation_schema": SCHEMA_VERSION, "kind": "labelstudio_annotations"},
 )
+
+
+@dataclass(slots=True)
+class TaskSegment:
+    """One segment of a task, with the content key of its text."""
+
+    segment_id: str
+    page_id: str
+    url: str | None
+    text: str
+    text_hash: str
+    occurrence: int
 
 
 @dataclass(slots=True)
@@ -37,6 +60,9 @@ class AnnotationRow:
     """One annotator's label for one segment."""
 
     segment_id: str
+    page_id: str
+    text_hash: str
+    occurrence: int
     annotator: str
     label: str
     prelabel: str | None
@@ -44,51 +70,83 @@ class AnnotationRow:
     ground_truth: bool
     annotation_id: int | None
     task_id: int | None
+    url: str | None = None
+    text: str = ""
+
+    @property
+    def item(self) -> tuple[str, str, int]:
+        """What was labelled: the same text on the same page, whichever task showed it."""
+        return (self.page_id, self.text_hash, self.occurrence)
 
 
-def task_segments(task: dict[str, Any]) -> tuple[str, list[str]] | None:
-    """(layout, segment_ids by control index) of one of our tasks; None for a foreign task."""
+def task_segments(task: dict[str, Any]) -> tuple[str, list[TaskSegment]] | None:
+    """(kind, segments by index) of one of our tasks: kind "page" (segments list) or "segment",
+    with "-edited" when the data changed after import; None for a foreign task."""
     data = task.get("data") or {}
+    pid, url = data.get("page_id"), data.get("url")
+    if not isinstance(pid, str):
+        return None
     segs = data.get("segments")
     if isinstance(segs, list):
         try:
-            pairs = [(s["seg_id"], s["text"]) for s in segs]
+            pairs = [(str(s["seg_id"]), str(s["text"])) for s in segs]
         except (TypeError, KeyError):
             return None
-        if data.get("checksum") != checksum(pairs):
-            return ("page-edited", [p[0] for p in pairs])
-        return ("page", [p[0] for p in pairs])
-    if isinstance(data.get("segment_id"), str) and isinstance(data.get("text"), str):
-        ok = data.get("checksum") == checksum([(data["segment_id"], data["text"])])
-        return ("segment" if ok else "segment-edited", [data["segment_id"]])
+        keys = content_keys([t for _, t in pairs])
+        # a task holding only some of a page's segments says where each stands among equals
+        occs = [s.get("occurrence") if isinstance(s.get("occurrence"), int) else occ
+                for s, (_, occ) in zip(segs, keys, strict=True)]
+        out = [TaskSegment(sid, pid, url, text, h, occ)
+               for (sid, text), (h, _), occ in zip(pairs, keys, occs, strict=True)]
+        return ("page" if data.get("checksum") == checksum(pairs) else "page-edited", out)
+    sid, text = data.get("segment_id"), data.get("text")
+    if isinstance(sid, str) and isinstance(text, str):
+        ((h, _),) = content_keys([text])
+        occ = data.get("occurrence")
+        seg = TaskSegment(sid, pid, url, text, h, occ if isinstance(occ, int) else 0)
+        ok = data.get("checksum") == checksum([(sid, text)])
+        return ("segment" if ok else "segment-edited", [seg])
     return None
 
 
-def _index(item: dict[str, Any], layout: str) -> int | None:
-    name = item.get("from_name")
-    if layout == "segment":
-        return 0 if name == SEGMENT_CONTROL and item.get("to_name") == "text" else None
-    m = PAGE_CONTROL.match(name or "")
-    if not m or item.get("to_name") != f"seg_{m.group(1)}":
-        return None
-    return int(m.group(1))
-
-
-def _choice(item: dict[str, Any]) -> list[str] | None:
+def _labels_of(item: dict[str, Any]) -> list[str] | None:
     value = item.get("value")
-    choices = value.get("choices") if isinstance(value, dict) else None
-    return choices if isinstance(choices, list) else None
+    if not isinstance(value, dict):
+        return None
+    found = value.get("choices", value.get("paragraphlabels"))
+    return found if isinstance(found, list) else None
 
 
-def prediction_labels(task: dict[str, Any], layout: str, model_version: str) -> dict[int, str]:
-    """Control index -> pre-label of our prediction in the task (full predictions only)."""
+def _span(item: dict[str, Any], kind: str, n: int) -> range | None:
+    """The segment indices one result item covers; None when it names no segment of the task."""
+    name, to = item.get("from_name"), item.get("to_name")
+    if kind == "segment":
+        return range(1) if name == SEGMENT_CONTROL and to == "text" else None
+    if item.get("type") == "paragraphlabels" and name == PARAGRAPH_CONTROL \
+            and to == PARAGRAPH_OBJECT:
+        value = item.get("value") or {}
+        try:  # the UI sends paragraph indices as strings
+            lo, hi = int(value["start"]), int(value["end"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return range(lo, hi + 1) if 0 <= lo <= hi < n else None
+    m = PAGE_CONTROL.match(name or "")
+    if item.get("type") != "choices" or not m or to != f"seg_{m.group(1)}":
+        return None
+    i = int(m.group(1))
+    return range(i, i + 1) if i < n else None
+
+
+def prediction_labels(task: dict[str, Any], kind: str, model_version: str) -> dict[int, str]:
+    """Segment index -> pre-label of our prediction in the task (full predictions only)."""
     preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     ours = [p for p in preds if p.get("model_version") == model_version] or preds[:1]
+    n = len((task.get("data") or {}).get("segments") or [None])
     out: dict[int, str] = {}
     for item in (ours[0].get("result") or []) if ours else []:
-        idx, ch = _index(item, layout), _choice(item)
-        if idx is not None and ch:
-            out[idx] = ch[0]
+        span, labs = _span(item, kind, n), _labels_of(item)
+        if span is not None and labs:
+            out.update(dict.fromkeys(span, labs[0]))
     return out
 
 
@@ -99,81 +157,105 @@ def annotator_of(ann: dict[str, Any], names: dict[int, str]) -> str:
     return names.get(who, str(who)) if isinstance(who, int) else str(who)
 
 
-def parse_tasks(tasks: list[dict[str, Any]], labels: list[str], model_version: str,
-                known: dict[str, str | None] | None, stats: Stats,
-                names: dict[int, str] | None = None) -> list[AnnotationRow]:
-    """Validate every annotation result; return the good ones as rows (bad: skipped, counted).
+class Problems:
+    """Skips: counted in the stats and listed, every one, for the review file."""
 
-    *known* maps the run's segment_ids to their pre-label (None: do not check existence)."""
-    names, allowed, rows = names or {}, set(labels), []
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
+        self.entries: list[dict[str, Any]] = []
+
+    def __call__(self, reason: str, task_id: Any, detail: str, **extra: Any) -> None:
+        self.stats.skip(STAGE, reason, f"task {task_id}", detail)
+        self.entries.append({"reason": reason, "task_id": task_id, "detail": detail, **extra})
+
+
+def parse_tasks(tasks: list[dict[str, Any]], labels: list[str], model_version: str,
+                problems: Problems, names: dict[int, str] | None = None,
+                prelabels: dict[str, str | None] | None = None) -> list[AnnotationRow]:
+    """Validate every annotation result; return the good ones as rows (bad: skipped, listed).
+    *prelabels* (segment_id -> pre-label of the run) fill in when the export lacks predictions."""
+    names, allowed, rows, prelabels = names or {}, set(labels), [], prelabels or {}
+    stats = problems.stats
     for task in tasks:
         tid = task.get("id")
-        src = f"task {tid}"
         anns = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
         shape = task_segments(task)
         if shape is None:
             for a in anns:
-                stats.skip(STAGE, "foreign_task", src, f"annotation {a.get('id')}: task data has "
-                           "neither segments nor segment_id")
+                problems("foreign_task", tid, f"annotation {a.get('id')}: task data has no "
+                         "page_id with segments or segment_id")
             continue
-        layout, seg_ids = shape
-        if layout.endswith("-edited"):
+        kind, segs = shape
+        if kind.endswith("-edited"):
             for a in anns:
-                stats.skip(STAGE, "task_edited", src, f"annotation {a.get('id')}: task data "
-                           "changed after import (checksum differs); re-push the page")
+                problems("task_edited", tid, f"annotation {a.get('id')}: task data changed "
+                         "after import (checksum differs); re-push the page",
+                         page_id=segs[0].page_id if segs else None)
             continue
         stats.add(STAGE, "tasks")
-        preds = prediction_labels(task, layout, model_version)
+        preds = prediction_labels(task, kind, model_version)
         latest: dict[str, dict[str, Any]] = {}
         for a in sorted(anns, key=lambda a: (str(a.get("updated_at") or ""), a.get("id") or 0)):
             if a.get("was_cancelled"):
-                stats.skip(STAGE, "cancelled", src, f"annotation {a.get('id')} was skipped")
+                problems("cancelled", tid, f"annotation {a.get('id')} was skipped")
                 continue
             who = annotator_of(a, names)
             if who in latest:
                 stats.add(STAGE, "superseded_annotations")
             latest[who] = a
         for who, a in latest.items():
-            rows.extend(_rows(a, who, tid, layout, seg_ids, preds, known, allowed, stats))
+            chosen = annotation_labels(a, kind, segs, allowed, problems, tid)
+            stats.add(STAGE, "annotations")
+            for i, lab in sorted(chosen.items()):
+                s = segs[i]
+                pre = preds.get(i, prelabels.get(s.segment_id))
+                rows.append(AnnotationRow(
+                    s.segment_id, s.page_id, s.text_hash, s.occurrence, who, lab, pre,
+                    None if pre is None else lab != pre, bool(a.get("ground_truth")),
+                    a.get("id"), tid, s.url, s.text))
+            if len(chosen) < len(segs):
+                stats.add(STAGE, "segments_left_unlabelled", len(segs) - len(chosen))
     return rows
 
 
-def _rows(ann: dict[str, Any], who: str, tid: Any, layout: str, seg_ids: list[str],
-          preds: dict[int, str], known: dict[str, str | None] | None, allowed: set[str],
-          stats: Stats) -> list[AnnotationRow]:
-    src, aid, out, seen = f"task {tid} annotation {ann.get('id')}", ann.get("id"), [], set()
-    stats.add(STAGE, "annotations")
+def annotation_labels(ann: dict[str, Any], kind: str, segs: list[TaskSegment],
+                      allowed: set[str], problems: Problems, tid: Any) -> dict[int, str]:
+    """Segment index -> label of one annotation. A region the annotator drew or changed wins
+    over an untouched pre-label region under it (one drag relabels a run); two of the
+    annotator's own regions with different labels on one segment are a conflict, skipped."""
+    aid = ann.get("id")
+    own: dict[int, set[str]] = {}
+    kept: dict[int, set[str]] = {}
     for item in ann.get("result") or []:
-        if not isinstance(item, dict) or item.get("type") != "choices":
-            stats.skip(STAGE, "not_a_choice", src, str(item)[:200])
+        if not isinstance(item, dict) or item.get("type") not in ("choices", "paragraphlabels"):
+            problems("not_a_label", tid, f"annotation {aid}: {str(item)[:200]}")
             continue
-        idx, choices = _index(item, layout), _choice(item)
-        if idx is None or idx >= len(seg_ids):
-            stats.skip(STAGE, "unknown_segment", src,
-                       f"{item.get('from_name')}->{item.get('to_name')} is no segment of the task")
+        span, labs = _span(item, kind, len(segs)), _labels_of(item)
+        if span is None:
+            problems("unknown_segment", tid, f"annotation {aid}: {item.get('from_name')}->"
+                     f"{item.get('to_name')} {str(item.get('value'))[:80]} is no segment of "
+                     "the task")
             continue
-        sid = seg_ids[idx]
-        if known is not None and sid not in known:
-            stats.skip(STAGE, "unknown_segment", src, f"{sid} is not in the run's segments")
+        if not labs or len(labs) != 1:
+            problems("not_one_label", tid, f"annotation {aid}: segments {span.start}.."
+                     f"{span.stop - 1}: {labs}")
             continue
-        if not choices or len(choices) != 1:
-            stats.skip(STAGE, "not_one_choice", src, f"{sid}: {choices}")
+        if labs[0] not in allowed:
+            problems("unknown_label", tid, f"annotation {aid}: {labs[0]!r} not in "
+                     f"{sorted(allowed)}", segment_id=segs[span.start].segment_id)
             continue
-        if choices[0] not in allowed:
-            stats.skip(STAGE, "unknown_label", src,
-                       f"{sid}: {choices[0]!r} not in {sorted(allowed)}")
+        target = kept if item.get("origin") == "prediction" else own
+        for i in span:
+            target.setdefault(i, set()).add(labs[0])
+    out: dict[int, str] = {}
+    for i in sorted(own.keys() | kept.keys()):
+        found = own.get(i) or kept[i]
+        if len(found) > 1:
+            problems("conflicting_labels", tid, f"annotation {aid}: {segs[i].segment_id} "
+                     f"labelled {sorted(found)} at once", segment_id=segs[i].segment_id,
+                     page_id=segs[i].page_id)
             continue
-        if idx in seen:
-            stats.skip(STAGE, "duplicate_result", src, f"{sid} labelled twice in one annotation")
-            continue
-        seen.add(idx)
-        pre = preds.get(idx, known.get(sid) if known else None)
-        out.append(AnnotationRow(sid, who, choices[0], pre,
-                                 None if pre is None else choices[0] != pre,
-                                 bool(ann.get("ground_truth")), aid, tid))
-    missing = len(seg_ids) - len(seen)
-    if missing:
-        stats.add(STAGE, "segments_left_unlabelled", missing)
+        out[i] = next(iter(found))
     return out
 
 

@@ -11,13 +11,22 @@ from typing import Any, Literal
 
 from curation.config import RunConfig
 from curation.errors import InputError
+from curation.human.store import content_keys
 from curation.io.atomic import atomic_write_text
 from curation.io.parquet import iter_batches
-from curation.labelstudio.labelconfig import SEGMENT_CONTROL, label_config
+from curation.labelstudio.labelconfig import (
+    PARAGRAPH_CONTROL,
+    PARAGRAPH_OBJECT,
+    SEGMENT_CONTROL,
+    label_config,
+)
 from curation.schema import SEGMENT_SCHEMA
 
 Select = Literal["all", "uncertain"]
-_COLUMNS = ["segment_id", "page_id", "position", "text", "url", "votes", "prelabel", "confidence"]
+_COLUMNS = ["segment_id", "page_id", "position", "text", "url", "domain", "votes", "prelabel",
+            "confidence", "tag_path", "link_density", "after_image"]
+UNSURE = 0.7  # below this confidence a segment's line says "unsure" on the labelling screen
+NEAR_COPY = 0.8  # pages sharing this share of their texts are near-copies (one per batch)
 
 
 @dataclass(slots=True)
@@ -32,6 +41,16 @@ class Page:
     def min_confidence(self) -> float:
         return min((s["confidence"] if s["confidence"] is not None else 0.0)
                    for s in self.segments)
+
+    @property
+    def expected_corrections(self) -> float:
+        """How many pre-labels a person is expected to change: the sum of (1 - confidence)."""
+        return sum(1.0 - (s["confidence"] if s["confidence"] is not None else 0.0)
+                   for s in self.segments)
+
+    @property
+    def domain(self) -> str:
+        return str(self.segments[0].get("domain") or "") if self.segments else ""
 
     @property
     def conflicts(self) -> int:
@@ -58,15 +77,37 @@ def load_pages(segments_dir: Path) -> list[Page]:
 
 def select_pages(pages: list[Page], select: Select = "all", limit: int | None = None,
                  skip_ids: set[str] | None = None) -> list[Page]:
-    """Pick pages to label: all in order, or most uncertain first (lowest confidence, most
-    rule conflicts); pages in *skip_ids* (already on the server) are never picked again."""
+    """Pick pages to label: all in order, or those with the most expected corrections first,
+    spread over sites (each site's best page before any site's second) and never two
+    near-copies in one batch; pages in *skip_ids* (already on the server) are never picked."""
     todo = [p for p in pages if not skip_ids or p.page_id not in skip_ids]
-    if select == "uncertain":
-        todo.sort(key=lambda p: (p.min_confidence, -p.conflicts / max(len(p.segments), 1),
-                                 p.page_id))
-    elif select != "all":
+    if select == "all":
+        return todo[:limit] if limit is not None else todo
+    if select != "uncertain":
         raise InputError(f"unknown selection {select!r}; use 'all' or 'uncertain'")
-    return todo[:limit] if limit is not None else todo
+    todo.sort(key=lambda p: (-p.expected_corrections, -p.conflicts, p.page_id))
+    site_rank: dict[str, int] = {}
+    ranked = []
+    for p in todo:
+        site_rank[p.domain] = site_rank.get(p.domain, -1) + 1
+        ranked.append((site_rank[p.domain], -p.expected_corrections, p.page_id, p))
+    ranked.sort(key=lambda r: r[:3])
+    chosen: list[Page] = []
+    texts: list[set[str]] = []
+    for *_, p in ranked:
+        if limit is not None and len(chosen) >= limit:
+            break
+        mine = {h for h, _ in content_keys([s["text"] for s in p.segments])}
+        if any(near_copy(mine, other) for other in texts):
+            continue
+        chosen.append(p)
+        texts.append(mine)
+    return chosen
+
+
+def near_copy(a: set[str], b: set[str]) -> bool:
+    """Two pages are near-copies when most of their distinct texts are the same (Jaccard)."""
+    return bool(a or b) and len(a & b) / len(a | b) >= NEAR_COPY
 
 
 def checksum(texts: Iterable[tuple[str, str]]) -> str:
@@ -102,13 +143,62 @@ def page_task(page: Page, labels: list[str], model_version: str) -> dict[str, An
     return _with_prediction(data, result, page.min_confidence, model_version)
 
 
+def where(i: int, seg: dict[str, Any]) -> str:
+    """The line heading of a segment: number, tag, link share, image above, pre-label doubt."""
+    parts = [str(i), (seg.get("tag_path") or "").rsplit(">", 1)[-1] or "text"]
+    links = seg.get("link_density") or 0.0
+    if links >= 0.5:
+        parts.append(f"links {round(100 * links)}%")
+    if seg.get("after_image"):
+        parts.append("after image")
+    conf = seg["confidence"]
+    if conf is None or conf < UNSURE:
+        parts.append("unsure" if conf is None else f"unsure {conf:.2f}")
+    return " · ".join(parts)
+
+
+def paragraph_task(page: Page, labels: list[str], model_version: str,
+                   below: float | None = None) -> dict[str, Any] | None:
+    """One task per page, each segment a labelled line; a region per pre-label with its score.
+    With *below*, only the segments less sure than it (the rest keep their pre-label); None
+    when no segment is that unsure."""
+    keys = content_keys([s["text"] for s in page.segments])
+    picked = [(i, s, k) for i, (s, k) in enumerate(zip(page.segments, keys, strict=True))
+              if below is None or (s["confidence"] or 0.0) < below]
+    if not picked:
+        return None
+    data = {
+        "page_id": page.page_id, "url": page.url,
+        "segments": [{"seg_id": s["segment_id"], "text": s["text"], "where": where(i, s),
+                      "occurrence": occ} for i, s, (_, occ) in picked],
+        "checksum": checksum((s["segment_id"], s["text"]) for _, s, _ in picked),
+    }
+    if below is not None:
+        data["pre_accepted"] = len(page.segments) - len(picked)
+    result = []
+    for j, (_, s, _) in enumerate(picked):
+        if s["prelabel"] not in labels:
+            continue
+        item: dict[str, Any] = {
+            "from_name": PARAGRAPH_CONTROL, "to_name": PARAGRAPH_OBJECT, "type": "paragraphlabels",
+            "value": {"start": str(j), "end": str(j), "startOffset": 0,
+                      "endOffset": len(s["text"]), "paragraphlabels": [s["prelabel"]]}}
+        if s["confidence"] is not None:
+            item["score"] = round(float(s["confidence"]), 4)
+        result.append(item)
+    conf = min((s["confidence"] or 0.0) for _, s, _ in picked)
+    return _with_prediction(data, result, conf, model_version)
+
+
 def segment_tasks(page: Page, labels: list[str], model_version: str,
                   context: int) -> list[dict[str, Any]]:
     """One task per segment with up to *context* neighbours before and after it."""
     segs, tasks = page.segments, []
+    keys = content_keys([s["text"] for s in segs])
     for i, s in enumerate(segs):
         data = {
             "page_id": page.page_id, "segment_id": s["segment_id"], "position": s["position"],
+            "occurrence": keys[i][1],
             "url": page.url, "text": s["text"],
             "prev_text": "\n".join(x["text"] for x in segs[max(0, i - context):i]),
             "next_text": "\n".join(x["text"] for x in segs[i + 1:i + 1 + context]),
@@ -131,9 +221,15 @@ def _with_prediction(data: dict[str, Any], result: list[dict[str, Any]], score: 
     return task
 
 
-def build_tasks(pages: list[Page], cfg: RunConfig) -> list[dict[str, Any]]:
-    """Tasks for *pages* in the configured layout."""
+def build_tasks(pages: list[Page], cfg: RunConfig,
+                below: float | None = None) -> list[dict[str, Any]]:
+    """Tasks for *pages* in the configured layout (*below*: paragraphs, unsure segments only)."""
     ls = cfg.labelstudio
+    if below is not None and ls.layout != "paragraphs":
+        raise InputError("pushing only the unsure segments needs labelstudio.layout: paragraphs")
+    if ls.layout == "paragraphs":
+        tasks = (paragraph_task(p, cfg.labels, ls.model_version, below) for p in pages)
+        return [t for t in tasks if t is not None]
     if ls.layout == "page":
         return [page_task(p, cfg.labels, ls.model_version) for p in pages]
     return [t for p in pages for t in segment_tasks(p, cfg.labels, ls.model_version, ls.context)]
@@ -141,15 +237,15 @@ def build_tasks(pages: list[Page], cfg: RunConfig) -> list[dict[str, Any]]:
 
 def task_key(data: dict[str, Any], layout: str) -> str | None:
     """What makes a task unique in a project: its page_id (page layout) or segment_id."""
-    key = data.get("page_id" if layout == "page" else "segment_id")
+    key = data.get("segment_id" if layout == "segment" else "page_id")
     return key if isinstance(key, str) else None
 
 
 def export_tasks(cfg: RunConfig, out: Path, select: Select = "all",
-                 limit: int | None = None) -> dict[str, Any]:
+                 limit: int | None = None, below: float | None = None) -> dict[str, Any]:
     """Write the tasks as a Label Studio import file (+ the config XML beside it); no server."""
     pages = select_pages(load_pages(cfg.resolve(cfg.output) / "segments"), select, limit)
-    tasks = build_tasks(pages, cfg)
+    tasks = build_tasks(pages, cfg, below)
     xml = label_config(cfg.labels, cfg.labelstudio.layout)
     atomic_write_text(out, json.dumps(tasks, ensure_ascii=False) + "\n")
     xml_path = out.with_name(out.stem + ".label_config.xml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from pathlib import Path
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.labelstudio
 
 def test_bad_results_are_skipped_and_counted(ls: LabelStudio, make_cfg: Any,
                                              annotators: dict[str, int]) -> None:
-    cfg = make_cfg()
+    cfg = make_cfg(layout="page")
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
@@ -50,12 +51,20 @@ def test_bad_results_are_skipped_and_counted(ls: LabelStudio, make_cfg: Any,
     write_segments(out, pages)
 
     report = pull(cfg)
-    assert report.skipped == {"unknown_label": 1, "unknown_segment": 2, "not_one_choice": 1,
-                              "task_edited": 1, "cancelled": 1}
+    # the label of p3:1 is kept in the store, but its text is no longer in the run: listed
+    assert report.skipped == {"unknown_label": 1, "unknown_segment": 1, "not_one_label": 1,
+                              "task_edited": 1, "cancelled": 1,
+                              "label_text_changed_or_gone": 1}
     human = {r["segment_id"]: r["label"] for r in pq.read_table(out / "human_labels").to_pylist()}
-    assert human == {"p1:0": "article", "p3:0": "other"}
+    assert human == {"p1:0": "article", "p3:0": "other", "p3:1": "teaser"}
+    assert (report.applied, report.unmatched) == (2, 1)
     stats = (out / "labelstudio" / "pull_stats.json").read_text()
     assert "'spam' not in" in stats and "checksum differs" in stats
+    review = [json.loads(x) for x in
+              (out / "labelstudio" / "review.jsonl").read_text().splitlines()]
+    assert sorted(r["reason"] for r in review) == [
+        "cancelled", "not_one_label", "task_edited", "text_changed_or_gone", "unknown_label",
+        "unknown_segment"]
 
 
 def test_project_with_another_config_is_refused(ls: LabelStudio, make_cfg: Any) -> None:
@@ -111,9 +120,9 @@ def test_server_down_mid_push_resumes_without_duplicates(
 def test_select_uncertain_pushes_least_sure_pages_first(ls: LabelStudio, make_cfg: Any) -> None:
     cfg = make_cfg()
     write_segments(Path(cfg.output))
-    # min confidence: p3 0.4 < p1 0.55 < p2 0.85
+    # expected corrections, sum of (1 - confidence): p1 1.05 > p3 1.0 > p2 0.3
     r1 = push(cfg, select="uncertain", limit=1)
-    assert [t.data["page_id"] for t in project_tasks(ls, r1.project_id)] == ["p3"]
+    assert [t.data["page_id"] for t in project_tasks(ls, r1.project_id)] == ["p1"]
     r2 = push(cfg, select="uncertain", limit=1)
     assert r2.tasks_imported == 1 and r2.tasks_already_there == 1
     assert sorted(t.data["page_id"] for t in project_tasks(ls, r1.project_id)) == ["p1", "p3"]

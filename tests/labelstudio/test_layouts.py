@@ -19,7 +19,7 @@ pytestmark = pytest.mark.labelstudio
 
 def test_label_configs_are_validated() -> None:
     labels = ["article", "ad"]
-    for layout in ("page", "segment"):
+    for layout in ("paragraphs", "page", "segment"):
         xml = label_config(labels, layout)
         assert config_labels(xml) == (layout, labels)
         with pytest.raises(LabelStudioError, match="expected layout"):
@@ -59,12 +59,12 @@ def test_segment_layout_roundtrip(ls: LabelStudio, make_cfg: Any,
 
 def test_export_file_imported_by_hand_then_pull_from_file(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int], tmp_path: Path) -> None:
-    cfg = make_cfg()
+    cfg = make_cfg(layout="page")
     write_segments(Path(cfg.output))
     info = export_tasks(cfg, tmp_path / "tasks.json", select="uncertain", limit=2)
     assert (info["tasks"], info["segments"]) == (2, 6)
     tasks = json.loads((tmp_path / "tasks.json").read_text())
-    assert [t["data"]["page_id"] for t in tasks] == ["p3", "p1"]
+    assert [t["data"]["page_id"] for t in tasks] == ["p1", "p3"]
     xml = Path(info["label_config"]).read_text()
     # What a user does in the UI: new project with that config, import the file.
     p = ls.projects.create(title=cfg.labelstudio.project_title, label_config=xml,

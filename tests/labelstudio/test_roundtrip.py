@@ -59,9 +59,12 @@ def read_dir(folder: Path) -> dict[str, dict[str, Any]]:
     return {r["segment_id"]: r for r in pq.read_table(folder).to_pylist()}
 
 
+HUMAN_FIELDS = ("segment_id", "label", "annotators", "agreement", "ground_truth")
+
+
 def test_page_roundtrip_push_idempotent_pull_merge_agreement(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg()
+    cfg = make_cfg(layout="page")
     out = Path(cfg.output)
     write_segments(out)
 
@@ -87,8 +90,10 @@ def test_page_roundtrip_push_idempotent_pull_merge_agreement(
 
     human = read_dir(out / "human_labels")
     assert len(human) == 9
-    assert human["p1:0"] == {"segment_id": "p1:0", "label": "article", "annotators": 2,
-                             "agreement": 1.0, "ground_truth": False}
+    assert {k: human["p1:0"][k] for k in HUMAN_FIELDS} == {
+        "segment_id": "p1:0", "label": "article", "annotators": 2, "agreement": 1.0,
+        "ground_truth": False}
+    assert human["p1:0"]["page_id"] == "p1" and human["p1:0"]["text"] == PAGES["p1"][0][0]
     for sid in ("p1:2", "p3:0"):  # one accepted, one changed: a tie, left for review
         assert human[sid]["label"] is None and human[sid]["agreement"] == 0.5
     assert sum(h["label"] is not None for h in human.values()) == 7
