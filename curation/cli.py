@@ -19,6 +19,24 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Raw scraped pages -> segments -> pre-labels -> labelled Parquet datasets.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from curation import __version__
+
+        typer.echo(f"curation {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the version and exit")] = False,
+) -> None:
+    """Raw scraped pages -> segments -> pre-labels -> labelled Parquet datasets."""
+
+
 rules_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Labelling rules.")
 app.add_typer(rules_app, name="rules")
 
