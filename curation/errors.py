@@ -19,3 +19,11 @@ class OutputExistsError(CurationError):
 
 class InputError(CurationError):
     """The input is missing or unusable as a whole (not one bad record)."""
+
+
+class OutputLockedError(CurationError):
+    """Another run holds the output folder's lock; the message names it (pid, host, start)."""
+
+
+class NoUsablePagesError(InputError):
+    """Every input was skipped; stats.json lists each one with its reason."""

@@ -1,35 +1,28 @@
 """The stages chained: ingest -> segment -> language -> pre-label -> filter -> publish.
 
 Each stage is a plain function; `process_batch` is the pure per-batch step (pages in, pages
-with language + pre-labelled segments out) that runs in-process, in a process pool, or as a
-Ray Data `map_batches` step. Outputs stream batch by batch, so memory does not grow with the
-number of pages, and every output folder is written atomically."""
+with language + pre-labelled segments out) that each shard worker runs (in-process, in a
+process pool, or as a Ray task: `curation.run`). Outputs stream batch by batch, so memory does
+not grow with the number of pages, and every output folder is written atomically."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from tqdm import tqdm
 
 from curation.config import RunConfig, dump_config
-from curation.io.atomic import (
-    atomic_dir,
-    atomic_write_text,
-    is_complete,
-    prepare_output,
-    read_marker,
-)
+from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.ingest import ingest
 from curation.io.parquet import ShardWriter, conform, iter_batches
 from curation.label import LabelReport, prelabel_table
 from curation.lang import detect_lang, sample_text
+from curation.run.outputs import claim_output, output_lock
+from curation.run.shards import record_report
 from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
 from curation.segment.core import SegmentColumns
 from curation.stats import Stats
@@ -81,44 +74,6 @@ def process_batch(batch: pa.RecordBatch | pa.Table, cfg: RunConfig) -> BatchResu
     return BatchResult(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA), segments, report)
 
 
-def _map_batches(batches: Iterator[pa.RecordBatch], cfg: RunConfig) -> Iterator[BatchResult]:
-    """process_batch over *batches*, in order; in a process pool when cfg.workers > 1, with a
-    bounded number of batches in flight so memory stays flat."""
-    if cfg.workers <= 1:
-        for b in batches:
-            yield process_batch(b, cfg)
-        return
-    with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
-        pending: list[Future[BatchResult]] = []
-        for b in batches:
-            pending.append(pool.submit(process_batch, b, cfg))
-            if len(pending) >= 2 * cfg.workers:
-                yield pending.pop(0).result()
-        for fut in pending:
-            yield fut.result()
-
-
-def _results(cfg: RunConfig, stats: Stats, out: Path
-             ) -> Iterator[tuple[pa.Table, pa.Table, LabelReport]]:
-    """(pages, segments, report) per batch, from the configured engine."""
-    if cfg.engine == "ray":
-        from curation.ray_engine import map_batches_on_ray
-
-        yield from map_batches_on_ray(ingest(cfg, stats), cfg, out / "_ray_staging")
-        return
-    for res in _map_batches(ingest(cfg, stats), cfg):
-        yield res.pages, res.segments, res.report
-
-
-def _record_report(stats: Stats, report: LabelReport) -> None:
-    for name, n in report.votes.items():
-        stats.add("prelabel.votes", name, n)
-    for name, n in report.faults.items():
-        stats.add("prelabel", f"rule_fault:{name}", n)
-    for lang, n in report.langs_without_cues.items():
-        stats.add("prelabel", f"no_cue_words:{lang}", n)
-
-
 def config_hash(cfg: RunConfig) -> str:
     return hashlib.sha256(dump_config(cfg).encode()).hexdigest()[:16]
 
@@ -127,51 +82,20 @@ def out_dir(cfg: RunConfig) -> Path:
     return cfg.resolve(cfg.output)
 
 
-def _progress(desc: str) -> tqdm:  # type: ignore[type-arg]
-    return tqdm(desc=desc, unit=" pages", disable=None, leave=False, mininterval=0.5)
-
-
-def ingest_and_label(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[str, int]:
-    """Ingest, segment, identify language and pre-label in one streaming pass: writes
-    pages/ (with language) and segments/ (pre-labelled)."""
-    out = out_dir(cfg)
-    pages_dir, segments_dir = out / "pages", out / "segments"
-    for d in (pages_dir, segments_dir):
-        prepare_output(d, overwrite)
-    marker = {"config": config_hash(cfg)}
-    with atomic_dir(pages_dir, marker) as ptmp, atomic_dir(segments_dir, marker) as stmp:
-        pw = ShardWriter(ptmp, PAGE_SCHEMA, 50_000)
-        sw = ShardWriter(stmp, SEGMENT_SCHEMA, cfg.publish.shard_rows)
-        bar = _progress("segment + pre-label")
-        try:
-            for pages, segments, report in _results(cfg, stats, out):
-                pw.write(pages)
-                sw.write(segments)
-                _record_report(stats, report)
-                bar.update(pages.num_rows)
-        finally:
-            bar.close()
-            pw.close()
-            sw.close()
-        stats.add("segment", "pages", pw.rows)
-        stats.add("segment", "segments", sw.rows)
-        # kept with the stage output so that --resume can report what the skipped stages did
-        (stmp / "_stage_stats.json").write_text(json.dumps(stats.to_dict()), encoding="utf-8")
-    return {"pages": pw.rows, "segments": sw.rows}
-
-
 def _write_stage(cfg: RunConfig, name: str, schema: pa.Schema, tables: Iterator[pa.Table],
                  overwrite: bool, shard_rows: int) -> int:
     """Stream *tables* into the stage folder out/<name>/, atomically; returns the rows."""
     target = out_dir(cfg) / name
-    prepare_output(target, overwrite)
-    with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
-        w = ShardWriter(tmp, schema, shard_rows)
-        try:
-            for table in tables:
-                w.write(table)
-        finally:
-            w.close()
+    claim_output(out_dir(cfg))
+    with output_lock(out_dir(cfg), f"curation {name}"):
+        prepare_output(target, overwrite)
+        with atomic_dir(target, {"config": config_hash(cfg)}) as tmp:
+            w = ShardWriter(tmp, schema, shard_rows)
+            try:
+                for table in tables:
+                    w.write(table)
+            finally:
+                w.close()
     return w.rows
 
 
@@ -206,7 +130,7 @@ def prelabel_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int
         for table in _page_grouped(iter_batches(out_dir(cfg) / "segmented", SEGMENT_SCHEMA)):
             report = LabelReport()
             yield prelabel_table(conform(table, SEGMENT_SCHEMA), cfg, report)
-            _record_report(stats, report)
+            record_report(stats, report)
 
     return _write_stage(cfg, "segments", SEGMENT_SCHEMA, labelled(), overwrite,
                         cfg.publish.shard_rows)
@@ -247,48 +171,12 @@ def _page_grouped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
 def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[str, Any]:
     """`curation run`: every stage, then stats.json and run_config.yaml next to the outputs.
 
-    With *resume*, stages whose output is complete for the same config are kept."""
-    from curation.publish import publish_dataset
+    The inputs are cut into shards that workers (processes, or Ray tasks with `engine: ray`)
+    process and commit on their own; with *resume*, finished and current shards and stages are
+    kept and only the rest runs (see `curation.run.driver`)."""
+    from curation.run.driver import run_sharded
 
-    out = out_dir(cfg)
-    stats = Stats()
-    chash = config_hash(cfg)
-    done = resume and all(
-        is_complete(out / d) and read_marker(out / d).get("config") == chash
-        for d in ("pages", "segments")
-    )
-    if (out / "dataset").exists() and not (overwrite or resume):
-        prepare_output(out / "dataset", overwrite=False)  # raises with the --overwrite hint
-    again = overwrite or resume
-    if done:
-        prev = _load_stats(out)
-        stats.merge(prev)
-        counts = {
-            "pages": stats.get("segment", "pages"),
-            "segments": stats.get("segment", "segments"),
-        }
-    else:
-        counts = ingest_and_label(cfg, stats, overwrite=again)
-    kept = filter_stage(cfg, stats, overwrite=True)
-    summary = publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite=again)
-    stats.notes["summary"] = {**counts, **kept, "dataset": summary}
-    stats.write(out / "stats.json")
-    atomic_write_text(out / "run_config.yaml", dump_config(cfg))
-    return stats.to_dict()
-
-
-def _load_stats(out: Path) -> Stats:
-    stats = Stats()
-    try:
-        data = json.loads((out / "segments" / "_stage_stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return stats
-    for stage in ("ingest", "segment", "prelabel", "prelabel.votes"):
-        for key, n in data.get("counts", {}).get(stage, {}).items():
-            stats.add(stage, key, n)
-    stats.skipped.extend(s for s in data.get("skipped", []) if s.get("stage") == "ingest")
-    return stats
-
+    return run_sharded(cfg, out_dir(cfg), process_batch, overwrite=overwrite, resume=resume)
 
 __all__ = [
     "label_pages",

@@ -35,6 +35,16 @@ class Stats:
         self.skipped.extend(other.skipped[: max(room, 0)])
         self.notes.update(other.notes)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Stats:
+        """The inverse of `to_dict` (counts, skips and notes)."""
+        stats = cls()
+        for stage, counts in data.get("counts", {}).items():
+            stats.counts[stage] = Counter(counts)
+        stats.skipped = list(data.get("skipped", []))[:MAX_LISTED_SKIPS]
+        stats.notes = {k: v for k, v in data.items() if k not in ("counts", "skipped")}
+        return stats
+
     def get(self, stage: str, key: str) -> int:
         return self.counts.get(stage, Counter()).get(key, 0)
 

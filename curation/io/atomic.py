@@ -1,11 +1,13 @@
 """Atomic outputs: write under a temporary name, then rename, so a crash never leaves a
-half-written file or folder that looks whole."""
+half-written file or folder that looks whole. Folders written here carry a done marker
+(`_SUCCESS`); a folder without one was not made by curation and is never replaced."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 from curation.errors import OutputExistsError
 
 DONE_MARKER = "_SUCCESS"
+STALE_MARKER = "_STALE"  # a finished output that a newer, unfinished run has made out of date
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -28,6 +31,11 @@ def is_complete(folder: Path) -> bool:
     return (folder / DONE_MARKER).is_file()
 
 
+def is_ours(folder: Path) -> bool:
+    """True when curation made *folder*: finished, or finished and since marked stale."""
+    return is_complete(folder) or (folder / STALE_MARKER).is_file()
+
+
 def read_marker(folder: Path) -> dict[str, object]:
     try:
         return json.loads((folder / DONE_MARKER).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
@@ -35,14 +43,30 @@ def read_marker(folder: Path) -> dict[str, object]:
         return {}
 
 
+def mark_stale(folder: Path, reason: str) -> None:
+    """Turn a finished output into a marked stale one (its done marker becomes `_STALE`, with
+    *reason*), so that nothing outdated looks whole and current while a new run works."""
+    if not is_complete(folder):
+        return
+    note = {**read_marker(folder), "stale": reason, "since": time.time()}
+    atomic_write_text(folder / STALE_MARKER, json.dumps(note))
+    (folder / DONE_MARKER).unlink(missing_ok=True)
+
+
 def prepare_output(folder: Path, overwrite: bool) -> None:
-    """Refuse to replace an existing output unless *overwrite*; clear stale temporaries."""
-    if folder.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{folder} exists; pass --overwrite to replace it (or --resume to keep finished stages)"
-        )
-    for stale in folder.parent.glob(f".{folder.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    """Refuse to replace an existing output unless *overwrite*, and refuse always when curation
+    did not make it (a user's folder is never deleted); clear stale temporaries."""
+    if folder.exists():
+        if not folder.is_dir() or not is_ours(folder):
+            raise OutputExistsError(
+                f"{folder} exists and was not written by curation (no {DONE_MARKER} marker); "
+                "refusing to replace it: move it away or choose another output folder")
+        if not overwrite:
+            raise OutputExistsError(f"{folder} exists; pass --overwrite to replace it "
+                                    "(or --resume to keep finished stages)")
+    for pattern in (f".{folder.name}.tmp-*", f".{folder.name}.old-*"):
+        for stale in folder.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 @contextmanager

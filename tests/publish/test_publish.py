@@ -156,9 +156,13 @@ def test_existing_output_needs_overwrite(segments_dir: Path, tmp_path: Path) -> 
     out = tmp_path / "dataset"
     out.mkdir()
     (out / "keep.txt").write_text("old")
+    # a folder curation did not make (no _SUCCESS marker) is never replaced, even on overwrite
+    with pytest.raises(OutputExistsError, match="not written by curation"):
+        publish_dataset(segments_dir, out, CFG, Stats(), overwrite=True)
+    assert (out / "keep.txt").read_text() == "old"
+    (out / "_SUCCESS").write_text("{}")  # one of ours: replaced on overwrite only
     with pytest.raises(OutputExistsError, match="--overwrite"):
         publish_dataset(segments_dir, out, CFG, Stats())
-    assert (out / "keep.txt").read_text() == "old"
     publish_dataset(segments_dir, out, CFG, Stats(), overwrite=True)
     assert not (out / "keep.txt").exists() and is_complete(out)
 
@@ -183,9 +187,10 @@ def test_failure_mid_write_leaves_no_dataset(segments_dir: Path, tmp_path: Path)
     # an existing dataset survives a failed overwrite untouched
     out.mkdir()
     (out / "README.md").write_text("old card")
+    (out / "_SUCCESS").write_text("{}")
     with pytest.raises(OSError):
         publish_dataset(segments_dir, out, CFG, Stats(), overwrite=True)
-    assert [p.name for p in out.iterdir()] == ["README.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "_SUCCESS"]
     assert (out / "README.md").read_text() == "old card"
 
 

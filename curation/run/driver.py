@@ -1,0 +1,190 @@
+"""`curation run`: plan shards, run the unfinished ones on the configured engine, assemble
+pages/ and segments/, then filter and publish when their cache keys changed.
+
+Before anything is rewritten, what it would make out of date is marked stale (`_STALE` instead
+of `_SUCCESS`, stats.json removed), so a killed run never leaves an old dataset that looks whole
+and current beside newer pages."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from curation.config import RunConfig, dump_config
+from curation.errors import NoUsablePagesError, OutputExistsError
+from curation.io.atomic import atomic_write_text, is_complete, mark_stale, read_marker
+from curation.io.ingest import input_paths
+from curation.run.assemble import assemble
+from curation.run.manifest import StageRecord, digest, filter_key, publish_key, segments_key
+from curation.run.outputs import RUN_FILES, STAGE_FOLDERS, claim_output, output_lock
+from curation.run.progress import Progress, StageClock
+from curation.run.shards import (
+    ShardSpec,
+    Step,
+    clear_leftovers,
+    plan_inputs,
+    plan_shards,
+    read_entry,
+)
+from curation.stats import Stats
+
+SHARDS = "_shards"
+
+
+def _engine(cfg: RunConfig) -> Any:
+    if cfg.engine == "ray":
+        from curation.ray_engine import run_on_ray
+
+        return run_on_ray
+    from curation.run.engine import run_local
+
+    return run_local
+
+
+def _invalidate(out: Path, record: StageRecord, reason: str, folders: tuple[str, ...],
+                stages: tuple[str, ...]) -> None:
+    """Mark *folders* stale and forget *stages* before anything they depend on is rewritten."""
+    record.drop(*stages)
+    for name in folders:
+        mark_stale(out / name, reason)
+    (out / "stats.json").unlink(missing_ok=True)
+
+
+def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stats,
+             record: StageRecord, timing: dict[str, Any]) -> tuple[str, dict[str, int]]:
+    """Shards -> pages/ + segments/; returns the stage key and the page/segment counts."""
+    root = out / SHARDS
+    key = segments_key(cfg)
+    plan_stats = Stats()
+    specs = plan_shards(plan_inputs(input_paths(cfg), out, plan_stats), cfg.batch_pages, key)
+    entries: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        entry = read_entry(root, spec)
+        if entry is not None:
+            entries[spec.id] = entry
+    clear_leftovers(root, set(entries))
+    todo = [s for s in specs if s.id not in entries]
+    assembled_key = digest(key, [s.id for s in specs])
+    current = all(is_complete(out / d) and read_marker(out / d).get("key") == assembled_key
+                  for d in ("pages", "segments"))
+    if todo or not current or overwrite:
+        _invalidate(out, record, "a newer run started and did not finish", STAGE_FOLDERS,
+                    ("assemble", "filter", "publish"))
+    clock = StageClock()
+    progress = Progress("segment + pre-label", len(todo), sum(s.bytes for s in todo))
+
+    def done(spec: ShardSpec, entry: dict[str, Any]) -> None:
+        entries[spec.id] = entry
+        progress.update(int(entry["pages"]), spec.bytes)
+
+    try:
+        _engine(cfg)(todo, cfg, root, step, done)
+    finally:
+        progress.close()
+    ordered = [entries[s.id] for s in specs]
+    stats.merge(plan_stats)
+    for entry in ordered:
+        stats.merge(Stats.from_dict(entry["stats"]))
+    worker_cpu = sum(e["timing"]["cpu_s"] for e in ordered if e["id"] in {s.id for s in todo})
+    timing["segment+prelabel"] = {
+        **clock.timing(sum(int(e["pages"]) for e in ordered if e["id"] in {s.id for s in todo}),
+                       worker_cpu, engine=cfg.engine, workers=cfg.workers),
+        "peak_rss_mb_per_worker": max((e["timing"]["peak_rss_mb"] for e in ordered
+                                       if e["id"] in {s.id for s in todo}), default=None)}
+    stats.notes["shards"] = {"total": len(specs), "run": len(todo),
+                             "reused": len(specs) - len(todo)}
+    saved = record.get("assemble", assembled_key)
+    if current and saved is not None:
+        stats.merge(Stats.from_dict(saved["stats"]))
+        return assembled_key, dict(saved["result"])
+    clock = StageClock()
+    assembly_stats = Stats()
+    counts = assemble(root, ordered, out, {"key": assembled_key}, assembly_stats)
+    record.put("assemble", assembled_key, assembly_stats.to_dict(), counts)
+    stats.merge(assembly_stats)
+    timing["assemble"] = clock.timing(counts["pages"])
+    return assembled_key, counts
+
+
+def _no_pages(out: Path, stats: Stats) -> NoUsablePagesError:
+    skipped = {k.removeprefix("skipped:"): n for k, n in stats.counts.get("ingest", {}).items()
+               if k.startswith("skipped:")}
+    reasons = ", ".join(f"{k}: {n}" for k, n in sorted(skipped.items())) or "no input files"
+    return NoUsablePagesError(
+        f"no usable pages: every input was skipped ({reasons}); each input and its reason is "
+        f"listed in {out / 'stats.json'}")
+
+
+def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
+            timing: dict[str, Any], pages: int) -> tuple[str, dict[str, int]]:
+    from curation.filter.stage import filter_segments
+
+    key = filter_key(upstream, cfg, out / "human_labels")
+    saved = record.get("filter", key)
+    folders = ["filtered"] + (["rejects"] if cfg.filter.write_rejects else [])
+    if saved is not None and all(is_complete(out / d) for d in folders):
+        stats.merge(Stats.from_dict(saved["stats"]))
+        return key, dict(saved["result"])
+    _invalidate(out, record, "filtered again by a newer run that did not finish",
+                ("filtered", "rejects", "dataset"), ("filter", "publish"))
+    clock, own = StageClock(), Stats()
+    kept = filter_segments(out / "segments", out / "filtered",
+                           out / "rejects" if cfg.filter.write_rejects else None, cfg, own,
+                           human_dir=out / "human_labels", overwrite=True)
+    record.put("filter", key, own.to_dict(), kept)
+    stats.merge(own)
+    timing["filter"] = clock.timing(pages)
+    return key, kept
+
+
+def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
+             timing: dict[str, Any], pages: int) -> dict[str, Any]:
+    from curation.publish import publish_dataset
+
+    key = publish_key(upstream, cfg)
+    saved = record.get("publish", key)
+    if saved is not None and is_complete(out / "dataset"):
+        stats.merge(Stats.from_dict(saved["stats"]))
+        return dict(saved["result"])
+    _invalidate(out, record, "published again by a newer run that did not finish",
+                ("dataset",), ("publish",))
+    clock, own = StageClock(), Stats()
+    summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True)
+    record.put("publish", key, own.to_dict(), summary)
+    stats.merge(own)
+    timing["publish"] = clock.timing(pages)
+    return summary
+
+
+def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
+                resume: bool = False) -> dict[str, Any]:
+    """Every stage into *out*; with *resume*, only what is unfinished or out of date runs."""
+    claim_output(out)
+    with output_lock(out, "curation run"):
+        earlier = [n for n in (*STAGE_FOLDERS, *RUN_FILES) if (out / n).exists()]
+        if earlier and not (overwrite or resume):
+            raise OutputExistsError(
+                f"{out} holds the outputs of an earlier run ({', '.join(earlier)}); pass "
+                "--overwrite to replace them, or --resume to keep what is finished and current")
+        stats, timing = Stats(), {}
+        clock = StageClock()
+        fresh = overwrite and not resume
+        if fresh:  # every shard and stage is made again
+            shutil.rmtree(out / SHARDS, ignore_errors=True)
+        (out / SHARDS).mkdir(exist_ok=True)
+        record = StageRecord(out / SHARDS)
+        upstream, counts = _segment(cfg, out, step, fresh, stats, record, timing)
+        if counts["pages"] == 0:
+            stats.notes["summary"] = {**counts, "kept": 0, "rejected": 0, "dataset": {}}
+            stats.notes["timing"] = timing
+            stats.write(out / "stats.json")
+            raise _no_pages(out, stats)
+        upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"])
+        summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"])
+        stats.notes["summary"] = {**counts, **kept, "dataset": summary}
+        timing["total"] = clock.timing(counts["pages"])
+        stats.notes["timing"] = timing
+        stats.write(out / "stats.json")
+        atomic_write_text(out / "run_config.yaml", dump_config(cfg))
+        return stats.to_dict()

@@ -1,0 +1,181 @@
+"""Shards: the unit of work, of commit and of resume.
+
+The inputs are cut into shards: runs of consecutive input files, about `batch_pages` files and
+at most SHARD_BYTES bytes, cut where a file's name hashes to a boundary. A worker reads its
+shard's inputs itself, runs the per-batch step and writes the shard's pages and segments into a
+temporary folder, with its manifest entry (inputs, the config key of the stages that made it,
+counts, skips, timings); one rename commits the whole shard. A shard's id hashes its inputs
+(path, size, mtime) and the key, so a rerun finds exactly the shards that are finished and
+current."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from curation.config import RunConfig
+from curation.io.ingest import pages_to_batches
+from curation.io.parquet import ShardWriter
+from curation.io.readers import iter_pages, resolve_inputs
+from curation.run.manifest import digest, file_fingerprint
+from curation.run.outputs import inside
+from curation.run.progress import peak_rss_mb
+from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
+from curation.stats import Stats
+
+SHARD_BYTES = 64 << 20  # a shard of many small files stops growing here
+ENTRY = "_entry.json"
+PAGES_PREFIX, SEGMENTS_PREFIX = "pages", "segments"
+
+
+class Report(Protocol):
+    votes: Any
+    faults: Any
+    langs_without_cues: Any
+
+
+class StepResult(Protocol):
+    pages: pa.Table
+    segments: pa.Table
+    report: Report
+
+
+Step = Callable[[pa.RecordBatch, RunConfig], StepResult]
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """One shard: its place in the run, its id and its inputs with their fingerprints."""
+
+    index: int
+    id: str
+    paths: tuple[str, ...]
+    fingerprints: tuple[str, ...]
+    bytes: int
+
+
+def _size(path: Path) -> int:
+    return sum(f[1] for f in file_fingerprint(path))
+
+
+def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[Path]:
+    """The run's input files, without anything under the output folder (a previous run's
+    outputs are never read back as pages; each excluded entry is counted)."""
+    inputs = []
+    for path in resolve_inputs(list(specs)):
+        if inside(path, out):
+            stats.skip("ingest", "inside_output", str(path), f"under the output folder {out}")
+            continue
+        inputs.append(path)
+    return inputs
+
+
+def _ends_shard(path: Path, files_per_shard: int) -> bool:
+    """A boundary chosen by the file's own name (content-defined chunking): adding or deleting
+    an input moves only the boundaries next to it, so the other shards stay finished."""
+    h = int.from_bytes(hashlib.blake2b(str(path).encode("utf-8"), digest_size=8).digest(), "big")
+    return h % files_per_shard == 0
+
+
+def plan_shards(inputs: list[Path], files_per_shard: int, key: str,
+                shard_bytes: int = SHARD_BYTES) -> list[ShardSpec]:
+    """Cut *inputs* (in their order) into shards of consecutive files, about *files_per_shard*
+    files each (at most four times that, and about *shard_bytes* bytes)."""
+    groups: list[list[tuple[Path, str, int]]] = [[]]
+    total = 0
+    for path in inputs:
+        fp = digest(str(path.resolve()), file_fingerprint(path))
+        size = _size(path)
+        if groups[-1] and total + size > shard_bytes:
+            groups.append([])
+            total = 0
+        groups[-1].append((path, fp, size))
+        total += size
+        if _ends_shard(path, files_per_shard) or len(groups[-1]) >= 4 * files_per_shard:
+            groups.append([])
+            total = 0
+    return [ShardSpec(index=i, id=digest(key, [fp for _, fp, _ in g]),
+                      paths=tuple(str(p) for p, _, _ in g),
+                      fingerprints=tuple(fp for _, fp, _ in g), bytes=sum(s for _, _, s in g))
+            for i, g in enumerate(g for g in groups if g)]
+
+
+def record_report(stats: Stats, report: Report) -> None:
+    """The label report of a batch, as counts."""
+    for name, n in report.votes.items():
+        stats.add("prelabel.votes", name, n)
+    for name, n in report.faults.items():
+        stats.add("prelabel", f"rule_fault:{name}", n)
+    for lang, n in report.langs_without_cues.items():
+        stats.add("prelabel", f"no_cue_words:{lang}", n)
+
+
+def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[str, Any]:
+    """Read, process and commit one shard under *root*; returns its manifest entry. Runs in a
+    worker: only the entry (a small dict) goes back to whoever scheduled it."""
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    stats = Stats()
+    final = Path(root) / spec.id
+    tmp = Path(root) / f".{spec.id}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    pages_w = ShardWriter(tmp, PAGE_SCHEMA, 1 << 40, prefix=PAGES_PREFIX)
+    segments_w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows, prefix=SEGMENTS_PREFIX)
+    try:
+        for batch in pages_to_batches(iter_pages(list(spec.paths), cfg.input, stats),
+                                      cfg.batch_pages):
+            res = step(batch, cfg)
+            pages_w.write(res.pages)
+            segments_w.write(res.segments)
+            record_report(stats, res.report)
+    finally:
+        pages_w.close()
+        segments_w.close()
+    stats.add("segment", "pages", pages_w.rows)
+    stats.add("segment", "segments", segments_w.rows)
+    entry = {
+        "id": spec.id, "index": spec.index, "inputs": list(spec.paths),
+        "fingerprints": list(spec.fingerprints), "bytes": spec.bytes,
+        "pages": pages_w.rows, "segments": segments_w.rows,
+        "files": {"pages": [p.name for p in pages_w.shards],
+                  "segments": [p.name for p in segments_w.shards]},
+        "stats": stats.to_dict(),
+        "timing": {"wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
+                   "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()},
+    }
+    (tmp / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    shutil.rmtree(final, ignore_errors=True)  # a leftover of the same shard, never committed
+    os.replace(tmp, final)  # the commit: the shard is there whole, or not at all
+    return entry
+
+
+def read_entry(root: Path, spec: ShardSpec) -> dict[str, Any] | None:
+    """The committed entry of *spec*, or None when the shard is not finished."""
+    try:
+        entry = json.loads((root / spec.id / ENTRY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("fingerprints") != list(spec.fingerprints):
+        return None
+    return entry
+
+
+def clear_leftovers(root: Path, keep: set[str]) -> int:
+    """Remove temporaries of killed workers and shards no longer in the plan; returns how many."""
+    if not root.is_dir():
+        return 0
+    gone = 0
+    for entry in root.iterdir():
+        if entry.is_dir() and entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+            gone += 1
+    return gone
