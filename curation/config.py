@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from curation.defaults import builtin_path
 from curation.errors import ConfigError
-
-DEFAULT_LABELS = ["article", "caption", "ad", "comment_ui", "joke", "teaser", "other"]
+from curation.taxonomy import LABELS
 
 
 class _Model(BaseModel):
@@ -91,7 +90,7 @@ class LabelStudioConfig(_Model):
 class RunConfig(_Model):
     """The whole pipeline; `configs/default.yaml` is one of these."""
 
-    labels: list[str] = DEFAULT_LABELS
+    labels: list[str] = list(LABELS)
     input: InputConfig = InputConfig()
     output: str = "out"
     batch_pages: int = Field(256, ge=1)

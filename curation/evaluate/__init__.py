@@ -14,7 +14,6 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.evaluate.gold import STAGE, GoldPage, iter_gold
 from curation.evaluate.metrics import (
-    ARTICLE,
     MISSING,
     UNALIGNED,
     PageScore,
@@ -23,6 +22,7 @@ from curation.evaluate.metrics import (
     score_page,
 )
 from curation.stats import Stats
+from curation.taxonomy import ARTICLE
 
 Predict = Callable[[list[dict[str, Any]]], pa.Table]
 

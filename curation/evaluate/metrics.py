@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-ARTICLE = "article"
+from curation.taxonomy import ARTICLE
+
 COARSE = "(not article)"  # gold row of a block known only to be boilerplate
 MISSING = "(missing)"  # gold tokens absent from the predicted segments
 UNALIGNED = "(unaligned)"  # predicted tokens that match no gold token

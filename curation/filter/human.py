@@ -16,8 +16,8 @@ from curation.errors import SchemaError
 from curation.filter.base import as_segments
 from curation.human.store import read_store, resolve, run_pages
 from curation.stats import Stats
+from curation.taxonomy import MODEL_VOTER
 
-MODEL_PREFIX = "model."  # votes from a trained cleaner; every other vote is a rule
 STAGE = "filter"
 
 
@@ -40,7 +40,8 @@ def load_human_labels(folder: Path, segments_dir: Path, stats: Stats | None = No
 
 
 def prelabel_sources(table: pa.Table) -> pa.Array:
-    """"model" where only model votes back the prelabel, "rule" otherwise, null without one."""
+    """"model" where only the model's vote backs the prelabel, "rule" otherwise, null without
+    one."""
     n = table.num_rows
     votes = table["votes"].combine_chunks()
     prelabel = table["prelabel"].combine_chunks()
@@ -52,11 +53,11 @@ def prelabel_sources(table: pa.Table) -> pa.Array:
         agrees = pc.fill_null(
             pc.equal(flat.field("label"), pc.take(prelabel, pa.array(parents))), False
         ).to_numpy(zero_copy_only=False)
-        is_model = pc.fill_null(pc.starts_with(flat.field("rule"), MODEL_PREFIX), False)
+        is_model = pc.fill_null(pc.equal(flat.field("rule"), MODEL_VOTER), False)
         is_model_np = is_model.to_numpy(zero_copy_only=False)
         model_backed[parents[agrees & is_model_np]] = True
         rule_backed[parents[agrees & ~is_model_np]] = True
-    source = np.where(model_backed & ~rule_backed, "model", "rule")
+    source = np.where(model_backed & ~rule_backed, MODEL_VOTER, "rule")
     return pc.if_else(pc.is_null(prelabel), pa.scalar(None, pa.string()),
                       pa.array(source, pa.string()))
 

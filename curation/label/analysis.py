@@ -31,6 +31,7 @@ from curation.label import active_rules
 from curation.label.combine import rule_weights, weighted_vote
 from curation.label.rules import ABSTAIN, CODE, LABELS
 from curation.stats import Stats
+from curation.taxonomy import site_of
 
 UNKNOWN = -1  # gold does not cover this segment
 NOT_ARTICLE = -2  # gold says: boilerplate of some kind (main_only, partial "other")
@@ -201,7 +202,8 @@ def collect_gold_votes(
             m = len(idx)
             parts["exact"].append(np.full(m, page.annotation == "taxonomy"))
             parts["dataset"].append(np.full(m, dataset, dtype=object))
-            parts["group"].append(np.full(m, page.group or page.url or page.page_id, dtype=object))
+            parts["group"].append(np.full(m, site_of(page.group or page.url) or page.page_id,
+                                          dtype=object))
             parts["page"].append(np.full(m, page.page_id, dtype=object))
         batch.clear()
 

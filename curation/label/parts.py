@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from curation.label.features import Frame
+from curation.taxonomy import BODY, META
 
-BODY, META = "body", "meta"
 # rules whose article vote marks the story's apparatus, not its text (names without version)
 META_RULES = ("article.byline", "article.header_block")
 HEADLINE_RULE = "article.headline"  # meta when it fired on an h1 (h2/h3 in the story: subheads)

@@ -8,13 +8,11 @@ import numpy as np
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.evaluate.metrics import ARTICLE
-from curation.label.parts import BODY, META
 from curation.model.body import rows_of
 from curation.model.cleaner import Cleaner
+from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
 Mode = Literal["rules", "model", "combined"]
-MODEL_VOTER = "model"  # the name the model's vote carries in the `votes` column
 
 
 # a rule this heavy is precise (caption.figure, comment_ui.comment_block, ad.social_link...):
@@ -179,4 +177,4 @@ def with_prediction(
     table = put(table, "confidence", conf)
     table = put(table, "label", chosen)
     table = put(table, "article_part", part.tolist())
-    return put(table, "label_source", ["model"] * len(chosen))
+    return put(table, "label_source", [MODEL_VOTER] * len(chosen))

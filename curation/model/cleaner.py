@@ -27,7 +27,7 @@ from curation.errors import ConfigError, SchemaError
 from curation.model.body import Rows, context_features, fit_stage
 from curation.model.data import NOT_ARTICLE, Labelled
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
-from curation.evaluate.metrics import ARTICLE
+from curation.taxonomy import ARTICLE
 
 MODEL_FORMAT_VERSION = 3  # 3: JSON + skops file (no pickle)
 MODEL_KIND = "curation-cleaner"

@@ -20,9 +20,9 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.evaluate.gold import GoldPage, iter_gold
-from curation.evaluate.metrics import ARTICLE, token_overlap
-from curation.model.features import site_key
+from curation.evaluate.metrics import token_overlap
 from curation.stats import Stats
+from curation.taxonomy import ARTICLE, site_of
 
 NOT_ARTICLE = "(not article)"
 STAGE = "train"
@@ -99,7 +99,7 @@ def _gold_target(page: GoldPage, i: int) -> str | None:
 
 def page_group(page: GoldPage) -> str:
     """The page's site: the gold `group`, else from its URL, else the page itself."""
-    return page.group or site_key(None, page.url) or page.page_id
+    return site_of(page.group or page.url) or page.page_id
 
 
 def read_gold_pages(paths: Iterable[Path], cfg: RunConfig, stats: Stats) -> list[list[GoldPage]]:
@@ -218,7 +218,7 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     doms = table.column("domain").to_pylist()
     urls = table.column("url").to_pylist()
     pids = table.column("page_id").to_pylist()
-    group = [site_key(d, u) or p for d, u, p in zip(doms, urls, pids, strict=True)]
+    group = [site_of(d or u) or p for d, u, p in zip(doms, urls, pids, strict=True)]
     return Labelled(seg, target, group, weight, body)
 
 

@@ -24,6 +24,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from curation.taxonomy import site_of
+
 # Bump when the code below changes what a feature means: a model trained with another value
 # is refused at load time (its weights would silently mean something else).
 FEATURE_CODE_VERSION = 2  # 2: heading, h1 and list-item flags
@@ -61,15 +63,6 @@ DENSE_NAMES = (
     "dup_in_page", "cross_page", "site_pages", "is_html", "ends_sentence", "win_article",
     "prev_log_words", "next_log_words", "prev_link", "next_link", "heading", "h1", "in_list",
 )
-
-
-def site_key(domain: str | None, url: str | None) -> str:
-    """The site a page belongs to: the last two host labels (as the gold `group`)."""
-    host = domain or ""
-    if not host and url:
-        host = re.sub(r"^[a-z]+://", "", url.lower()).split("/", 1)[0].split(":", 1)[0]
-    labels = [x for x in host.lower().split(".") if x]
-    return ".".join(labels[-2:]) if labels else ""
 
 
 def _bin(x: float, edges: tuple[float, ...]) -> int:
@@ -120,7 +113,7 @@ class SiteCounts:
         urls = table.column("url").to_pylist()
         text = table.column("text").to_pylist()
         for a, b in _page_runs(page_ids):
-            site = site_key(domains[a], urls[a])
+            site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
             for t in {_norm_text(t or "") for t in text[a:b]}:
                 k = _text_key(site, t)
@@ -182,13 +175,13 @@ def featurize(
     dup = np.ones(n)
     region = ["none"] * n
     win_article = np.zeros(n)
-    site_of = [site_key(domains[a], urls[a]) for a, _ in runs]
+    run_sites = [site_of(domains[a] or urls[a]) for a, _ in runs]
     counts = site_counts if site_counts is not None else SiteCounts().add(table)
     site_pages = counts.pages
     cross = np.zeros(n)
     n_site = np.zeros(n)
     is_art = np.array([p == "article" for p in pre], dtype=float)
-    for (a, b), site in zip(runs, site_of, strict=True):
+    for (a, b), site in zip(runs, run_sites, strict=True):
         m = b - a
         rel_pos[a:b] = np.arange(m) / max(m - 1, 1)
         c = Counter(norm[a:b])

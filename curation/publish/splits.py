@@ -1,4 +1,4 @@
-"""Site-grouped split assignment: every segment of a domain (or of a page without a domain)
+"""Site-grouped split assignment: every segment of a site (or of a page without one)
 lands in one split, so a cleaner is never tested on a site it was trained on."""
 
 from __future__ import annotations
@@ -9,13 +9,22 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curation.taxonomy import site_of
+
+
+def _sites(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """site_of per row, computed once per distinct value."""
+    flat = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    enc = pc.dictionary_encode(flat)
+    sites = pa.array([site_of(v) for v in enc.dictionary.to_pylist()], pa.string())
+    return pc.fill_null(sites.take(enc.indices), "")
+
 
 def group_keys(batch: pa.RecordBatch | pa.Table) -> pa.Array:
-    """Per-row group: "site:<domain>" (lower-cased, no leading www.) else "page:<page_id>"."""
-    domain = pc.replace_substring_regex(
-        pc.utf8_lower(pc.utf8_trim_whitespace(batch["domain"])), r"^www\.", "")
-    has_domain = pc.fill_null(pc.greater(pc.utf8_length(domain), 0), False)
-    keys = pc.if_else(has_domain, pc.binary_join_element_wise("site:", domain, ""),
+    """Per-row group: "site:<site>" (`taxonomy.site_of` of the page's domain), else
+    "page:<page_id>"."""
+    site = _sites(batch["domain"])
+    keys = pc.if_else(pc.not_equal(site, ""), pc.binary_join_element_wise("site:", site, ""),
                       pc.binary_join_element_wise("page:", batch["page_id"], ""))
     return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from curation.config import DEFAULT_LABELS
 from curation.errors import InputError
 from curation.evaluate.gold import GoldPage, iter_gold
 from curation.stats import Stats
+from curation.taxonomy import LABELS
 
 TEXT = "Headline of the story\nBody text goes here.\nShare on Facebook\n."
 
@@ -45,7 +45,7 @@ def _write(tmp_path: Path, lines: list[str], gz: bool = False) -> Path:
 def test_valid_page_plain_and_gzip(tmp_path: Path, gz: bool) -> None:
     path = _write(tmp_path, [_page("p1", GOOD, url="https://ex.com/a", lang="en")], gz)
     stats = Stats()
-    pages = list(iter_gold(path, DEFAULT_LABELS, stats))
+    pages = list(iter_gold(path, list(LABELS), stats))
     assert len(pages) == 1 and stats.skipped == []
     p = pages[0]
     assert isinstance(p, GoldPage)
@@ -74,7 +74,7 @@ def test_bad_input_is_named_and_the_rest_is_read(tmp_path: Path) -> None:
               "<a>Share on</a><a>Facebook</a> <span>.</span>"),
     ]
     stats = Stats()
-    pages = {p.page_id: p for p in iter_gold(_write(tmp_path, lines), DEFAULT_LABELS, stats)}
+    pages = {p.page_id: p for p in iter_gold(_write(tmp_path, lines), list(LABELS), stats)}
     assert sorted(pages) == ["ok1", "ok2", "stray", "unknown"]
     assert pages["unknown"].excluded == frozenset({2})
     assert pages["stray"].excluded == frozenset({2})
@@ -97,11 +97,11 @@ def test_bad_input_is_named_and_the_rest_is_read(tmp_path: Path) -> None:
 def test_page_with_only_unusable_segments_is_skipped(tmp_path: Path) -> None:
     path = _write(tmp_path, [_page("bad", [{"text": "Headline", "label": "nope"}, "x"])])
     stats = Stats()
-    assert list(iter_gold(path, DEFAULT_LABELS, stats)) == []
+    assert list(iter_gold(path, list(LABELS), stats)) == []
     assert [s["reason"] for s in stats.skipped] == ["bad_segment", "unknown_label",
                                                     "no_valid_segments"]
 
 
 def test_missing_file_is_a_setup_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        list(iter_gold(tmp_path / "nope.jsonl", DEFAULT_LABELS, Stats()))
+        list(iter_gold(tmp_path / "nope.jsonl", list(LABELS), Stats()))

@@ -24,6 +24,7 @@ from curation.human.store import (
 from curation.io.parquet import ShardWriter
 from curation.schema import HUMAN_LABEL_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
+from curation.taxonomy import MODEL_VOTER
 
 MakeSegments = Callable[[list[dict[str, Any]]], pa.Table]
 
@@ -43,9 +44,9 @@ def segments(make_segments: MakeSegments) -> pa.Table:
         # 0: human relabels a rule prelabel
         {"prelabel": "teaser", "votes": votes(("teaser.list.v1", "teaser")), "label": None},
         # 1: no human label, rule decided
-        {"prelabel": "ad", "votes": votes(("ads.marker.v1", "ad"), ("model.cleaner", "teaser"))},
+        {"prelabel": "ad", "votes": votes(("ads.marker.v1", "ad"), (MODEL_VOTER, "teaser"))},
         # 2: no human label, only the model voted for the prelabel
-        {"prelabel": "caption", "votes": votes(("model.cleaner", "caption"),
+        {"prelabel": "caption", "votes": votes((MODEL_VOTER, "caption"),
                                                ("captions.fig.v1", "article"))},
         # 3: annotators tied: keeps the prelabel, records annotators and agreement
         {"prelabel": "other", "votes": votes(("nav.menu.v1", "other"))},

@@ -9,7 +9,8 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from curation.model.cli import app as model_app
+from curation.cli import app as model_app
+from curation.taxonomy import MODEL_VOTER
 
 
 def _evaluate(args: list[str]) -> Result:
@@ -69,6 +70,9 @@ def test_evaluate_with_a_model_and_with_cv(synthetic_gold: Path, trained_model: 
     got = json.loads(res.stdout)
     assert set(got["modes"]) == {"rules", "model", "combined"}
     assert got["modes"]["model"]["labels"]["article"]["token_f1"] > 0.9
+    res = _evaluate(["--gold", str(synthetic_gold), "--model", str(trained_model), "--mode", "all"])
+    assert res.exit_code == 0, res.output  # one table per mode
+    assert all(f"mode: {m}" in res.stdout for m in ("rules", "model", "combined"))
     res = _evaluate(["--gold", str(synthetic_gold), "--cv", "3", "--json"])
     assert res.exit_code == 0, res.output
     got = json.loads(res.stdout)
@@ -94,5 +98,16 @@ def test_prelabel_with_a_model_adds_its_vote(trained_model: Path, tmp_path: Path
     assert res.exit_code == 0, res.output
     rows = [r for b in iter_batches(tmp_path / "out" / "segments", SEGMENT_SCHEMA)
             for r in b.to_pylist()]
-    assert rows and all(any(v["rule"] == "model" for v in r["votes"]) for r in rows)
-    assert {r["label_source"] for r in rows} == {"model"}
+    assert rows and all(any(v["rule"] == MODEL_VOTER for v in r["votes"]) for r in rows)
+    assert {r["label_source"] for r in rows} == {MODEL_VOTER}
+    # the filter stage keeps saying so where only the model's vote backs the label
+    res = runner.invoke(app, ["filter", str(cfg)])
+    assert res.exit_code == 0, res.output
+    kept = [r for b in iter_batches(tmp_path / "out" / "filtered", SEGMENT_SCHEMA)
+            for r in b.to_pylist()]
+
+    def model_only(r: dict[str, Any]) -> bool:
+        backers = {v["rule"] for v in r["votes"] if v["label"] == r["prelabel"]}
+        return backers == {MODEL_VOTER}
+    assert any(model_only(r) for r in kept)
+    assert all((r["label_source"] == MODEL_VOTER) == model_only(r) for r in kept)

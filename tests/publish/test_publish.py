@@ -19,6 +19,7 @@ from curation.io.atomic import is_complete
 from curation.publish import assign_splits, publish_dataset
 from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA
 from curation.stats import Stats
+from curation.taxonomy import site_of
 
 CFG = RunConfig()
 Rows = list[dict[str, Any]]
@@ -74,7 +75,7 @@ def test_no_site_in_two_splits(segments_dir: Path, tmp_path: Path) -> None:
     page_split: dict[str, str] = {}
     for split, part in ds.items():
         for domain, page in zip(part["domain"], part["page_id"], strict=True):
-            key = domain.removeprefix("www.") if domain else f"page:{page}"
+            key = site_of(domain) or f"page:{page}"
             split_of.setdefault(key, set()).add(split)
             page_split[page] = split
     assert all(len(s) == 1 for s in split_of.values()), split_of

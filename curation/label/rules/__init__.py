@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curation.config import DEFAULT_LABELS
 from curation.registry import Registry
+from curation.taxonomy import LABELS
 
 ABSTAIN = -1
-LABELS = tuple(DEFAULT_LABELS)  # the codes rules vote with; mapped to the configured label set
+# rules vote with the built-in labels' codes; a configured label set narrows them
 CODE = {name: i for i, name in enumerate(LABELS)}
 
 
