@@ -59,6 +59,8 @@ class Progress:
             self._bar.set_postfix_str(f"{self.pages} pages, {self.rate():.0f} pages/s",
                                       refresh=False)
             self._bar.update(1)
+            if self.done == self.shards:
+                self._bar.refresh()  # the final count, even within the refresh interval
         elif time.monotonic() - self._last_log >= self.log_every_s or self.done == self.shards:
             self._last_log = time.monotonic()
             self.stream.write(self.line() + "\n")
