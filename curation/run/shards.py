@@ -32,7 +32,7 @@ from curation.run.progress import peak_rss_mb
 from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
 
-SHARD_BYTES = 64 << 20  # a shard of many small files stops growing here
+SHARD_BYTES = 16 << 20  # a shard stops growing here (a few hundred typical HTML pages)
 ENTRY = "_entry.json"
 PAGES_PREFIX, SEGMENTS_PREFIX = "pages", "segments"
 
