@@ -9,6 +9,9 @@ repeat), so the ratios hold even on a busy machine; absolute pages/s do not.
 HTML input: the gold-dev pages (../shared/data/gold-dev.jsonl.gz), each timed from its parsed
 JSON record to the pre-labelled Arrow table, batched as `curation run` batches them. Text input:
 distinct text dumps (seed page, bundled .txt samples, gold-dev segment texts joined by newlines).
+`html/run-langdetect` is the whole `curation run` CLI on one worker in a child process on the
+same HTML pages (wall time with start-up, every stage and the writes; CPU seconds per run in
+`cpu_s_per_run`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ RATIO_BARS = [
     ("html/lang-given", "justext", 4.0),
     ("html/fasttext", "justext", 4.0),
     ("html/langdetect", "justext", 2.0),
+    ("html/run-langdetect", "justext", 2.0),
 ]
 RATE_BARS = [("text/no-langid", 3000.0)]
 
@@ -84,6 +88,36 @@ def _ours_pages(pages: list[dict[str, Any]], detector: str, batch: int) -> Calla
         for i in range(0, len(pages), batch):
             label_pages(pages[i : i + batch], cfg)
         return len(pages)
+
+    return run
+
+
+def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any]) -> Callable[[], int]:
+    """The whole `curation run` CLI on one worker, in a child process, on the same pages (as
+    one JSONL file): start-up, reading, every stage and the Parquet writes, as a user pays."""
+    import resource
+    import subprocess
+    import tempfile
+
+    import yaml
+
+    work = Path(tempfile.mkdtemp(prefix="curation-throughput-"))
+    with (work / "pages.jsonl").open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps({"id": str(r["page_id"]), "url": r.get("url"),
+                                 "html": r["html"]}) + "\n")
+    config = work / "run.yaml"
+    config.write_text(yaml.safe_dump({"input": {"paths": [str(work / "pages.jsonl")]},
+                                      "output": str(work / "out"), "workers": 1}))
+
+    def run() -> int:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-m", "curation.cli", "run", str(config), "--overwrite"],
+                       check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        extra.setdefault("cpu_s_per_run", []).append(round(cpu, 2))
+        return len(records)
 
     return run
 
@@ -145,6 +179,10 @@ def build_modes(limit: int | None, batch: int, only: set[str] | None) -> list[Mo
         len(records))
     add("html/fasttext", lambda: _ours(records, "fasttext", None, batch), len(records))
     add("html/langdetect", lambda: _ours(records, "langdetect", None, batch), len(records))
+    run_extra: dict[str, Any] = {}
+    add("html/run-langdetect", lambda: _whole_run(records, run_extra), len(records))
+    if modes and modes[-1].name == "html/run-langdetect":
+        modes[-1].extra = run_extra
     add("text/no-langid", lambda: _ours_pages(texts, "none", batch), len(texts))
     add("text/fasttext", lambda: _ours_pages(texts, "fasttext", batch), len(texts))
     add("justext", lambda: _justext(htmls), len(htmls))

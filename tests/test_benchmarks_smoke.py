@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = {"html/lang-given", "html/fasttext", "html/langdetect", "text/no-langid",
+MODES = {"html/lang-given", "html/fasttext", "html/langdetect", "html/run-langdetect",
+         "text/no-langid",
          "text/fasttext", "justext", "trafilatura", "lexbor-parse"}
 
 
