@@ -129,10 +129,12 @@ def resolve_inputs(paths: Iterable[str]) -> list[Path]:
     return unique
 
 
-def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats) -> Iterator[dict[str, Any]]:
-    """Yield one PAGE_SCHEMA dict per good page; missing inputs raise InputError at once."""
+def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats,
+               lines: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one PAGE_SCHEMA dict per good page; missing inputs raise InputError at once.
+    *lines* (first, end): only those line numbers of JSONL inputs (a shard of a big file)."""
     inputs = resolve_inputs(paths)  # eager: a typo fails before any data is read
-    return _pages(inputs, cfg, stats)
+    return _pages(inputs, cfg, stats, lines)
 
 
 class SeenIds:
@@ -164,10 +166,11 @@ class SeenIds:
         return True
 
 
-def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats) -> Iterator[dict[str, Any]]:
+def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats,
+           lines: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
     seen = SeenIds()
     for path in inputs:
-        for raw in _read_any(path, cfg, stats):
+        for raw in _read_any(path, cfg, stats, lines):
             stats.add(STAGE, "pages")
             page = _finish(raw, cfg, stats)
             if page is None:
@@ -179,7 +182,8 @@ def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats) -> Iterator[dict[
             yield page
 
 
-def _read_any(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+def _read_any(path: Path, cfg: InputConfig, stats: Stats,
+              lines: tuple[int, int] | None = None) -> Iterator[RawPage]:
     name = path.name.lower()
     if path.is_dir():
         yield from _read_hf(path, stats)
@@ -188,7 +192,7 @@ def _read_any(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
     elif name.endswith(HTML_EXT):
         yield from _read_file(path, "html", cfg, stats)
     elif name.endswith(JSONL_EXT):
-        yield from _read_jsonl(path, cfg, stats)
+        yield from _read_jsonl(path, cfg, stats, lines)
     elif name.endswith(PARQUET_EXT):
         yield from _read_parquet(path, stats)
     else:
@@ -232,7 +236,8 @@ def _lines(stream: _LineSource, limit: int) -> Iterator[tuple[int, bytes | None]
             yield lineno, line
 
 
-def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats,
+                lines: tuple[int, int] | None = None) -> Iterator[RawPage]:
     # A JSON string escapes each non-ASCII char to up to 6 bytes: allow headroom on the line,
     # the decoded content is checked against max_bytes in _finish.
     limit = 6 * cfg.max_bytes + 1024
@@ -247,6 +252,10 @@ def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]
     with stream:
         try:
             for lineno, line in _lines(stream, limit):
+                if lines is not None and not lines[0] <= lineno < lines[1]:
+                    if lineno >= lines[1]:
+                        break
+                    continue  # another shard's line: skipped before it is parsed
                 source = f"{path}:{lineno}"
                 if line is None:
                     stats.add(STAGE, "pages")

@@ -1,7 +1,8 @@
 """Shards: the unit of work, of commit and of resume.
 
 The inputs are cut into shards: runs of consecutive input files, about `batch_pages` files and
-at most SHARD_BYTES bytes, cut where a file's name hashes to a boundary. A worker reads its
+at most SHARD_BYTES bytes, cut where a file's name hashes to a boundary; a bigger JSONL file is
+cut into line ranges. A worker reads its
 shard's inputs itself, runs the per-batch step and writes the shard's pages and segments into a
 temporary folder, with its manifest entry (inputs, the config key of the stages that made it,
 counts, skips, timings); one rename commits the whole shard. A shard's id hashes its inputs
@@ -10,11 +11,13 @@ current."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import shutil
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,7 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.io.ingest import pages_to_batches
 from curation.io.parquet import ShardWriter
-from curation.io.readers import iter_pages, resolve_inputs
+from curation.io.readers import JSONL_EXT, iter_pages, resolve_inputs
 from curation.run.manifest import digest, file_fingerprint
 from curation.run.outputs import inside
 from curation.run.progress import peak_rss_mb
@@ -61,6 +64,7 @@ class ShardSpec:
     paths: tuple[str, ...]
     fingerprints: tuple[str, ...]
     bytes: int
+    lines: tuple[int, int] | None = None  # a line range of one big JSONL file
 
 
 def _size(path: Path) -> int:
@@ -86,27 +90,64 @@ def _ends_shard(path: Path, files_per_shard: int) -> bool:
     return h % files_per_shard == 0
 
 
+def count_lines(path: Path) -> int:
+    """Lines of a JSONL(.gz) file, counted in 1 MB blocks (a damaged gzip: the lines before)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    n, last = 0, b"\n"
+    try:
+        with opener(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                n += block.count(b"\n")
+                last = block[-1:]
+    except (OSError, EOFError, zlib.error):
+        pass  # the reader counts the damage with its place; the shards cover what is readable
+    return n + (last != b"\n")
+
+
+def _line_ranges(path: Path, size: int, shard_bytes: int) -> list[tuple[int, int]]:
+    """(first, end) line numbers cutting a big JSONL file into pieces of about *shard_bytes*."""
+    n = count_lines(path)
+    per = max(1, -(-n * shard_bytes // max(size, 1)))
+    starts = list(range(1, n + 1, per)) or [1]
+    return [(a, b) for a, b in zip(starts, [*starts[1:], n + 1], strict=True)]
+
+
 def plan_shards(inputs: list[Path], files_per_shard: int, key: str,
-                shard_bytes: int = SHARD_BYTES) -> list[ShardSpec]:
+                shard_bytes: int | None = None) -> list[ShardSpec]:
     """Cut *inputs* (in their order) into shards of consecutive files, about *files_per_shard*
-    files each (at most four times that, and about *shard_bytes* bytes)."""
-    groups: list[list[tuple[Path, str, int]]] = [[]]
-    total = 0
+    files each (at most four times that, and about *shard_bytes* bytes); a JSONL file bigger
+    than that becomes shards of line ranges."""
+    limit = shard_bytes or SHARD_BYTES
+    specs: list[ShardSpec] = []
+    group: list[tuple[Path, str, int]] = []
+
+    def close() -> None:
+        if group:
+            specs.append(ShardSpec(index=len(specs), id=digest(key, [fp for _, fp, _ in group]),
+                                   paths=tuple(str(p) for p, _, _ in group),
+                                   fingerprints=tuple(fp for _, fp, _ in group),
+                                   bytes=sum(s for _, _, s in group)))
+            group.clear()
+
     for path in inputs:
         fp = digest(str(path.resolve()), file_fingerprint(path))
         size = _size(path)
-        if groups[-1] and total + size > shard_bytes:
-            groups.append([])
-            total = 0
-        groups[-1].append((path, fp, size))
-        total += size
-        if _ends_shard(path, files_per_shard) or len(groups[-1]) >= 4 * files_per_shard:
-            groups.append([])
-            total = 0
-    return [ShardSpec(index=i, id=digest(key, [fp for _, fp, _ in g]),
-                      paths=tuple(str(p) for p, _, _ in g),
-                      fingerprints=tuple(fp for _, fp, _ in g), bytes=sum(s for _, _, s in g))
-            for i, g in enumerate(g for g in groups if g)]
+        if size > limit and path.is_file() and path.name.lower().endswith(JSONL_EXT):
+            close()
+            ranges = _line_ranges(path, size, limit)
+            for lines in ranges:
+                part = digest(fp, lines)
+                specs.append(ShardSpec(index=len(specs), id=digest(key, [part]),
+                                       paths=(str(path),), fingerprints=(part,),
+                                       bytes=size // len(ranges), lines=lines))
+            continue
+        if group and sum(s for _, _, s in group) + size > limit:
+            close()
+        group.append((path, fp, size))
+        if _ends_shard(path, files_per_shard) or len(group) >= 4 * files_per_shard:
+            close()
+    close()
+    return specs
 
 
 def record_report(stats: Stats, report: Report) -> None:
@@ -131,8 +172,8 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     pages_w = ShardWriter(tmp, PAGE_SCHEMA, 1 << 40, prefix=PAGES_PREFIX)
     segments_w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows, prefix=SEGMENTS_PREFIX)
     try:
-        for batch in pages_to_batches(iter_pages(list(spec.paths), cfg.input, stats),
-                                      cfg.batch_pages):
+        pages = iter_pages(list(spec.paths), cfg.input, stats, spec.lines)
+        for batch in pages_to_batches(pages, cfg.batch_pages):
             res = step(batch, cfg)
             pages_w.write(res.pages)
             segments_w.write(res.segments)
@@ -143,7 +184,7 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     stats.add("segment", "pages", pages_w.rows)
     stats.add("segment", "segments", segments_w.rows)
     entry = {
-        "id": spec.id, "index": spec.index, "inputs": list(spec.paths),
+        "id": spec.id, "index": spec.index, "inputs": list(spec.paths), "lines": spec.lines,
         "fingerprints": list(spec.fingerprints), "bytes": spec.bytes,
         "pages": pages_w.rows, "segments": segments_w.rows,
         "files": {"pages": [p.name for p in pages_w.shards],

@@ -91,3 +91,30 @@ def test_each_stage_has_its_own_cache_key(tmp_path: Path, kit: Any) -> None:
 
     relabel = change(prelabel={"weights": {"article.long_paragraph.v1": 2.0}})
     assert relabel["shards"]["run"] == relabel["shards"]["total"]
+
+
+def test_a_big_jsonl_file_is_cut_into_line_ranges(tmp_path: Path, kit: Any,
+                                                  monkeypatch: Any) -> None:
+    import gzip
+    import json
+
+    import curation.run.shards as shards
+
+    lines = [json.dumps({"id": f"p{i}", "html": kit.page_html(i)}) for i in range(120)]
+    lines[30] = "{not json"
+    lines[90] = json.dumps({"id": "p5", "html": kit.page_html(5)})  # a duplicate, far away
+    big = tmp_path / "in" / "big.jsonl.gz"
+    big.parent.mkdir()
+    with gzip.open(big, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    whole = run(load_config(kit.write_config(tmp_path / "a.yaml", [str(big)], tmp_path / "a")))
+    assert whole["shards"]["total"] == 1
+    monkeypatch.setattr(shards, "SHARD_BYTES", big.stat().st_size // 6)
+    cut = run(load_config(kit.write_config(tmp_path / "b.yaml", [str(big)], tmp_path / "b",
+                                           workers=2)))
+    assert cut["shards"]["total"] >= 5
+    _same_outputs(tmp_path / "a", tmp_path / "b", kit)
+    assert cut["counts"]["ingest"] == whole["counts"]["ingest"]
+    assert {(s["reason"], s["source"]) for s in cut["skipped"]} == {
+        (s["reason"], s["source"]) for s in whole["skipped"]} == {
+        ("bad_json", f"{big}:31"), ("duplicate", f"{big}:91")}
