@@ -5,11 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import typer
 import yaml
 from typer.testing import CliRunner
 
 from curation.cli import app
+from curation.cli.options import EXIT_FAILED, EXIT_USAGE, exit_code
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -49,3 +52,60 @@ def test_rules_list_and_dry_run() -> None:
     assert res.exit_code == 0 and "teaser.time_ago.v1" in res.output
     res = runner.invoke(app, ["run", str(ROOT / "configs" / "default.yaml"), "--dry-run"])
     assert res.exit_code == 0 and "builtin:samples" in res.output
+
+
+def test_version_and_filters_list() -> None:
+    from curation import __version__
+    from curation.filter import FILTERS
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"curation {__version__}"
+    res = runner.invoke(app, ["filters", "list"])
+    assert res.exit_code == 0
+    for name in FILTERS:
+        assert name in res.output
+    assert "min_chars.v1" in res.output and "n (int, default" in res.output
+
+
+def _commands(group: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):  # a command group
+            out.update(_commands(cmd, f"{prefix}{name} "))
+        else:
+            out[f"{prefix}{name}"] = cmd
+    return out
+
+
+def test_every_command_names_its_config_the_same_way() -> None:
+    commands = _commands(typer.main.get_command(app))
+    with_config = {n: c for n, c in commands.items() if any(p.name == "config" for p in c.params)}
+    assert {"run", "evaluate", "train", "clean", "rules report", "tasks push"} <= set(with_config)
+    for name, cmd in with_config.items():
+        (opt,) = [p for p in cmd.params if p.name == "config"]
+        assert set(opt.opts) == {"--config", "-c"}, name
+
+
+def test_config_as_argument_or_option(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("output: elsewhere\n", encoding="utf-8")
+    as_arg = runner.invoke(app, ["run", str(cfg), "--dry-run"])
+    as_opt = runner.invoke(app, ["run", "-c", str(cfg), "--dry-run"])
+    assert as_arg.exit_code == 0 and as_arg.output == as_opt.output
+    assert "output: elsewhere" in as_opt.output
+    both = runner.invoke(app, ["run", str(cfg), "--config", str(ROOT / "configs/default.yaml")])
+    assert both.exit_code == 2 and "two configs" in both.output
+
+
+def test_one_exit_code_map() -> None:
+    from curation.errors import ConfigError, InputError, OutputExistsError, SchemaError
+    from curation.labelstudio.errors import LabelStudioError
+
+    for exc in (ConfigError("x"), InputError("x"), OutputExistsError("x"), SchemaError("x")):
+        assert exit_code(exc) == EXIT_USAGE
+    assert exit_code(LabelStudioError("x")) == EXIT_FAILED
+    # the same error gives the same code from every command: a missing config file
+    for cmd in (["run"], ["ingest"], ["rules", "report", "--gold", "g.jsonl"],
+                ["evaluate", "--gold", "g.jsonl"], ["tasks", "push"]):
+        res = runner.invoke(app, [*cmd, "--config", "no-such.yaml"])
+        assert res.exit_code == EXIT_USAGE and "no-such.yaml does not exist" in res.output, cmd

@@ -51,13 +51,17 @@ class Filter(Generic[P]):
     params_model: type[P]
     fn: Callable[[pa.Table, P, RunConfig], Verdict]
 
-    def parse(self, params: dict[str, Any], labels: list[str]) -> P:
-        """Validated params, or a ConfigError that names the valid params."""
-        valid = ", ".join(
+    def params_help(self) -> str:
+        """Each param with its type and default, e.g. `n (int, default 20)`."""
+        return ", ".join(
             f"{k} ({_type_name(f.annotation)}"
             + (")" if f.is_required() else f", default {f.default!r})")
             for k, f in self.params_model.model_fields.items()
         )
+
+    def parse(self, params: dict[str, Any], labels: list[str]) -> P:
+        """Validated params, or a ConfigError that names the valid params."""
+        valid = self.params_help()
         try:
             parsed = self.params_model.model_validate(params)
             parsed.check_labels(labels)

@@ -18,24 +18,25 @@ tasks_app = typer.Typer(
     no_args_is_help=True,
 )
 
-ConfigArg = Annotated[Path, typer.Argument(help="the run's YAML config, e.g. configs/default.yaml")]
+# the CLI's one config option, as in curation/cli/options.py (this module is mounted there)
+ConfigArg = Annotated[Path | None, typer.Argument(
+    metavar="CONFIG", help="run config, the same as --config", show_default=False)]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-c", help="run config (YAML); default: the built-in defaults", show_default=False)]
 Below = Annotated[float | None, typer.Option(
     "--unsure-below", help="paragraphs layout: only segments less sure than this go to review; "
                            "the rest keep their pre-label")]
 
 
 def _run(fn: Any) -> None:
-    try:
-        report = fn()
-    except CurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    # a library error reaches curation/cli, which maps it to the exit code every command uses
+    typer.echo(json.dumps(fn(), indent=2, ensure_ascii=False))
 
 
 @tasks_app.command()
 def push(
-    config: ConfigArg,
+    config_arg: ConfigArg = None,
+    config: ConfigOpt = None,
     select: Annotated[str, typer.Option(help="'all' in order, or 'uncertain' first")] = "all",
     limit: Annotated[int | None, typer.Option(help="push at most this many (new) pages")] = None,
     unsure_below: Below = None,
@@ -43,14 +44,15 @@ def push(
     """Create or reuse the project and import the pages not yet in it, with predictions."""
     from curation.labelstudio.client import push as do_push
 
-    _run(lambda: do_push(load_config(config), select, limit,  # type: ignore[arg-type]
+    _run(lambda: do_push(load_config(config or config_arg), select, limit,  # type: ignore[arg-type]
                          below=unsure_below).to_dict())
 
 
 @tasks_app.command()
 def export(
-    config: ConfigArg,
     out: Annotated[Path, typer.Option(help="JSON file to write (the config XML goes beside it)")],
+    config_arg: ConfigArg = None,
+    config: ConfigOpt = None,
     select: Annotated[str, typer.Option(help="'all' in order, or 'uncertain' first")] = "all",
     limit: Annotated[int | None, typer.Option(help="at most this many pages")] = None,
     unsure_below: Below = None,
@@ -58,13 +60,14 @@ def export(
     """Write the tasks as a JSON file to import by hand in Label Studio (no server needed)."""
     from curation.labelstudio.tasks import export_tasks
 
-    _run(lambda: export_tasks(load_config(config), out, select, limit,  # type: ignore[arg-type]
+    _run(lambda: export_tasks(load_config(config or config_arg), out, select, limit,  # type: ignore[arg-type]
                               unsure_below))
 
 
 @tasks_app.command()
 def pull(
-    config: ConfigArg,
+    config_arg: ConfigArg = None,
+    config: ConfigOpt = None,
     from_file: Annotated[Path | None, typer.Option(
         "--from-file", help="read a Label Studio JSON export instead of the server")] = None,
     full: Annotated[bool, typer.Option(help="print the whole agreement report")] = False,
@@ -73,7 +76,7 @@ def pull(
     from curation.labelstudio.pull import pull as do_pull
 
     def go() -> dict[str, Any]:
-        report = do_pull(load_config(config), from_file).to_dict()
+        report = do_pull(load_config(config or config_arg), from_file).to_dict()
         if not full:
             a = report["agreement"]
             report["agreement"] = {k: a.get(k) for k in
@@ -85,7 +88,8 @@ def pull(
 
 @tasks_app.command()
 def forget(
-    config: ConfigArg,
+    config_arg: ConfigArg = None,
+    config: ConfigOpt = None,
     page: Annotated[list[str] | None,
                     typer.Option(help="a page_id whose labels go (repeatable)")] = None,
     all_pages: Annotated[bool, typer.Option("--all", help="delete every human label")] = False,
@@ -97,7 +101,7 @@ def forget(
     def go() -> dict[str, Any]:
         if bool(page) == all_pages:
             raise CurationError("say which labels to delete: --page PAGE_ID (repeatable) or --all")
-        cfg = load_config(config)
+        cfg = load_config(config or config_arg)
         store = cfg.resolve(cfg.output) / "human_labels"
         return do_forget(store, None if all_pages else set(page or []))
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from curation.evaluate.cli import app
+from curation.cli import app
 
 runner = CliRunner()
 
 
 @pytest.mark.shared_data
 def test_seed_gold_json_shape(shared_data: Path) -> None:
-    res = runner.invoke(app, ["--gold", str(shared_data / "gold-seed.jsonl"), "--json"])
+    res = runner.invoke(app, ["evaluate", "--gold", str(shared_data / "gold-seed.jsonl"), "--json"])
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)  # exactly one JSON object on stdout
     assert out["pages"] == 1 and out["problems"] == []

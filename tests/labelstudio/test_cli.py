@@ -11,7 +11,7 @@ from label_studio_sdk import LabelStudio
 from ls_helpers import write_segments
 from typer.testing import CliRunner
 
-from curation.labelstudio.cli import tasks_app
+from curation.cli import app
 
 pytestmark = pytest.mark.labelstudio
 
@@ -24,20 +24,20 @@ def test_cli_export_push_pull(ls: LabelStudio, make_cfg: Any, tmp_path: Path) ->
     write_segments(tmp_path / "out")
     runner = CliRunner()
 
-    r = runner.invoke(tasks_app, ["export", str(conf), "--out", str(tmp_path / "t.json")])
+    r = runner.invoke(app, ["tasks", "export", str(conf), "--out", str(tmp_path / "t.json")])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["tasks"] == 3
-    r = runner.invoke(tasks_app, ["push", str(conf), "--select", "uncertain", "--limit", "2"])
+    r = runner.invoke(app, ["tasks", "push", str(conf), "--select", "uncertain", "--limit", "2"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["tasks_imported"] == 2
-    r = runner.invoke(tasks_app, ["push", str(conf)])
+    r = runner.invoke(app, ["tasks", "push", str(conf)])
     assert json.loads(r.output)["tasks_imported"] == 1
-    r = runner.invoke(tasks_app, ["pull", str(conf)])
+    r = runner.invoke(app, ["tasks", "pull", str(conf)])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["tasks"] == 3
     assert (tmp_path / "out" / "human_labels" / "_SUCCESS").is_file()
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("output: out\nlabelstudio:\n  url: http://127.0.0.1:9\n")
-    r = runner.invoke(tasks_app, ["push", str(bad)])
+    r = runner.invoke(app, ["tasks", "push", str(bad)])
     assert r.exit_code == 1 and "cannot reach the server" in r.output

@@ -1,27 +1,24 @@
-"""`curation evaluate`: the command (mounted by curation/cli.py); the only place that prints."""
+"""`curation evaluate`: score the pre-labels (or a trained cleaner) against gold pages."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from curation.errors import CurationError
+from curation.cli.options import EXIT_FAILED, EXIT_USAGE, ConfigOpt, read_config
 
-DEFAULT_CONFIG = Path("configs/default.yaml")
+MODES = ("rules", "model", "combined")
 
 
 def evaluate_command(
     gold: Annotated[
         Path, typer.Option("--gold", help="gold file, JSONL or JSONL.gz (shared/data/SOURCES.md)")
     ],
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="run config; default configs/default.yaml if it exists"),
-    ] = None,
+    config: ConfigOpt = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="print one JSON object on stdout")
     ] = False,
@@ -52,61 +49,51 @@ def evaluate_command(
     ] = None,
 ) -> None:
     """Score the pre-labels (or a trained cleaner) against hand-labelled gold pages."""
-    from curation.config import load_config
     from curation.evaluate import evaluate_gold, format_table
 
-    modes = ("rules", "model", "combined")
-    if mode not in (*modes, "all") or (mode == "all" and not json_out):
-        typer.echo(f"error: --mode must be one of {', '.join(modes)} (or all, with --json)",
-                   err=True)
-        raise typer.Exit(2)
+    if mode not in (*MODES, "all"):
+        raise typer.BadParameter(f"must be one of {', '.join(MODES)} or all", param_hint="--mode")
     if model is not None and cv is not None:
         typer.echo("error: give --model (score a trained file) or --cv K (train per fold)",
                    err=True)
-        raise typer.Exit(2)
-    try:
-        if config is None and DEFAULT_CONFIG.is_file():
-            config = DEFAULT_CONFIG
-        cfg = load_config(config)
-        if cv is not None:
-            from curation.model.cv import cross_validate
+        raise typer.Exit(EXIT_USAGE)
+    cfg = read_config(config)
+    modes = MODES if mode == "all" else (mode,)
+    if cv is not None:
+        from curation.model.cv import cross_validate
 
-            results = cross_validate(
-                gold, cfg, cv, modes if mode == "all" else (mode,),  # type: ignore[arg-type]
-                train_extra=train_gold or [], page_prefix=only,
-            )
-        elif model is not None:
-            from curation.model.cv import model_predictor
-            from curation.model.run import load_for
+        results = cross_validate(gold, cfg, cv, modes,  # type: ignore[arg-type]
+                                 train_extra=train_gold or [], page_prefix=only)
+    elif model is not None:
+        from curation.model.cv import model_predictor
+        from curation.model.run import load_for
 
-            cleaner = load_for(cfg, model)
-            results = {
-                m: evaluate_gold(gold, cfg, predict=model_predictor(cfg, cleaner, m),
-                                 batch_pages=batch_pages, page_prefix=only, confusion=confusion)
-                for m in (modes if mode == "all" else (mode,))
-            }
-        else:
-            results = {"rules": evaluate_gold(
-                gold, cfg, batch_pages=batch_pages, per_page=per_page, confusion=confusion,
-                page_prefix=only,
-            )}
-    except CurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        cleaner = load_for(cfg, model)
+        results = {
+            m: evaluate_gold(gold, cfg, predict=model_predictor(cfg, cleaner, m),
+                             batch_pages=batch_pages, page_prefix=only, confusion=confusion)
+            for m in modes
+        }
+    else:
+        from curation.process import pages_labeller
+
+        results = {"rules": evaluate_gold(
+            gold, cfg, pages_labeller(cfg), batch_pages=batch_pages, per_page=per_page,
+            confusion=confusion,
+            page_prefix=only,
+        )}
     first = next(iter(results.values()))
-    result = first if len(results) == 1 else {
+    result: dict[str, Any] = first if len(results) == 1 else {
         "pages": first["pages"], "problems": first["problems"], "modes": results,
     }
     for p in result["problems"]:
         typer.echo(f"gold problem ({p['reason']}) at {p['source']}: {p['detail']}", err=True)
     if json_out:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    else:
-        typer.echo(format_table(result))
+    else:  # one table per mode, each under its name when there are several
+        typer.echo("\n\n".join(
+            (f"mode: {m}\n" if len(results) > 1 else "") + format_table(r)
+            for m, r in results.items()))
     if result["pages"] == 0:
         typer.echo(f"error: no page of {gold} could be scored", err=True)
-        raise typer.Exit(1)
-
-
-app = typer.Typer(add_completion=False, help="Evaluate pre-labels against gold pages.")
-app.command("evaluate")(evaluate_command)
+        raise typer.Exit(EXIT_FAILED)

@@ -1,4 +1,4 @@
-"""`curation rules report|fit|calibrate`: command functions (mounted by curation/cli.py)."""
+"""`curation rules report | fit | calibrate`: analyse, re-weight and calibrate the rules on gold."""
 
 from __future__ import annotations
 
@@ -12,32 +12,21 @@ import numpy as np
 import typer
 import yaml
 
-from curation.errors import CurationError
+from curation.cli.options import ConfigOpt, read_config
 
-DEFAULT_CONFIG = Path("configs/default.yaml")
 GoldOpt = Annotated[
     list[Path], typer.Option("--gold", help="gold file(s), JSONL or JSONL.gz; repeat the option")
-]
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="run config; default configs/default.yaml")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 
 
 def _collect(gold: list[Path], config: Path | None) -> Any:
-    """Run the pipeline on the gold pages; a setup error is a message and exit code 2."""
-    from curation.config import load_config
+    """Run the pipeline on the gold pages, listing each unreadable gold page on stderr."""
     from curation.label.analysis import collect_gold_votes
     from curation.stats import Stats
 
-    if config is None and DEFAULT_CONFIG.is_file():
-        config = DEFAULT_CONFIG
     stats = Stats()
-    try:
-        gv = collect_gold_votes(gold, load_config(config), stats)
-    except CurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    gv = collect_gold_votes(gold, read_config(config), stats)
     for p in stats.skipped:
         typer.echo(f"gold problem ({p['reason']}) at {p['source']}: {p['detail']}", err=True)
     if gv.n == 0:
