@@ -20,9 +20,10 @@ MAX_RETRIES = 2  # a task whose worker died is run again (the shard commits once
 
 
 def run_on_ray(specs: list[ShardSpec], cfg: RunConfig, root: Path, step: Step,
-               on_done: OnDone) -> None:
+               on_done: OnDone) -> dict[str, Any]:
     """Run *specs* as Ray tasks on a local Ray (`workers` CPUs) or the cluster at
-    `ray_address`; *on_done* gets each shard's entry as it commits."""
+    `ray_address`; *on_done* gets each shard's entry as it commits. Returns the cluster's
+    address and size, for the run's stats."""
     try:
         import ray
     except ImportError:
@@ -44,6 +45,8 @@ def run_on_ray(specs: list[ShardSpec], cfg: RunConfig, root: Path, step: Step,
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
                 on_done(pending.pop(ref), ray.get(ref))
+        return {"ray_address": ray.get_runtime_context().gcs_address,
+                "ray_nodes": sum(1 for n in ray.nodes() if n.get("Alive"))}
     finally:
         if started:
             ray.shutdown()

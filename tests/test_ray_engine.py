@@ -42,3 +42,26 @@ def test_engines_give_identical_datasets(tmp_path: Path) -> None:
     # the Ray tasks wrote their shards themselves, in worker processes
     entries = [json.loads(p.read_text()) for p in (tmp_path / "ray").glob("_shards/*/_entry.json")]
     assert entries and all(e["timing"]["pid"] != os.getpid() for e in entries)
+
+
+def test_ray_address_reaches_an_existing_cluster(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+    address = cluster.address
+    try:
+        path = _cfg(tmp_path, "cluster", "ray", 2)
+        data = yaml.safe_load(path.read_text())
+        path.write_text(yaml.safe_dump({**data, "ray_address": address}))
+        proc = subprocess.run([sys.executable, "-m", "curation.cli", "run", str(path)],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    finally:
+        cluster.shutdown()
+    stats = json.loads((tmp_path / "cluster" / "stats.json").read_text())
+    seg = stats["timing"]["segment+prelabel"]
+    assert seg["ray_address"] == address and seg["ray_nodes"] == 1
+    assert stats["summary"]["pages"] == 5 and stats["shards"]["run"] == stats["shards"]["total"]

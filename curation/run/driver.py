@@ -7,6 +7,7 @@ and current beside newer pages."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -79,19 +80,20 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
         progress.update(int(entry["pages"]), spec.bytes)
 
     try:
-        _engine(cfg)(todo, cfg, root, step, done)
+        engine_info = _engine(cfg)(todo, cfg, root, step, done) if todo else {}
     finally:
         progress.close()
     ordered = [entries[s.id] for s in specs]
     stats.merge(plan_stats)
     for entry in ordered:
         stats.merge(Stats.from_dict(entry["stats"]))
-    worker_cpu = sum(e["timing"]["cpu_s"] for e in ordered if e["id"] in {s.id for s in todo})
+    ran = [entries[s.id] for s in todo]
+    # shards run in this process are in its own CPU time already
+    worker_cpu = sum(e["timing"]["cpu_s"] for e in ran if e["timing"]["pid"] != os.getpid())
     timing["segment+prelabel"] = {
-        **clock.timing(sum(int(e["pages"]) for e in ordered if e["id"] in {s.id for s in todo}),
-                       worker_cpu, engine=cfg.engine, workers=cfg.workers),
-        "peak_rss_mb_per_worker": max((e["timing"]["peak_rss_mb"] for e in ordered
-                                       if e["id"] in {s.id for s in todo}), default=None)}
+        **clock.timing(sum(int(e["pages"]) for e in ran), worker_cpu, engine=cfg.engine,
+                       workers=cfg.workers, **engine_info),
+        "peak_rss_mb_per_worker": max((e["timing"]["peak_rss_mb"] for e in ran), default=None)}
     stats.notes["shards"] = {"total": len(specs), "run": len(todo),
                              "reused": len(specs) - len(todo)}
     saved = record.get("assemble", assembled_key)

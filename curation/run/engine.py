@@ -16,12 +16,12 @@ OnDone = Callable[[ShardSpec, dict[str, Any]], None]
 
 
 def run_local(specs: list[ShardSpec], cfg: RunConfig, root: Path, step: Step,
-              on_done: OnDone) -> None:
+              on_done: OnDone) -> dict[str, Any]:
     """Run *specs*; *on_done* gets each shard's entry as it commits (in finishing order)."""
     if cfg.workers <= 1 or len(specs) <= 1:
         for spec in specs:
             on_done(spec, run_shard(spec, cfg, str(root), step))
-        return
+        return {}
     with worker_pool(cfg.workers) as pool:
         # at most two shards a worker in flight: the queue stays short, memory flat
         queue = list(reversed(specs))
@@ -33,3 +33,4 @@ def run_local(specs: list[ShardSpec], cfg: RunConfig, root: Path, step: Step,
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in done:
                 on_done(running.pop(fut), fut.result())
+    return {}
