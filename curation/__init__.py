@@ -1,3 +1,24 @@
-"""curation: raw scraped pages -> segments -> pre-labels -> human labels -> Parquet datasets."""
+"""curation: raw scraped pages -> segments -> pre-labels -> human labels -> Parquet datasets.
+
+The common jobs on one page: `curation.clean(html)` (its main text and meta lines) and
+`curation.label_page(html_or_text)` (its segments, labels and confidence); see curation/api.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["__version__", "clean", "label_page"]
+
+if TYPE_CHECKING:
+    from curation.api import clean, label_page
+
+
+def __getattr__(name: str) -> Any:
+    # the API loads on first use: `import curation.x` must not pull in the whole pipeline
+    if name in ("clean", "label_page"):
+        from curation import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'curation' has no attribute {name!r}")

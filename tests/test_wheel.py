@@ -141,6 +141,12 @@ def test_wheel_runs_a_users_config_outside_the_repository(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert "pages: 3" in done.stdout
 
+    api = subprocess.run([str(venv / "bin" / "python"), "-c",
+                          "import curation, pathlib; print(curation.clean(pathlib.Path("
+                          "'pages/a.example.html').read_text()).body)"],
+                         cwd=work, env=env, capture_output=True, text=True)
+    assert api.returncode == 0 and STORY in api.stdout, api.stderr
+
     ds = datasets.load_dataset(str(work / "out" / "dataset"))
     assert sum(ds.num_rows.values()) > 0
     label = next(iter(ds.values())).features["label"]
