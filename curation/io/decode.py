@@ -1,4 +1,7 @@
-"""Bytes -> text for raw pages: BOM, UTF-8 fast path, HTML meta charset, then charset-normalizer.
+"""Bytes -> text for raw pages, decided by evidence: a byte order mark, then a declared charset
+(HTTP header, HTML meta) checked against the bytes, then the share of valid UTF-8, then
+charset-normalizer. A bad byte is repaired where it is (U+FFFD, counted); a page is never
+re-encoded as a whole, and a few NUL bytes do not make it binary (their share does).
 
 Also the small HTML sniffers the readers need (canonical url, "has any text").
 """
@@ -7,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -24,15 +29,49 @@ _META_CHARSET = re.compile(
     rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]{1,40})", re.IGNORECASE
 )
 _SNIFF_BYTES = 4096
-# charset-normalizer often scores several code pages the same on short pages (cp1250 = cp1252
-# for German, cp1125 = cp1251 for Bulgarian); a tie goes to the one most common on the web.
+# charset-normalizer often scores several code pages the same on short pages (cp1250 = cp1252 =
+# mac_roman for German, mac_cyrillic = cp1251 for Bulgarian); a tie goes to the web's usual one.
 _PREFERRED = ("cp1252", "cp1251", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "koi8_r",
               "iso8859_5", "cp1253", "cp1254", "cp1257")
+_TIE_CHAOS = 0.001
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+# C0 control bytes that text does not hold (tab, newline, form feed, CR and ESC are allowed)
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+MAX_CONTROL_SHARE = 0.01  # more control bytes than this (NULs included): binary, not text
+_UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_counter = threading.local()
+
+
+def _count_replace(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: U+FFFD for each bad sequence, counted (per thread)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _counter.n = getattr(_counter, "n", 0) + 1
+    return "\ufffd", exc.end
+
+
+codecs.register_error("curation.count-replace", _count_replace)
 
 
 class DecodeError(ValueError):
     """The bytes are not text in any encoding we accept (the reader counts it as a skip)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Decoded page text, the codec chosen, and the repairs made on the way."""
+
+    text: str
+    encoding: str
+    replaced: int = 0  # bad byte sequences (or lone surrogates) replaced with U+FFFD
+    nuls: int = 0  # NUL characters removed
+
+
+def _decode_counting(data: bytes, codec: str) -> tuple[str, int]:
+    _counter.n = 0
+    text = data.decode(codec, "curation.count-replace")
+    return text, _counter.n
 
 
 def meta_charset(data: bytes) -> str | None:
@@ -44,45 +83,119 @@ def meta_charset(data: bytes) -> str | None:
     True
     """
     m = _META_CHARSET.search(data[:_SNIFF_BYTES])
-    if not m:
+    return codec_name(m.group(1).decode("ascii")) if m else None
+
+
+def codec_name(label: str | None) -> str | None:
+    """Python's name for a charset label ("windows-1251" -> "cp1251"), None when unknown or not
+    a text encoding (base64, rot13 ...)."""
+    if not label:
         return None
     try:
-        return codecs.lookup(m.group(1).decode("ascii")).name
+        info = codecs.lookup(label.strip().strip("\"'"))
     except LookupError:
         return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def decode_bytes(data: bytes, html: bool = False) -> str:
-    """Decode raw page bytes; raise DecodeError for binary (NUL bytes) or undecodable input."""
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when the NULs sit on one byte parity (ASCII-range UTF-16)."""
+    head = data[:_SNIFF_BYTES]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2].count(0) / len(head[0::2]), head[1::2].count(0) / len(head[1::2])
+    if odd >= 0.4 and even < 0.05:
+        return "utf-16-le"
+    if even >= 0.4 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def repair_text(text: str) -> Decoded:
+    """A str as given (JSON, Parquet) made safe to store: lone surrogates become U+FFFD and a
+    few NULs are removed, both counted; raises DecodeError when NULs show it is binary.
+
+    >>> repair_text("a" + chr(0xD800) + "b")
+    Decoded(text='a\ufffdb', encoding='str', replaced=1, nuls=0)
+    """
+    replaced = nuls = 0
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text, replaced = _SURROGATE.subn("\ufffd", text)
+    if "\x00" in text:
+        nuls = text.count("\x00")
+        if nuls > MAX_CONTROL_SHARE * len(text):
+            raise DecodeError(f"{nuls} NUL characters in {len(text)} (binary content)")
+        text = text.replace("\x00", "")
+    return Decoded(text, "str", replaced, nuls)
+
+
+def decode_page(data: bytes, html: bool = False, declared: str | None = None) -> Decoded:
+    """Decode raw page bytes by evidence; *declared* is a charset from outside the page (an HTTP
+    Content-Type). Raises DecodeError for binary content or bytes no encoding explains."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError as exc:
-                raise DecodeError(f"bad {codec} after its byte order mark: {exc.reason}") from None
-    if b"\x00" in data:
-        raise DecodeError("NUL bytes (binary content)")
+            text, bad = _decode_counting(data, codec)
+            return _without_nuls(Decoded(text, codec, bad))
+    utf16 = _utf16_without_bom(data) if b"\x00" in data[:_SNIFF_BYTES] else None
+    if utf16:
+        text, bad = _decode_counting(data, utf16)
+        return _without_nuls(Decoded(text, utf16, bad))
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    if controls > MAX_CONTROL_SHARE * len(data):
+        raise DecodeError(f"{controls} control bytes in {len(data)} (binary content)")
     try:
-        return data.decode("utf-8")
+        return _without_nuls(Decoded(data.decode("utf-8"), "utf-8"))
     except UnicodeDecodeError:
         pass
-    if html:
-        declared = meta_charset(data)
-        if declared and declared != "utf-8":
-            try:
-                return data.decode(declared)
-            except UnicodeDecodeError:
-                pass  # the meta lies (common after re-encoding); let the detector decide
-    matches = charset_normalizer.from_bytes(data)
-    best = matches.best()
-    if best is None:
+    declared = codec_name(declared) or (meta_charset(data) if html else None)
+    text, bad = _decode_counting(data, "utf-8")
+    if _mostly_utf8(text, bad, declared in _UTF8_NAMES):
+        return _without_nuls(Decoded(text, "utf-8", bad))
+    if declared and declared not in _UTF8_NAMES:
+        try:
+            return _without_nuls(Decoded(data.decode(declared), declared))
+        except UnicodeDecodeError:
+            pass  # the declaration lies (common after re-encoding); let the detector decide
+    return _without_nuls(_detect(data))
+
+
+def _mostly_utf8(text: str, bad: int, declared_utf8: bool) -> bool:
+    """UTF-8 with a few bad sequences (a cut character, one stray byte): the valid multi-byte
+    characters outnumber the bad ones four to one (one to one when the page says UTF-8)."""
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    good = non_ascii - bad
+    return good >= (1 if declared_utf8 else 4) * bad and (good > 0 or declared_utf8)
+
+
+def _detect(data: bytes) -> Decoded:
+    matches = [m for m in charset_normalizer.from_bytes(data)
+               if not m.encoding.startswith(("utf_16", "utf_32"))]  # no NUL pattern: not UTF-16
+    if not matches:
         raise DecodeError("not text in any known encoding")
-    tied = {m.encoding: m for m in matches
-            if m.chaos == best.chaos and m.coherence == best.coherence}
-    for name in _PREFERRED:
-        if name in tied:
-            return str(tied[name])
-    return str(best)
+    best = matches[0]
+    # ties on the mess score: coherence ranks mac_iceland over cp1250 for German and
+    # mac_cyrillic over cp1251 for Bulgarian, code pages the web hardly uses
+    tied = {m.encoding: m for m in matches if m.chaos <= best.chaos + _TIE_CHAOS}
+    chosen = next((tied[name] for name in _PREFERRED if name in tied), best)
+    return Decoded(str(chosen), chosen.encoding)
+
+
+def _without_nuls(decoded: Decoded) -> Decoded:
+    text = decoded.text
+    if "\x00" not in text:
+        return decoded
+    nuls = text.count("\x00")
+    if nuls > MAX_CONTROL_SHARE * len(text):
+        raise DecodeError(f"{nuls} NUL characters in {len(text)} (binary content)")
+    return Decoded(text.replace("\x00", ""), decoded.encoding, decoded.replaced, nuls)
+
+
+def decode_bytes(data: bytes, html: bool = False, declared: str | None = None) -> str:
+    """decode_page's text: raw page bytes decoded by evidence (DecodeError for binary)."""
+    return decode_page(data, html, declared).text
 
 
 def normalize_url(url: object) -> str | None:

@@ -7,6 +7,7 @@ counted skips (`Stats.skip("ingest", reason, source, detail)`); a missing input 
 
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import hashlib
@@ -26,13 +27,15 @@ import pyarrow.parquet as pq
 from curation.config import InputConfig
 from curation.errors import InputError
 from curation.io.decode import (
+    Decoded,
     DecodeError,
     canonical_url,
-    decode_bytes,
+    decode_page,
     domain_of,
     has_body_text,
     normalize_url,
     parse_html,
+    repair_text,
 )
 from curation.stats import Stats
 
@@ -58,6 +61,7 @@ class RawPage:
     page_id: str | None = None
     url: str | None = None
     lang: str | None = None
+    charset: str | None = None  # declared outside the page (an HTTP Content-Type)
 
 
 def content_id(content: str) -> str:
@@ -78,27 +82,69 @@ def builtin_samples() -> Path:
 
 
 def _is_hf_dataset(folder: Path) -> bool:
-    if (folder / HF_DICT_MARKER).is_file():
-        return True
-    return all((folder / name).is_file() for name in HF_MARKERS)
+    try:
+        if (folder / HF_DICT_MARKER).is_file():
+            return True
+        return all((folder / name).is_file() for name in HF_MARKERS)
+    except OSError:  # a folder we may not look into: _walk counts it
+        return False
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Files under *folder* and saved HF datasets (as folders), sorted, hidden entries skipped."""
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+def source_name(path: Path | str) -> str:
+    """*path* as text that can be stored: bytes of a non-UTF-8 file name are shown as \\xNN.
+
+    >>> print(source_name(os.fsdecode(b"caf\\xe9.html")))
+    caf\\xe9.html
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _walk(folder: Path, stats: Stats | None, seen_dirs: set[tuple[int, int]] | None = None
+          ) -> Iterator[Path]:
+    """Files under *folder* and saved HF datasets (as folders), sorted, hidden entries skipped.
+    A folder that cannot be listed, or that a symlink leads back into, is a counted skip."""
+    seen_dirs = set() if seen_dirs is None else seen_dirs
+    try:
+        st = folder.stat()
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            _skip_path(stats, "symlink_loop", folder, "a folder already walked (symlink cycle)")
+            return
+        seen_dirs.add(key)
+        entries = sorted(folder.iterdir(), key=lambda p: os.fsencode(p.name))
+    except OSError as exc:
+        _skip_path(stats, "unreadable", folder, f"{type(exc).__name__}: {exc.strerror or exc}")
+        return
+    for entry in entries:
         if entry.name.startswith((".", "__")):
             continue
         if entry.is_dir():
             if _is_hf_dataset(entry):
                 yield entry
             else:
-                yield from _walk(entry)
-        else:
+                yield from _walk(entry, stats, seen_dirs)
+        elif entry.is_file():
             yield entry
+        else:  # a dangling or looping symlink, a FIFO (reading it would block), a socket ...
+            try:
+                entry.stat()
+                reason, detail = "not_a_file", "neither a regular file nor a folder"
+            except OSError as exc:
+                reason = "symlink_loop" if exc.errno == errno.ELOOP else "unreadable"
+                detail = f"{type(exc).__name__}: {exc.strerror or exc}"
+            _skip_path(stats, reason, entry, detail)
 
 
-def resolve_inputs(paths: Iterable[str]) -> list[Path]:
-    """Expand files, folders, globs and `builtin:samples` into a sorted, de-duplicated list."""
+def _skip_path(stats: Stats | None, reason: str, path: Path, detail: str) -> None:
+    if stats is None:
+        raise InputError(f"input {source_name(path)!r}: {reason}: {detail}")
+    stats.skip(STAGE, reason, source_name(path), detail)
+
+
+def resolve_inputs(paths: Iterable[str], stats: Stats | None = None) -> list[Path]:
+    """Expand files, folders, globs and `builtin:samples` into a sorted, de-duplicated list.
+    Folders that cannot be listed and symlink cycles are counted skips in *stats* (without
+    *stats* they raise InputError)."""
     out: list[Path] = []
     for spec in paths:
         if spec == BUILTIN_SAMPLES:
@@ -116,13 +162,13 @@ def resolve_inputs(paths: Iterable[str]) -> list[Path]:
             matches = [path]
         for match in matches:
             if match.is_dir() and not _is_hf_dataset(match):
-                out.extend(_walk(match))
+                out.extend(_walk(match, stats))
             else:
                 out.append(match)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
     for p in out:
-        key = p.resolve()
+        key = os.path.realpath(p)  # never raises, even on a symlink loop
         if key not in seen:
             seen.add(key)
             unique.append(p)
@@ -133,7 +179,7 @@ def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats,
                lines: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
     """Yield one PAGE_SCHEMA dict per good page; missing inputs raise InputError at once.
     *lines* (first, end): only those line numbers of JSONL inputs (a shard of a big file)."""
-    inputs = resolve_inputs(paths)  # eager: a typo fails before any data is read
+    inputs = resolve_inputs(paths, stats)  # eager: a typo fails before any data is read
     return _pages(inputs, cfg, stats, lines)
 
 
@@ -185,6 +231,8 @@ def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats,
 def _read_any(path: Path, cfg: InputConfig, stats: Stats,
               lines: tuple[int, int] | None = None) -> Iterator[RawPage]:
     name = path.name.lower()
+    if source_name(path) != str(path):
+        stats.add(STAGE, "non_utf8_file_names")
     if path.is_dir():
         yield from _read_hf(path, stats)
     elif name.endswith(TEXT_EXT):
@@ -196,7 +244,7 @@ def _read_any(path: Path, cfg: InputConfig, stats: Stats,
     elif name.endswith(PARQUET_EXT):
         yield from _read_parquet(path, stats)
     else:
-        stats.skip(STAGE, "unsupported_format", str(path),
+        stats.skip(STAGE, "unsupported_format", source_name(path),
                    "expected .txt, .html, .htm, .jsonl, .jsonl.gz, .parquet or a saved HF dataset")
 
 
@@ -206,14 +254,16 @@ def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator
         size = path.stat().st_size
         if size > cfg.max_bytes:
             stats.add(STAGE, "pages")
-            stats.skip(STAGE, "too_large", str(path), f"{size} bytes > max_bytes {cfg.max_bytes}")
+            stats.skip(STAGE, "too_large", source_name(path),
+                       f"{size} bytes > max_bytes {cfg.max_bytes}")
             return
         data = path.read_bytes()
     except OSError as exc:
         stats.add(STAGE, "pages")
-        stats.skip(STAGE, "unreadable", str(path), f"{type(exc).__name__}: {exc.strerror or exc}")
+        stats.skip(STAGE, "unreadable", source_name(path),
+                   f"{type(exc).__name__}: {exc.strerror or exc}")
         return
-    yield RawPage(source=str(path), format=fmt, data=data)
+    yield RawPage(source=source_name(path), format=fmt, data=data)
 
 
 class _LineSource(Protocol):
@@ -246,9 +296,11 @@ def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats,
         stream = opener(path, "rb")
     except OSError as exc:
         stats.add(STAGE, "pages")
-        stats.skip(STAGE, "unreadable", str(path), f"{type(exc).__name__}: {exc.strerror or exc}")
+        stats.skip(STAGE, "unreadable", source_name(path),
+                   f"{type(exc).__name__}: {exc.strerror or exc}")
         return
     lineno = 0
+    name = source_name(path)
     with stream:
         try:
             for lineno, line in _lines(stream, limit):
@@ -256,7 +308,7 @@ def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats,
                     if lineno >= lines[1]:
                         break
                     continue  # another shard's line: skipped before it is parsed
-                source = f"{path}:{lineno}"
+                source = f"{name}:{lineno}"
                 if line is None:
                     stats.add(STAGE, "pages")
                     stats.skip(STAGE, "too_large", source, f"line over {limit} bytes")
@@ -268,17 +320,20 @@ def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats,
                     yield raw
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             reason = "truncated_gz" if isinstance(exc, EOFError) else "corrupt_gz"
-            stats.skip(STAGE, reason, f"{path}:{lineno + 1}",
+            stats.skip(STAGE, reason, f"{name}:{lineno + 1}",
                        f"{exc}; kept the {lineno} lines before it")
         except OSError as exc:
-            stats.skip(STAGE, "unreadable", f"{path}:{lineno + 1}",
+            stats.skip(STAGE, "unreadable", f"{name}:{lineno + 1}",
                        f"{type(exc).__name__}: {exc.strerror or exc}")
 
 
 def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
     try:
-        obj = json.loads(decode_bytes(line))
-    except (DecodeError, ValueError) as exc:
+        decoded = decode_page(line)
+        if decoded.replaced:
+            stats.add(STAGE, "replaced_chars", decoded.replaced)
+        obj = json.loads(decoded.text)
+    except (DecodeError, ValueError, RecursionError) as exc:
         stats.add(STAGE, "pages")
         stats.skip(STAGE, "bad_json", source, str(exc)[:200])
         return None
@@ -306,10 +361,15 @@ def _from_row(row: dict[str, Any], source: str, stats: Stats) -> RawPage | None:
     lang = row.get("lang")
     return RawPage(
         source=source, format=fmt, content=content,
-        page_id=str(page_id) if isinstance(page_id, str | int) and str(page_id) else None,
-        url=normalize_url(row.get("url")),
-        lang=(lang.strip() or None) if isinstance(lang, str) else None,
+        page_id=_field(str(page_id)) if isinstance(page_id, str | int) and str(page_id) else None,
+        url=normalize_url(_field(row.get("url"))),
+        lang=(_field(lang).strip() or None) if isinstance(lang, str) else None,
     )
+
+
+def _field(value: Any) -> Any:
+    """A short string field with lone surrogates (from JSON escapes) replaced; others as given."""
+    return repair_text(value).text if isinstance(value, str) and not value.isascii() else value
 
 
 def _iter_table_rows(batches: Iterator[pa.RecordBatch] | Iterator[dict[str, list[Any]]],
@@ -337,12 +397,13 @@ def _read_parquet(path: Path, stats: Stats) -> Iterator[RawPage]:
         pf = pq.ParquetFile(path)
         columns = [c for c in _ROW_COLUMNS if c in pf.schema_arrow.names]
         if not {"html", "text", "content"} & set(columns):
-            stats.skip(STAGE, "missing_field", str(path), "no `text`, `html` or `content` column")
+            stats.skip(STAGE, "missing_field", source_name(path),
+                       "no `text`, `html` or `content` column")
             return
         yield from _iter_table_rows(pf.iter_batches(batch_size=ROW_BATCH, columns=columns),
-                                    str(path), stats)
+                                    source_name(path), stats)
     except (OSError, pa.ArrowException) as exc:
-        stats.skip(STAGE, "unreadable", str(path), f"{type(exc).__name__}: {exc}")
+        stats.skip(STAGE, "unreadable", source_name(path), f"{type(exc).__name__}: {exc}")
 
 
 def _read_hf(folder: Path, stats: Stats) -> Iterator[RawPage]:
@@ -367,6 +428,15 @@ def _read_hf(folder: Path, stats: Stats) -> Iterator[RawPage]:
         yield from _iter_table_rows(ds.iter(batch_size=ROW_BATCH), prefix, stats)
 
 
+def _count_repairs(decoded: Decoded, stats: Stats) -> str:
+    if decoded.replaced:
+        stats.add(STAGE, "pages_repaired")
+        stats.add(STAGE, "replaced_chars", decoded.replaced)
+    if decoded.nuls:
+        stats.add(STAGE, "nul_chars_removed", decoded.nuls)
+    return decoded.text
+
+
 def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | None:
     """Decode and check one page; a PAGE_SCHEMA dict, or None after a counted skip."""
     is_html = raw.format == "html"
@@ -375,7 +445,7 @@ def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | No
             stats.skip(STAGE, "too_large", raw.source, f"{len(raw.data)} bytes > {cfg.max_bytes}")
             return None
         try:
-            content = decode_bytes(raw.data, html=is_html)
+            decoded = decode_page(raw.data, html=is_html, declared=raw.charset)
         except DecodeError as exc:
             stats.skip(STAGE, "binary", raw.source, str(exc))
             return None
@@ -383,13 +453,17 @@ def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | No
         content = raw.content or ""
         # a char is 1-4 UTF-8 bytes: encode only when the count is ambiguous
         if len(content) > cfg.max_bytes or (
-            len(content) * 4 > cfg.max_bytes and len(content.encode("utf-8")) > cfg.max_bytes
+            len(content) * 4 > cfg.max_bytes
+            and len(content.encode("utf-8", "surrogatepass")) > cfg.max_bytes
         ):
             stats.skip(STAGE, "too_large", raw.source, f"over max_bytes {cfg.max_bytes}")
             return None
-        if "\x00" in content:
-            stats.skip(STAGE, "binary", raw.source, "NUL characters (binary content)")
+        try:
+            decoded = repair_text(content)
+        except DecodeError as exc:
+            stats.skip(STAGE, "binary", raw.source, str(exc))
             return None
+    content = _count_repairs(decoded, stats)
     if not content or content.isspace():
         stats.skip(STAGE, "empty", raw.source, "empty or whitespace-only page")
         return None

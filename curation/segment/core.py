@@ -24,6 +24,8 @@ class SegmentColumns:
 
     def __init__(self, max_chars: int = 100_000) -> None:
         self.max_chars = max_chars
+        self.truncated = 0  # segments cut to max_chars (the rest of the block is dropped)
+        self.flattened = 0  # HTML tags dropped for nesting over a thousand deep
         self.pages: dict[str, list[Any]] = {k: [] for k in _PAGE_FIELDS}
         self.counts: list[int] = []
         self.text: list[str] = []
@@ -41,6 +43,8 @@ class SegmentColumns:
             self.pages[k].append(page.get(k))
         if page.get("format") == "html":
             c = html_block_columns(page["content"], self.max_chars)
+            self.truncated += c.truncated
+            self.flattened += c.flattened
             texts = c.text
             ends = np.cumsum([len(t) + 1 for t in texts], dtype=np.int64) - 1
             self.start.extend((ends - [len(t) for t in texts]).tolist())
@@ -53,6 +57,9 @@ class SegmentColumns:
         else:
             raw = page["content"]
             spans = split_text(raw)
+            if any(e - s > self.max_chars for s, e in spans):
+                self.truncated += sum(e - s > self.max_chars for s, e in spans)
+                spans = [(s, min(e, s + self.max_chars)) for s, e in spans]
             texts = [raw[s:e] for s, e in spans]
             self.start.extend(s for s, _ in spans)
             self.end.extend(e for _, e in spans)

@@ -29,11 +29,25 @@ SKIP_TAGS = frozenset(
 # fmt: on
 _TOKEN = re.compile(r"[a-z0-9]{2,}")
 _MAX_PATH = 12
+# ancestors' class/id tokens past this many characters are dropped (gold pages reach 2,500);
+# uncapped, deep nesting would build strings quadratic in depth
+_MAX_ATTR_CHARS = 8_000
 _IMAGE_TAGS = frozenset(("img", "picture", "video"))
 _MAIN_MIN_WORDS = 12  # a block this long and link-poor counts towards the main container
 _MAIN_MAX_LINKS = 0.35
 _MAIN_SHARE = 0.6  # the container is the deepest element with >= 60 % of the best score
 _token_cache: dict[tuple[str | None, ...], str] = {}
+# An HTML5 parser checks the stack of open elements on every start tag, so parsing is quadratic
+# in nesting depth (lexbor: 20,000 nested <div>s take 4 s). Real pages nest < 100 deep; a page
+# with many tags is scanned, and tags nested deeper than _MAX_DEPTH are dropped (their text kept).
+_MAX_DEPTH = 1_000
+_SCAN_TAGS = 4_000  # pages with fewer '<' cannot nest deep enough to be slow
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+# elements that never nest: void, or closed implicitly by their next sibling
+_FLAT_TAGS = frozenset(str.split(
+    "area base br col embed hr img input link meta param source track wbr p li dt dd tr td th "
+    "option optgroup rb rt rp thead tbody tfoot colgroup caption"
+))
 
 
 @dataclass(slots=True)
@@ -46,6 +60,8 @@ class BlockColumns:
     link_density: list[float]
     in_main: list[bool]
     after_image: list[bool]  # an <img>/<picture>/<video> came since the previous block
+    truncated: int = 0  # blocks cut to max_chars
+    flattened: int = 0  # tags dropped for nesting deeper than _MAX_DEPTH
 
     def __len__(self) -> int:
         return len(self.text)
@@ -77,16 +93,66 @@ def _tokens(attributes: dict[str, str | None]) -> str:
     return toks
 
 
-def _end_marker(node: Any, root: Any) -> int:
+def _end_marker(node: Any, root_id: int, memo: dict[int, int]) -> int:
     """mem_id of the first node after *node*'s subtree in pre-order (-1: none). Inline parents
-    are not tracked, so this walks up instead of inheriting the parent's marker."""
+    are not tracked, so this walks up; every node passed on the way is memoised, so each node
+    is climbed over once per page and deep nesting stays linear."""
+    climbed: list[int] = []
+    end = -1
     while True:
         nxt = node.next
         if nxt is not None:
-            return int(nxt.mem_id)
+            end = int(nxt.mem_id)
+            break
         node = node.parent
-        if node is None or node.mem_id == root.mem_id:
-            return -1
+        if node is None:
+            break
+        mid = node.mem_id
+        if mid == root_id:
+            break
+        known = memo.get(mid)
+        if known is not None:
+            end = known
+            break
+        climbed.append(mid)
+    for mid in climbed:
+        memo[mid] = end
+    return end
+
+
+def limit_depth(html: str, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_TAGS
+                ) -> tuple[str, int]:
+    """*html* with the tags nested deeper than *max_depth* removed, and how many were removed;
+    pages with fewer than *scan_from* '<' are returned as they are, unscanned.
+
+    >>> limit_depth("<div><div><div>x</div></div></div>", 2, scan_from=0)
+    ('<div><div>x</div></div>', 2)
+    """
+    if html.count("<") < max(scan_from, max_depth):
+        return html, 0
+    pieces: list[str] = []
+    depth = dropped = kept_to = 0
+    for m in _TAG.finditer(html):
+        closing, name, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
+        if selfclosing or name in _FLAT_TAGS:
+            continue
+        if closing:
+            if dropped:
+                dropped -= 1
+            else:
+                depth = max(depth - 1, 0)
+                continue
+        elif depth < max_depth:
+            depth += 1
+            continue
+        else:
+            dropped += 1
+        pieces.append(html[kept_to:m.start()])
+        kept_to = m.end()
+    if not pieces:
+        return html, 0
+    pieces.append(html[kept_to:])
+    return "".join(pieces), len(pieces) - 1
 
 
 def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
@@ -103,6 +169,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     follows its subtree; meeting that node means the element was left (no Python recursion,
     no parent look-ups: this loop is the hot path of HTML segmentation).
     """
+    html, flattened = limit_depth(html)
     tree = LexborHTMLParser(html)
     root = tree.body if tree.body is not None else tree.root
     texts: list[str] = []
@@ -112,7 +179,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     owners: list[int] = []
     images: list[bool] = []
     if root is None:
-        return BlockColumns(texts, paths, attr_col, densities, [], [])
+        return BlockColumns(texts, paths, attr_col, densities, [], [], 0, flattened)
     parts: list[str] = []
     link_chars = 0
     # per open element (blocks, links, skipped): end marker, kind (1 block, 2 skipped, 3 link);
@@ -127,36 +194,43 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     attr_strs: list[str] = []
     skip_depth = link_depth = ordinal = 0
     image_seen = False
-    # main-container score: per element ordinal, the good text below it, and its depth
+    # main-container score: per element ordinal, the good text below it, and its depth; the
+    # good text is added to the innermost open element and passed up when it closes (below)
+    below: list[float] = []
     score: dict[int, float] = {}
     depth: dict[int, int] = {}
     last_desc: dict[int, int] = {}  # element ordinal -> ordinal of its last descendant
 
+    memo: dict[int, int] = {}
+    root_id = root.mem_id
+    truncated = 0
+
     def emit(link_chars: int) -> None:
-        nonlocal image_seen
+        nonlocal image_seen, truncated
         text = " ".join("".join(parts).split())
         parts.clear()
         if not text:
             return
         if len(text) > max_chars:
             text = text[:max_chars]
+            truncated += 1
         density = min(1.0, link_chars / len(text))
         texts.append(text)
         paths.append(">".join(path[-_MAX_PATH:]))
         while len(attr_strs) < len(open_nodes):
             toks = _tokens(open_nodes[len(attr_strs)].attributes)
             prev = attr_strs[-1] if attr_strs else ""
-            attr_strs.append(f"{prev} {toks}" if prev and toks else prev or toks)
+            if len(prev) >= _MAX_ATTR_CHARS or not toks:
+                attr_strs.append(prev)  # the same string object: deep nesting stays linear
+            else:
+                attr_strs.append(f"{prev} {toks}" if prev else toks)
         attr_col.append(attr_strs[-1] if attr_strs else "")
         densities.append(density)
         owners.append(ords[-1])
         images.append(image_seen)
         image_seen = False
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
-            good = len(text) * (1.0 - density)
-            for d, o in enumerate(ords):
-                score[o] = score.get(o, 0.0) + good
-                depth[o] = d
+            below[-1] += len(text) * (1.0 - density)
 
     blocktags, skiptags = BLOCK_TAGS, SKIP_TAGS
     for node in root.traverse(include_text=True):
@@ -176,6 +250,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
             open_nodes.pop()
             if len(attr_strs) > len(open_nodes):
                 attr_strs.pop()
+            _close(ords, below, score, depth)
             last_desc[ords.pop()] = ordinal
         tag = node.tag
         if tag == "-text":
@@ -199,7 +274,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                 image_seen = True
             if not skip_depth:  # nodes inside are passed over until this element's end
                 skip_depth = 1
-                ends.append(_end_marker(node, root))
+                ends.append(_end_marker(node, root_id, memo))
                 kinds.append(2)
             continue
         else:
@@ -213,17 +288,33 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         else:
             link_depth += 1
         nxt = node.next
-        end = nxt.mem_id if nxt is not None else _end_marker(node, root)
+        end = nxt.mem_id if nxt is not None else _end_marker(node, root_id, memo)
         open_nodes.append(node)
         ordinal += 1
         path.append(tag)
         ords.append(ordinal)
+        below.append(0.0)
         ends.append(end)
         kinds.append(k)
     if parts and ords:
         emit(link_chars)
+    while ords:  # elements open until the end of the document
+        _close(ords, below, score, depth)
+        ords.pop()
     in_main = _main_flags(owners, score, depth, last_desc, ordinal)
-    return BlockColumns(texts, paths, attr_col, densities, in_main, images)
+    return BlockColumns(texts, paths, attr_col, densities, in_main, images, truncated, flattened)
+
+
+def _close(ords: list[int], below: list[float], score: dict[int, float],
+           depth: dict[int, int]) -> None:
+    """The innermost open element closes: record its good text, pass it to its parent."""
+    good = below.pop()
+    if good:
+        o = ords[-1]
+        score[o] = good
+        depth[o] = len(ords) - 1
+        if below:
+            below[-1] += good
 
 
 def _main_flags(
