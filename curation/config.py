@@ -68,6 +68,8 @@ class PublishConfig(_Model):
     splits: dict[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
     shard_rows: int = 200_000
     name: str = "curation-segments"
+    license: str | None = None  # the dataset card's licence, e.g. cc-by-4.0 (a Hugging Face id)
+    source: str | None = None  # the card's provenance: where, when and how the pages were got
 
     @field_validator("splits")
     @classmethod

@@ -3,11 +3,15 @@ features with `label` as a ClassLabel) and a body with counts and how the data w
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
 import curation
@@ -35,6 +39,62 @@ COLUMN_DOCS = {
     "agreement": "share of annotators who gave the final label",
 }
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+# what each built-in label means (the taxonomy the rules and the labelling screen follow)
+LABEL_DEFINITIONS = {
+    "article": "the main content: headline, body paragraphs, sub-heads, byline or dateline of "
+    "the main story",
+    "caption": "text describing an image or video of the main content: captions, alt text, "
+    "photo credits",
+    "ad": "advertising and self-promotion: ads, sponsored blocks, follow-us, newsletter and app "
+    "promos",
+    "comment_ui": "the comments area: forms and messages for commenting, comment counts, user "
+    "comments",
+    "joke": "joke or humour widgets, with their own chrome",
+    "teaser": "links to other articles: related and most-read lists, teaser cards (title, "
+    "category, time, lead)",
+    "other": "everything else that is not content: navigation, footers, legal, cookie banners, "
+    "share buttons, tags, search",
+}
+
+
+def data_figures(data_dir: Path, splits: list[str]) -> dict[str, Any]:
+    """Pages per split and the human-label figures, read back from the written shards."""
+    pages: dict[str, int] = {}
+    human = multi = 0
+    agreement_sum = 0.0
+    for split in splits:
+        ids: set[str] = set()
+        for shard in sorted(data_dir.glob(f"{split}-*.parquet")):
+            t = pq.read_table(shard, columns=["page_id", "label_source", "annotators",
+                                              "agreement"])
+            ids.update(pc.unique(t["page_id"]).to_pylist())
+            human += pc.sum(pc.equal(t["label_source"], "human")).as_py() or 0
+            several = pc.fill_null(pc.greater_equal(t["annotators"], 2), False)
+            multi += pc.sum(several).as_py() or 0
+            agreement_sum += pc.sum(pc.filter(t["agreement"], several)).as_py() or 0.0
+        pages[split] = len(ids)
+    return {"pages": pages, "human": human, "multi": multi,
+            "mean_agreement": round(agreement_sum / multi, 4) if multi else None}
+
+
+def _human_section(cfg: RunConfig, figures: Mapping[str, Any]) -> list[str]:
+    if not figures.get("human"):
+        return []
+    lines = ["## Human labels", "",
+             f"{figures['human']} segments carry a label given by people in Label Studio; "
+             f"{figures['multi']} were labelled by two or more annotators"
+             + (f", who agreed on {figures['mean_agreement']:.1%} of the labels on average "
+                "(the `agreement` column)" if figures["mean_agreement"] is not None else "")
+             + "."]
+    report = cfg.resolve(cfg.output) / "labelstudio" / "agreement.json"
+    if report.is_file():  # what the last `curation tasks pull` measured over every annotation
+        agree = json.loads(report.read_text(encoding="utf-8"))
+        figures_line = ", ".join(f"{k} {agree[k]}" for k in
+                                 ("kappa_method", "kappa", "krippendorff_alpha", "annotators")
+                                 if agree.get(k) is not None)
+        if figures_line:
+            lines += ["", f"Inter-annotator agreement at the last pull: {figures_line}."]
+    return [*lines, ""]
 
 
 def features_yaml(labels: list[str]) -> list[dict[str, Any]]:
@@ -75,9 +135,13 @@ def _per_split(title: str, counts: Mapping[str, Mapping[str, int]], splits: list
     return _table([title, *splits, "total"], rows)
 
 
-def render_card(cfg: RunConfig, summary: Mapping[str, Any]) -> str:
-    """README.md text for a published dataset described by *summary* (see publish_dataset)."""
+def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | None = None
+                ) -> str:
+    """README.md text for a published dataset described by *summary* (see publish_dataset);
+    with *data_dir* (its written shards) also pages per split and the human-label figures."""
     splits: list[str] = list(summary["splits"])
+    figures = data_figures(data_dir, splits) if data_dir is not None else {}
+    pages: Mapping[str, int] = figures.get("pages", {})
     label_counts: Mapping[str, Mapping[str, int]] = summary["labels_per_split"]
     lang_counts: Mapping[str, Mapping[str, int]] = summary["langs_per_split"]
     source_counts: Mapping[str, Mapping[str, int]] = summary["label_sources_per_split"]
@@ -87,6 +151,8 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any]) -> str:
         "task_categories": ["text-classification"],
         "tags": ["boilerplate-removal", "web", "curation"],
     }
+    if cfg.publish.license:
+        header["license"] = cfg.publish.license
     codes = [code for code in langs if _LANG_CODE.match(code)]
     if codes:
         header["language"] = codes
@@ -119,16 +185,26 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any]) -> str:
         'ds["train"].features["label"].int2str(0)  # ' + repr(cfg.labels[0]),
         "```",
         "",
+        "## Source and licence",
+        "",
+        f"- source: {cfg.publish.source or 'not stated (publish.source in the config)'}",
+        f"- licence: {cfg.publish.license or 'not stated (publish.license in the config)'}",
+        "",
         "## Splits",
         "",
         "Split by site: all segments of one domain (or of one page without a domain) are in "
         f"one split. Target fractions: {fractions}.",
         "",
-        _table(["split", "segments", "sites/pages"],
-               [[s, summary["splits"][s], summary["groups"][s]] for s in splits]
-               + [["total", summary["rows"], sum(summary["groups"].values())]]),
+        _table(["split", "segments", "pages", "sites/pages"],
+               [[s, summary["splits"][s], pages.get(s, "?"), summary["groups"][s]]
+                for s in splits]
+               + [["total", summary["rows"], sum(pages.values()) if pages else "?",
+                   sum(summary["groups"].values())]]),
         "",
         "## Labels",
+        "",
+        *(f"- `{lab}`: {LABEL_DEFINITIONS.get(lab, 'defined by the config of this dataset')}"
+          for lab in cfg.labels),
         "",
         _per_split("label", label_counts, splits, cfg.labels),
         "",
@@ -141,6 +217,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any]) -> str:
         _per_split("label_source", source_counts, splits,
                    sorted({k for c in source_counts.values() for k in c})),
         "",
+        *_human_section(cfg, figures),
         "## How it was made",
         "",
         f"- curation {curation.__version__}, schema version "

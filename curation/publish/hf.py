@@ -127,7 +127,7 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
             k.removeprefix("skipped:"): n - skipped_before.get(k, 0)
             for k, n in stats.counts.get("publish", Counter()).items()
             if k.startswith("skipped:") and n > skipped_before.get(k, 0)}
-        (tmp / "README.md").write_text(render_card(cfg, summary), encoding="utf-8")
+        (tmp / "README.md").write_text(render_card(cfg, summary, tmp / "data"), encoding="utf-8")
         (tmp / "run_config.yaml").write_text(dump_config(cfg), encoding="utf-8")
     for split in splits:
         stats.add("publish", f"rows:{split}", summary["splits"][split])
