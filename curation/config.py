@@ -122,20 +122,6 @@ class RunConfig(_Model):
         return p if p.is_absolute() else Path(os.path.normpath(Path(self.base_dir) / p))
 
 
-def _check_names(cfg: RunConfig) -> None:
-    """Look up every rule and filter name now, so a typo fails before any data is read."""
-    from curation.filter import FILTERS
-    from curation.label.rules import RULES
-
-    if cfg.prelabel.rules != "all":
-        for name in cfg.prelabel.rules:
-            RULES.get(name)
-    for name in cfg.prelabel.weights:
-        RULES.get(name)
-    for spec in cfg.filter.filters:
-        FILTERS.get(spec.name).validate_params(spec.params, cfg.labels)
-
-
 def read_yaml_mapping(path: Path, what: str, hint: str = "") -> dict[str, Any]:
     """A YAML file holding a mapping, or a ConfigError naming the file and the problem."""
     if not path.is_file():
@@ -150,7 +136,8 @@ def read_yaml_mapping(path: Path, what: str, hint: str = "") -> dict[str, Any]:
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> RunConfig:
-    """Read a YAML config (or the built-in defaults), validate it fully, return typed config."""
+    """Read a YAML config (or the built-in defaults) into typed, validated config: pure data;
+    the names and files it gives are looked up by `curation.resolve.resolve`."""
     data: dict[str, Any] = {}
     base = Path(".")
     if path is not None:
@@ -170,7 +157,6 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> RunConfig:
                 msg = "unknown key (check the spelling)"
             lines.append(f"  {where}: {msg}")
         raise ConfigError(f"invalid config {path or '(defaults)'}:\n" + "\n".join(lines)) from None
-    _check_names(cfg)
     return cfg
 
 

@@ -8,8 +8,7 @@ not grow with the number of pages, and every output folder is written atomically
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,59 +18,14 @@ from curation.config import RunConfig, dump_config
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.ingest import ingest
 from curation.io.parquet import ShardWriter, conform, iter_batches
-from curation.label import LabelReport, prelabel_table
-from curation.lang import detect_lang, sample_text
+from curation.label import LabelReport
+from curation.process import label_pages, label_segments, process_batch
+from curation.resolve import resolve
 from curation.run.outputs import claim_output, output_lock
 from curation.run.shards import record_report
 from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
-from curation.segment.core import SegmentColumns
+from curation.segment.pages import segment_with_language
 from curation.stats import Stats
-
-
-def page_language(page: Mapping[str, Any], texts: list[str], cfg: RunConfig) -> str:
-    """The page's language: the one the input gives, else detected once on a bounded sample."""
-    given = page.get("lang")
-    if given and given != "unknown":
-        return str(given)
-    lang = cfg.language
-    return detect_lang(sample_text(texts, lang.sample_chars), lang.detector, lang.seed,
-                       lang.langdetect_trials)
-
-
-def segment_with_language(pages: Iterable[Mapping[str, Any]], cfg: RunConfig
-                          ) -> tuple[list[dict[str, Any]], pa.Table]:
-    """Segment pages and set each page's language (on the page and on its segments)."""
-    out_pages: list[dict[str, Any]] = []
-    cols = SegmentColumns(cfg.segment.max_segment_chars)
-    for page in pages:
-        texts = cols.add(page)
-        lang = page_language(page, texts, cfg)
-        cols.set_last_lang(lang)
-        out_pages.append({**page, "lang": lang})
-    return out_pages, cols.table()
-
-
-def label_pages(
-    pages: list[dict[str, Any]], cfg: RunConfig, report: LabelReport | None = None
-) -> pa.Table:
-    """Segment, identify the language of, and pre-label *pages* (PAGE_SCHEMA dicts)."""
-    _, segments = segment_with_language(pages, cfg)
-    return prelabel_table(segments, cfg, report)
-
-
-@dataclass
-class BatchResult:
-    pages: pa.Table
-    segments: pa.Table
-    report: LabelReport = field(default_factory=LabelReport)
-
-
-def process_batch(batch: pa.RecordBatch | pa.Table, cfg: RunConfig) -> BatchResult:
-    """The pure per-batch step of `curation run` (picklable: runs in worker processes)."""
-    report = LabelReport()
-    pages, segments = segment_with_language(batch.to_pylist(), cfg)
-    segments = prelabel_table(segments, cfg, report)
-    return BatchResult(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA), segments, report)
 
 
 def config_hash(cfg: RunConfig) -> str:
@@ -129,7 +83,7 @@ def prelabel_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int
     def labelled() -> Iterator[pa.Table]:
         for table in _page_grouped(iter_batches(out_dir(cfg) / "segmented", SEGMENT_SCHEMA)):
             report = LabelReport()
-            yield prelabel_table(conform(table, SEGMENT_SCHEMA), cfg, report)
+            yield label_segments(conform(table, SEGMENT_SCHEMA), cfg, report)
             record_report(stats, report)
 
     return _write_stage(cfg, "segments", SEGMENT_SCHEMA, labelled(), overwrite,
@@ -176,6 +130,7 @@ def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[s
     kept and only the rest runs (see `curation.run.driver`)."""
     from curation.run.driver import run_sharded
 
+    resolve(cfg)  # a bad name or file fails before any input is read
     return run_sharded(cfg, out_dir(cfg), process_batch, overwrite=overwrite, resume=resume)
 
 __all__ = [

@@ -13,6 +13,8 @@ from tld import get_fld
 LABELS: tuple[str, ...] = ("article", "caption", "ad", "comment_ui", "joke", "teaser", "other")
 ARTICLE = "article"
 OTHER = "other"  # the catch-all a segment without any vote falls back to
+# a block gold knows only as boilerplate of some kind (main-text gold, partial labels)
+NOT_ARTICLE = "(not article)"
 
 # which part of the story an `article` segment is: its running text, or the apparatus around it
 # (headline, standfirst, byline, dateline, credit lines)

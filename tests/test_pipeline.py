@@ -15,6 +15,7 @@ import yaml
 from curation.config import load_config
 from curation.errors import ConfigError, OutputExistsError
 from curation.pipeline import run
+from curation.resolve import resolve
 from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,13 +138,19 @@ def test_a_crash_leaves_no_dataset_that_looks_whole(tmp_path: Path, monkeypatch)
 def test_bad_config_fails_before_any_work(tmp_path: Path) -> None:
     path = _config(tmp_path, [str(SAMPLES)], filter={"filters": [{"name": "min_chars.v9"}]})
     with pytest.raises(ConfigError, match="min_chars.v1"):
-        load_config(path)
+        resolve(load_config(path))
+    with pytest.raises(ConfigError, match="min_chars.v1"):  # run resolves before reading
+        run(load_config(path))
     path.write_text("input: {pathz: [x]}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="input.pathz: unknown key"):
         load_config(path)
-    path.write_text("prelabel: {rules: [article.long_paragraph.v7]}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="article.long_paragraph.v1"):
-        load_config(path)
+    for prelabel, valid in (("{rules: [article.long_paragraph.v7]}", "article.long_paragraph.v1"),
+                            ("{weights: {ad.sponsord.v1: 2}}", "ad.attr_hint.v3"),
+                            ("{calibration: nope.yaml}", "calibration file .*nope.yaml"),
+                            ("{model: nope.joblib}", "model file .*nope.joblib")):
+        path.write_text(f"prelabel: {prelabel}\noutput: {tmp_path / 'out'}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=valid):
+            run(load_config(path))
     assert not (tmp_path / "out").exists()
 
 

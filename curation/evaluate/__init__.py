@@ -29,17 +29,6 @@ Predict = Callable[[list[dict[str, Any]]], pa.Table]
 __all__ = ["evaluate_gold", "format_confusion", "format_table", "Predict"]
 
 
-def _default_predict(cfg: RunConfig) -> Predict:
-    """Our own pipeline (segment + pre-label), imported on first use."""
-
-    def predict(pages: list[dict[str, Any]]) -> pa.Table:
-        from curation.pipeline import label_pages
-
-        return label_pages(pages, cfg)
-
-    return predict
-
-
 def page_record(page: GoldPage) -> dict[str, Any]:
     """A gold page as a PAGE_SCHEMA dict; `lang` stays empty so the pipeline detects it, as on
     real input (the gold hint is missing or wrong on some pages)."""
@@ -111,7 +100,7 @@ def score_pages(
 def evaluate_gold(
     path: Path,
     cfg: RunConfig,
-    predict: Predict | None = None,
+    predict: Predict,
     *,
     batch_pages: int = 64,
     per_page: Path | None = None,
@@ -119,14 +108,14 @@ def evaluate_gold(
     stats: Stats | None = None,
     page_prefix: str | None = None,
 ) -> dict[str, Any]:
-    """Score the pre-labels (or *predict*) on a gold file; returns the JSON-ready result.
+    """Score *predict* (pages -> labelled segments, e.g. `process.pages_labeller(cfg)`, or a
+    trained cleaner's predictions) on a gold file; returns the JSON-ready result.
 
     Keys: pages, labels, leak, problems (bad gold lines/pages/segments), and `confusion`
     (gold label -> predicted label -> tokens) when asked. *per_page* gets one JSON line a page.
     *page_prefix* scores only the pages whose page_id starts with it (e.g. "scrapinghub:").
     """
     stats = stats if stats is not None else Stats()
-    predict = predict if predict is not None else _default_predict(cfg)
     scores: list[PageScore] = []
     per_page_lines: list[str] = []
     for page, score in score_pages(

@@ -1,23 +1,34 @@
 """Pre-labelling: registered rules vote column-wise over a batch; votes combine into
 `prelabel` and `confidence`. Every vote is stored (rule, label) so rules can be re-weighted
-and analysed without re-running them."""
+and analysed without re-running them.
+
+Labelling never imports the trained model: `curation.process` adds the model's vote on top."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.config import RunConfig
-from curation.label.combine import calibrated_confidence, rule_weights, weighted_vote
+from curation.label.combine import (
+    Calibration,
+    load_calibration,
+    weighted_vote,
+    weights_of,
+)
 from curation.label.cues import load_cues
 from curation.label.features import build_frame
 from curation.label.parts import rule_parts
 from curation.label.rules import ABSTAIN, LABELS, RULES, Rule, Stage1
+from curation.segment.pages import segment_with_language
 
 
 @dataclass
@@ -35,8 +46,55 @@ def cues_folder(cfg: RunConfig) -> Path:
 
 
 def active_rules(cfg: RunConfig) -> list[Rule]:
+    """The rules the config selects, in order; an unknown name lists the valid ones."""
     names = RULES.names() if cfg.prelabel.rules == "all" else list(cfg.prelabel.rules)
     return [RULES.get(n) for n in names]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """What labelling needs from the config, looked up once: the rules, their weights (inline,
+    fitted file, rule default), the calibration, the cue words and the label set."""
+
+    rules: tuple[Rule, ...]
+    weights: np.ndarray
+    calibration: Calibration | None
+    cues: dict[str, dict[str, str]]
+    labels: tuple[str, ...]
+    fault_tolerant: bool
+
+
+def rule_set(cfg: RunConfig) -> RuleSet:
+    """The RuleSet of *cfg* (cached per process: a batch does no lookups); every rule name,
+    weight name and file is checked here, so a bad one fails before any data is read."""
+    p = cfg.prelabel
+    for name in p.weights:
+        RULES.get(name)
+    return _rule_set(
+        "all" if p.rules == "all" else tuple(p.rules),
+        tuple(sorted(p.weights.items())),
+        str(cfg.resolve(p.weights_file)) if p.weights_file else None,
+        str(cfg.resolve(p.calibration)) if p.calibration else None,
+        str(cues_folder(cfg)),
+        tuple(cfg.labels),
+        p.fault_tolerant,
+    )
+
+
+@lru_cache(maxsize=8)
+def _rule_set(rules: str | tuple[str, ...], weights: tuple[tuple[str, float], ...],
+              weights_file: str | None, calibration: str | None, cues: str,
+              labels: tuple[str, ...], fault_tolerant: bool) -> RuleSet:
+    names = RULES.names() if rules == "all" else list(rules)
+    chosen = tuple(RULES.get(n) for n in names)
+    return RuleSet(
+        rules=chosen,
+        weights=weights_of(chosen, dict(weights), weights_file),
+        calibration=load_calibration(calibration) if calibration else None,
+        cues=load_cues(cues),
+        labels=labels,
+        fault_tolerant=fault_tolerant,
+    )
 
 
 def _run(
@@ -56,35 +114,39 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     """Add votes, prelabel, confidence (and label = prelabel, label_source = rule) to *table*."""
     report = report if report is not None else LabelReport()
     n = table.num_rows
-    rules = active_rules(cfg)
-    frame = build_frame(table, load_cues(str(cues_folder(cfg))))
-    allowed = np.array([name in cfg.labels for name in LABELS])
+    rs = rule_set(cfg)
+    rules, weights = rs.rules, rs.weights
+    frame = build_frame(table, rs.cues)
+    allowed = np.array([name in rs.labels for name in LABELS])
     votes = np.full((n, len(rules)), ABSTAIN, dtype=np.int8)
-    weights = rule_weights(cfg, rules)
     code = {name: i for i, name in enumerate(LABELS)}
     stage1 = [i for i, r in enumerate(rules) if r.stage == 1]
     stage2 = [i for i, r in enumerate(rules) if r.stage == 2]
     for i in stage1:
-        mask = _run(rules[i], (frame,), n, cfg.prelabel.fault_tolerant, report)
+        mask = _run(rules[i], (frame,), n, rs.fault_tolerant, report)
         votes[mask, i] = code[rules[i].label]
     pre, _, scores = weighted_vote(votes, weights, len(LABELS))
     s1 = Stage1(pre=pre, decided=scores.max(axis=1, initial=0.0) >= 1.0)
     for i in stage2:
-        mask = _run(rules[i], (frame, s1), n, cfg.prelabel.fault_tolerant, report)
+        mask = _run(rules[i], (frame, s1), n, rs.fault_tolerant, report)
         votes[mask, i] = code[rules[i].label]
     # a vote for a label outside the configured label set is dropped (custom label sets)
     votes[(votes >= 0) & ~allowed[np.clip(votes, 0, None)]] = ABSTAIN
     winner, confidence, _ = weighted_vote(votes, weights, len(LABELS))
-    confidence = calibrated_confidence(cfg, confidence, winner)
+    if rs.calibration is not None:
+        confidence = rs.calibration.apply(confidence, winner)
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
     parts = rule_parts(frame, votes, [r.name for r in rules], winner == code["article"])
-    table = attach_votes(table, votes, rules, winner, confidence, report, cfg.labels, parts)
-    if cfg.prelabel.model:  # the trained cleaner as one more voter (curation/model)
-        from curation.model.run import model_vote
+    return attach_votes(table, votes, list(rules), winner, confidence, report, cfg.labels, parts)
 
-        table = model_vote(table, cfg)
-    return table
+
+def rule_label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,
+                     report: LabelReport | None = None) -> pa.Table:
+    """Segment, identify the language of, and pre-label *pages* (PAGE_SCHEMA dicts) with the
+    rules alone: what rule analysis scores and what a trained model learns from."""
+    _, segments = segment_with_language(pages, cfg)
+    return prelabel_table(segments, cfg, report)
 
 
 def attach_votes(

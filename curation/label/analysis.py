@@ -27,7 +27,7 @@ from curation.errors import InputError
 from curation.evaluate import page_record
 from curation.evaluate.gold import GoldPage, iter_gold
 from curation.evaluate.metrics import _kind, token_overlap
-from curation.label import active_rules
+from curation.label import active_rules, rule_label_pages
 from curation.label.combine import rule_weights, weighted_vote
 from curation.label.rules import ABSTAIN, CODE, LABELS
 from curation.stats import Stats
@@ -177,9 +177,7 @@ def votes_matrix(table: pa.Table, rules: Sequence[str]) -> np.ndarray:
 def collect_gold_votes(
     paths: Sequence[Path], cfg: RunConfig, stats: Stats | None = None, batch_pages: int = 64
 ) -> GoldVotes:
-    """Run the pipeline on the gold pages of *paths* and line up votes with gold labels."""
-    from curation.pipeline import label_pages
-
+    """Label the gold pages of *paths* with the rules and line up votes with gold labels."""
     stats = stats if stats is not None else Stats()
     rules = active_rules(cfg)
     names = [r.name for r in rules]
@@ -189,7 +187,7 @@ def collect_gold_votes(
     batch: list[tuple[GoldPage, str]] = []
 
     def flush() -> None:
-        table = label_pages([page_record(p) for p, _ in batch], cfg)
+        table = rule_label_pages([page_record(p) for p, _ in batch], cfg)
         pid = np.asarray(table.column("page_id").to_numpy(zero_copy_only=False)).astype(str)
         texts = table.column("text").to_pylist()
         parts["votes"].append(votes_matrix(table, names))

@@ -75,10 +75,15 @@ def load_weights_file(path: str) -> dict[str, float]:
 
 def rule_weights(cfg: RunConfig, rules: Sequence[Rule]) -> np.ndarray:
     """One weight per rule: inline config weight, else the weights file's, else the rule's."""
-    fitted: dict[str, float] = {}
-    if cfg.prelabel.weights_file:
-        fitted = load_weights_file(str(cfg.resolve(cfg.prelabel.weights_file)))
-    inline = cfg.prelabel.weights
+    p = cfg.prelabel
+    fitted = str(cfg.resolve(p.weights_file)) if p.weights_file else None
+    return weights_of(rules, p.weights, fitted)
+
+
+def weights_of(rules: Sequence[Rule], inline: dict[str, float], weights_file: str | None
+               ) -> np.ndarray:
+    """One weight per rule: *inline*, else the weights file's, else the rule's own."""
+    fitted = load_weights_file(weights_file) if weights_file else {}
     return np.array([inline.get(r.name, fitted.get(r.name, r.weight)) for r in rules])
 
 
@@ -136,10 +141,3 @@ def load_calibration(path: str) -> Calibration:
     if not isinstance(maps, dict) or not maps:
         raise ConfigError(f"{path}: expected a 'maps' mapping (article, not_article)")
     return calibration_from_dict(maps, path)
-
-
-def calibrated_confidence(cfg: RunConfig, confidence: np.ndarray, winner: np.ndarray) -> np.ndarray:
-    """The confidence as configured: calibrated when `prelabel.calibration` names a file."""
-    if not cfg.prelabel.calibration:
-        return confidence
-    return load_calibration(str(cfg.resolve(cfg.prelabel.calibration))).apply(confidence, winner)

@@ -25,9 +25,8 @@ import curation
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.model.body import Rows, context_features, fit_stage
-from curation.model.data import NOT_ARTICLE, Labelled
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
-from curation.taxonomy import ARTICLE
+from curation.taxonomy import ARTICLE, NOT_ARTICLE
 
 MODEL_FORMAT_VERSION = 3  # 3: JSON + skops file (no pickle)
 MODEL_KIND = "curation-cleaner"
@@ -148,20 +147,6 @@ class OneVsRest:
         """(n, classes) probabilities, rows summing to 1."""
         p = np.column_stack([_positive(h, x) for h in self.heads])
         return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
-
-
-def fit(
-    parts: list[Labelled], cfg: RunConfig, feature_config: FeatureConfig | None = None
-) -> Cleaner:
-    """Fit both heads on labelled runs (each part is featurised on its own: one run each)."""
-    from curation.model.stream import labelled_matrix, stack
-
-    fcfg = feature_config or FeatureConfig()
-    names = rule_names(cfg)
-    # featurise each whole run by page-aligned chunks (context and cross-page counts over the
-    # run); unlabelled rows stay as the page context of the labelled ones
-    m = stack([labelled_matrix(p, fcfg, names) for p in parts], fcfg)
-    return fit_matrix(m.x, m.target, m.weight, cfg, fcfg, rows=m.rows, body_target=m.body)
 
 
 def rule_names(cfg: RunConfig) -> list[str]:

@@ -19,10 +19,11 @@ import scipy.sparse as sp
 from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.evaluate import Predict
+from curation.label import rule_label_pages
 from curation.model.apply import Mode, with_prediction
 from curation.model.body import rows_of, stack_rows
 from curation.model.cleaner import Cleaner, balanced_folds, fit_matrix, rule_names
-from curation.model.data import Labelled, label_gold, read_gold_pages, rules_only
+from curation.model.data import Labelled, label_gold, read_gold_pages
 from curation.model.features import FeatureConfig
 from curation.model.stream import featurize_chunked
 from curation.stats import Stats
@@ -139,11 +140,10 @@ def table_predictor(table: pa.Table) -> Predict:
 
 
 def model_predictor(cfg: RunConfig, cleaner: Cleaner, mode: Mode) -> Predict:
-    """A `predict` for evaluate_gold: our pipeline, then the cleaner in *mode*."""
+    """A `predict` for evaluate_gold: the rules, then the cleaner in *mode*."""
     from curation.model.apply import apply_model
-    from curation.pipeline import label_pages
 
     def predict(pages: list[dict[str, Any]]) -> pa.Table:
-        return apply_model(label_pages(pages, rules_only(cfg)), cleaner, cfg, mode)
+        return apply_model(rule_label_pages(pages, cfg), cleaner, cfg, mode)
 
     return predict

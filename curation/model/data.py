@@ -21,10 +21,10 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.evaluate.gold import GoldPage, iter_gold
 from curation.evaluate.metrics import token_overlap
+from curation.label import prelabel_table, rule_label_pages
 from curation.stats import Stats
-from curation.taxonomy import ARTICLE, site_of
+from curation.taxonomy import ARTICLE, NOT_ARTICLE, site_of
 
-NOT_ARTICLE = "(not article)"
 STAGE = "train"
 # a page annotated more fully wins when two gold files hold the same page_id
 _RANK = {"taxonomy": 0, "main_only": 1, "partial_snippets": 2}
@@ -56,13 +56,6 @@ class Labelled:
             self.weight = np.ones(len(self.target))
         if self.body is None:
             self.body = list(self.target)
-
-
-def rules_only(cfg: RunConfig) -> RunConfig:
-    """*cfg* without prelabel.model: the model's inputs are the rules' votes, never its own."""
-    if cfg.prelabel.model is None:
-        return cfg
-    return cfg.model_copy(update={"prelabel": cfg.prelabel.model_copy(update={"model": None})})
 
 
 def segment_targets(page: GoldPage, texts: list[str]) -> list[str | None]:
@@ -148,15 +141,14 @@ def body_targets(page: GoldPage, texts: list[str], targets: list[str | None]
 
 
 def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> Labelled:
-    """Run our pipeline on gold pages (one run: cross-page features see them all) and give
+    """Label gold pages with the rules (one run: cross-page features see them all) and give
     each segment its gold target."""
     from curation.evaluate import page_record
-    from curation.pipeline import label_pages
 
     tables: list[pa.Table] = []
     for k in range(0, len(pages), batch_pages):
         batch = [page_record(p) for p in pages[k : k + batch_pages]]
-        tables.append(label_pages(batch, rules_only(cfg)))
+        tables.append(rule_label_pages(batch, cfg))
     if not tables:
         from curation.schema import SEGMENT_SCHEMA
 
@@ -190,7 +182,6 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
 
     from curation.errors import InputError
     from curation.io.parquet import conform
-    from curation.label import prelabel_table
     from curation.schema import DATASET_SCHEMA, SEGMENT_SCHEMA, check_schema
 
     files = sorted((Path(folder) / "data").glob("train-*.parquet")) or sorted(
@@ -207,7 +198,7 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     labels = table.column("label").to_pylist()
     sources = table.column("label_source").to_pylist()
     seg = conform(table.drop_columns(["label", "label_source", "article_part"]), SEGMENT_SCHEMA)
-    seg = prelabel_table(seg, rules_only(cfg))
+    seg = prelabel_table(seg, cfg)
     target = [lab if lab in cfg.labels else None for lab in labels]
     parts = table.column("article_part").to_pylist()
     # an article row marked "meta" (headline, byline) is not body; other article rows are

@@ -1,5 +1,5 @@
-"""The cleaner's library entry points: train a model file, clean pages with it, and the
-model as one more pre-label voter."""
+"""The cleaner's library entry points: train a model file and clean pages with it (the model
+as one more pre-label voter is `curation.model.inference`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,12 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.errors import ConfigError
+from curation.label import rule_label_pages
 from curation.model.apply import Mode, apply_model
-from curation.model.cleaner import Cleaner, fit_matrix, load, rule_names, save
-from curation.model.data import label_dataset, rules_only
+from curation.model.cleaner import fit_matrix, rule_names, save
+from curation.model.data import label_dataset
 from curation.model.features import FeatureConfig
+from curation.model.inference import load_for as load_for
 from curation.model.stream import gold_matrix, labelled_matrix, stack
 from curation.stats import Stats
 
@@ -61,33 +62,6 @@ def train(
     return {"model": str(out), "labels": cleaner.labels, **info}
 
 
-@lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> Cleaner:
-    return load(Path(path))
-
-
-def load_for(cfg: RunConfig, path: str | Path | None = None) -> Cleaner:
-    """The model of *path* (default: the config's prelabel.model), checked against *cfg*;
-    cached per process, so a pipeline loads it once and not once a batch."""
-    where = path if path is not None else cfg.prelabel.model
-    if where is None:
-        raise ConfigError("no model given: set prelabel.model in the config or pass --model")
-    p = cfg.resolve(str(where)) if path is None else Path(where)
-    if not p.is_file():
-        raise ConfigError(f"model file {p} does not exist; make one with `curation train`")
-    cleaner = _cached(str(p.resolve()), p.stat().st_mtime)
-    cleaner.check_usable(cfg)
-    return cleaner
-
-
-def model_vote(table: pa.Table, cfg: RunConfig, path: str | Path | None = None) -> pa.Table:
-    """The model as one more voter on a pre-labelled batch (prelabel_table's output): adds the
-    vote "model" and sets prelabel/confidence/label to the combined model + rules decision."""
-    if table.num_rows == 0:
-        return table
-    return apply_model(table, load_for(cfg, path), cfg, "combined")
-
-
 def article_texts(table: pa.Table) -> dict[str, tuple[str, str]]:
     """Per page (in table order), its article segments joined by newlines: the story's body,
     and its apparatus (headline, byline: `article_part` "meta")."""
@@ -113,7 +87,6 @@ def clean(
     {page_id, url, text, meta}: text is the main text (the story's body), meta its headline,
     byline and dateline lines. Written atomically."""
     from curation.io.ingest import ingest
-    from curation.pipeline import label_pages
 
     stats = stats if stats is not None else Stats()
     cleaner = load_for(cfg, model)
@@ -125,7 +98,7 @@ def clean(
         with tmp.open("w", encoding="utf-8") as fh:
             for batch in ingest(cfg, stats):
                 rows = batch.to_pylist()
-                table = label_pages(rows, rules_only(cfg))
+                table = rule_label_pages(rows, cfg)
                 table = apply_model(table, cleaner, cfg, mode)
                 texts = article_texts(table)
                 for page in rows:

@@ -12,6 +12,7 @@ import pytest
 from curation.config import FilterSpec, RunConfig, load_config
 from curation.errors import ConfigError, SchemaError
 from curation.filter import FILTERS, REJECT_SCHEMA, apply_filters
+from curation.resolve import resolve
 from curation.stats import Stats
 
 CFG = RunConfig()
@@ -153,11 +154,11 @@ def test_unknown_filter_lists_valid_names() -> None:
         ("[{name: min_chars.v1, params: {n: x}}]", "filter min_chars.v1: bad params"),
     ],
 )
-def test_load_config_checks_filters(tmp_path: Path, filters: str, message: str) -> None:
+def test_resolve_checks_filters(tmp_path: Path, filters: str, message: str) -> None:
     path = tmp_path / "run.yaml"
     path.write_text(f"labels: [article, other]\nfilter:\n  filters: {filters}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
-        load_config(path)
+        resolve(load_config(path))
 
 
 def test_load_config_accepts_good_filters(tmp_path: Path) -> None:
@@ -168,3 +169,4 @@ def test_load_config_accepts_good_filters(tmp_path: Path) -> None:
                     encoding="utf-8")
     cfg = load_config(path)
     assert [f.name for f in cfg.filter.filters] == ["min_chars.v1", "labels.v1", "lang.v1"]
+    assert [flt.name for flt, _ in resolve(cfg).filters] == ["min_chars.v1", "labels.v1", "lang.v1"]

@@ -1,0 +1,42 @@
+"""Resolution: the step between reading a config and running it.
+
+The config (`curation.config`) is pure data: names and paths. `resolve(cfg)` looks each of them
+up once: the rules, their weights and calibration, the cue words, the filters and their params,
+the model file. An unknown name or a missing file fails here, with the valid choices listed,
+before any data is read; the commands and `pipeline.run` call it right after `load_config`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from curation.config import RunConfig
+from curation.filter import FILTERS, Filter, Params
+from curation.label import RuleSet, rule_set
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a config names, looked up: each stage takes only its own part."""
+
+    config: RunConfig
+    rules: RuleSet
+    filters: tuple[tuple[Filter[Any], Params], ...]
+    model: Path | None  # the trained cleaner voting with the rules, loaded and checked
+
+
+def resolve(cfg: RunConfig) -> Resolved:
+    """Look up every rule, weight, calibration, cue folder, filter and model *cfg* names; a
+    ConfigError (naming the valid choices) for the first that does not exist."""
+    rules = rule_set(cfg)
+    filters = tuple((FILTERS.get(spec.name), FILTERS.get(spec.name).parse(spec.params, cfg.labels))
+                    for spec in cfg.filter.filters)
+    model = None
+    if cfg.prelabel.model:
+        # scikit-learn loads only when a model is configured
+        from curation.model.inference import load_for, model_path
+
+        model = model_path(cfg)
+        load_for(cfg)  # its format, features and rules are checked now, and it stays cached
+    return Resolved(cfg, rules, filters, model)
