@@ -10,8 +10,17 @@ PY="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,bench]"
 
+# The browser test (tests/labelstudio/test_browser.py) drives the system's Chromium; Playwright's
+# own browser download is not used. Install it when it is missing (Debian/Ubuntu package).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO="sudo -n"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null \
+    || echo "test.sh: could not install chromium; the browser test will fail" >&2
+fi
+
 eval "$(scripts/labelstudio.sh start)"
 trap 'scripts/labelstudio.sh stop || true' EXIT
 
 .venv/bin/ruff check curation tests benchmarks
+.venv/bin/lint-imports  # the dependency direction: contracts in pyproject.toml
 .venv/bin/python -m pytest "$@"

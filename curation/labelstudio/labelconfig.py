@@ -45,6 +45,18 @@ def page_config(labels: list[str]) -> str:
     )
 
 
+# One line per segment: Label Studio draws each paragraph as a tall card with a (here
+# meaningless) time range; 300 of them would be ~22,000 px. Its class names carry a build hash
+# after "--", hence the prefix selectors.
+_COMPACT_LINES = (
+    '[class*="time--"] { display: none; } '
+    '[class*="phrase--"] { padding: 1px 8px !important; margin: 0 !important; '
+    'min-height: 0 !important; } '
+    '[class*="phraseContainer--"] { margin: 0 0 2px 0 !important; } '
+    '[class*="titleWrapper--"] { font-size: 11px; line-height: 14px; }'
+)
+
+
 def paragraphs_config(labels: list[str]) -> str:
     """One task per page as labelled paragraphs: each segment is a line headed by where it sits
     (tag, link share, image above, how sure the pre-label is); pre-labels are coloured regions
@@ -58,6 +70,7 @@ def paragraphs_config(labels: list[str]) -> str:
     )
     return (
         '<View>\n'
+        f'  <Style>{_COMPACT_LINES}</Style>\n'
         '  <Header value="$url" size="5"/>\n'
         '  <View style="position:sticky;top:0;z-index:10;background:#fff;padding:4px 0">\n'
         f'    <ParagraphLabels name="{PARAGRAPH_CONTROL}" toName="{PARAGRAPH_OBJECT}" '

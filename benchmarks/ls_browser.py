@@ -1,0 +1,178 @@
+"""A real Chromium (Playwright, the system's browser) against a real Label Studio: make a task
+from a gold page, open it, time it, relabel a run of segments by dragging over it, submit, and
+take the README's screenshot. Used by benchmarks/annotation_effort.py --first-paint and by
+tests/labelstudio/test_browser.py.
+
+Chromium comes from the system (`apt-get install chromium`; scripts/test.sh installs it);
+Playwright's own browser download is not needed. Login: LS_USER / LS_PASSWORD (the defaults of
+scripts/labelstudio.sh)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import GOLD_DEV, page_from_record, read_gold  # noqa: E402
+
+from curation.config import RunConfig  # noqa: E402
+from curation.labelstudio.tasks import Page  # noqa: E402
+from curation.pipeline import label_pages  # noqa: E402
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+PARAGRAPH = '[data-testid^="phrase:"]'  # one line (segment) of the labelling screen
+LINE_TEXT = '[class*="dialoguetext--"]'  # the segment's text inside a line
+REGION = ".htx-highlight"  # a labelled region (pre-label or drawn)
+
+
+def chromium_path() -> str:
+    """The system Chromium; a clear error when there is none."""
+    for p in (os.environ.get("CHROMIUM"), *CHROMIUM_PATHS):
+        if p and Path(p).is_file():
+            return p
+    found = shutil.which("chromium")
+    if found:
+        return found
+    raise RuntimeError("no Chromium found: `apt-get install -y chromium` (scripts/test.sh does "
+                       "it) or set CHROMIUM to the browser's path")
+
+
+def gold_page(min_segments: int = 300, cfg: RunConfig | None = None,
+              prefer: str = "scrapinghub:") -> Page:
+    """The smallest gold-dev page with at least *min_segments* segments (pre-labelled by the
+    pipeline), preferring pages whose id starts with *prefer* (English news)."""
+    cfg = cfg or RunConfig()
+    from curation.segment.core import segment_page
+
+    sized = []
+    for rec in read_gold(GOLD_DEV):
+        if isinstance(rec.get("html"), str):
+            page = page_from_record(rec)
+            n = len(segment_page(page, cfg.segment.max_segment_chars))
+            if n >= min_segments:
+                sized.append((not page["page_id"].startswith(prefer), n, page["page_id"], page))
+    if not sized:
+        raise RuntimeError(f"no gold-dev page has {min_segments} segments")
+    return page_of(min(sized, key=lambda s: s[:3])[3], cfg)
+
+
+def page_of(page: dict[str, Any], cfg: RunConfig) -> Page:
+    """A PAGE_SCHEMA dict segmented and pre-labelled, as the push reads it from segments/."""
+    table = label_pages([page], cfg)
+    segs = sorted(table.to_pylist(), key=lambda r: r["position"])
+    return Page(page["page_id"], page.get("url") or "", segs)
+
+
+@dataclass
+class Timing:
+    first_paint_s: float  # navigation -> the first line of the page is on screen
+    usable_s: float  # navigation -> every line and every pre-label region is rendered
+    lines: int
+    regions: int
+
+
+@contextmanager
+def browser(width: int = 1400, height: int = 900) -> Iterator[Any]:
+    """A Playwright page in a headless system Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), headless=True,
+                               args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            ctx = b.new_context(viewport={"width": width, "height": height})
+            yield ctx.new_page()
+        finally:
+            b.close()
+
+
+def login(page: Any, url: str) -> None:
+    """Log in through Label Studio's own form."""
+    page.goto(f"{url}/user/login", wait_until="domcontentloaded")
+    page.fill("input[name=email]", os.environ.get("LS_USER", "admin@example.com"))
+    page.fill("input[name=password]", os.environ.get("LS_PASSWORD", "curation-admin"))
+    with page.expect_navigation():
+        page.click("button[type=submit], input[type=submit]")
+
+
+def open_task(page: Any, url: str, project_id: int, task_id: int, lines: int,
+              timeout_s: float = 60) -> Timing:
+    """Open the task in the labelling screen; time first paint and a usable screen."""
+    t0 = time.perf_counter()
+    page.goto(f"{url}/projects/{project_id}/data?task={task_id}", wait_until="commit")
+    page.wait_for_selector(PARAGRAPH, timeout=timeout_s * 1000)
+    first = time.perf_counter() - t0
+    deadline = t0 + timeout_s
+    while True:
+        n_lines = page.locator(PARAGRAPH).count()
+        n_regions = page.locator(REGION).count()
+        if n_lines >= lines and n_regions >= 1:
+            break
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"after {timeout_s} s: {n_lines} of {lines} lines on screen, "
+                               f"{n_regions} regions")
+        time.sleep(0.02)
+    usable = time.perf_counter() - t0
+    return Timing(round(first, 3), round(usable, 3), n_lines, n_regions)
+
+
+def drag_label(page: Any, first: int, last: int, hotkey: str) -> None:
+    """Label lines first..last in one action: drag over the run (that selects the pre-label
+    regions in it), press the label's hotkey (every selected region takes that label)."""
+    texts = page.locator(f"{PARAGRAPH} {LINE_TEXT}")
+    start, end = texts.nth(first), texts.nth(last)
+    # a few lines of margin above: the label bar is pinned over the top of the screen
+    texts.nth(max(first - 4, 0)).evaluate("el => el.scrollIntoView({block: 'start'})")
+    a, b = start.bounding_box(), end.bounding_box()
+    if a is None or b is None or b["y"] + b["height"] > page.viewport_size["height"]:
+        raise RuntimeError(f"lines {first}..{last} do not fit on one screen; use a taller window")
+    page.mouse.move(a["x"] + 1, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] - 1, b["y"] + b["height"] / 2, steps=10)
+    page.mouse.up()
+    page.keyboard.press(hotkey)
+
+
+def submit(page: Any) -> None:
+    """Press Submit (or Update) and wait for the server to take it."""
+    button = page.locator("button:has-text('Submit'), button:has-text('Update')").first
+    with page.expect_response(lambda r: "/annotations" in r.url and r.request.method in
+                              ("POST", "PATCH") and r.ok, timeout=30_000):
+        button.click()
+
+
+def time_largest_page(gold: Any, cfg: RunConfig) -> dict[str, Any]:
+    """Push one gold page (a GoldPage) to $LABEL_STUDIO_URL in a scratch project, open it in
+    Chromium, and return its timing; the project is deleted afterwards."""
+    import uuid
+
+    from curation.evaluate import page_record
+    from curation.labelstudio import connect, label_config
+    from curation.labelstudio.tasks import build_tasks
+
+    page = page_of(page_record(gold), cfg)
+    ls = connect(cfg)
+    p = ls.projects.create(title=f"first-paint-{uuid.uuid4().hex[:8]}",
+                           label_config=label_config(cfg.labels, "paragraphs"),
+                           model_version=cfg.labelstudio.model_version,
+                           show_collab_predictions=True)
+    try:
+        (task,) = build_tasks([page], cfg.model_copy(update={"labelstudio": cfg.labelstudio
+                                                              .model_copy(update={
+                                                                  "layout": "paragraphs"})}))
+        tid = ls.projects.import_tasks(id=p.id, request=[task], return_task_ids=True).task_ids[0]
+        url = os.environ["LABEL_STUDIO_URL"].rstrip("/")
+        with browser() as tab:
+            login(tab, url)
+            t = open_task(tab, url, p.id, tid, len(page.segments))
+        return {"page_id": page.page_id, "segments": len(page.segments),
+                "first_paint_s": t.first_paint_s, "usable_s": t.usable_s}
+    finally:
+        ls.projects.delete(id=p.id)

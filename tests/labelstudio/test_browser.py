@@ -1,0 +1,74 @@
+"""A real Chromium against the real Label Studio: a 300-segment gold-dev page, a run of 20
+segments relabelled in one drag, Submit, pull; the human labels land on exactly that run.
+
+The README's screenshot comes from here: UPDATE_SCREENSHOT=1 writes it to
+docs/img/labelstudio-labelling.png (otherwise to the test's temporary folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from label_studio_sdk import LabelStudio
+
+from curation.io.parquet import ShardWriter
+from curation.labelstudio import pull, push
+from curation.schema import SEGMENT_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from ls_browser import browser, drag_label, gold_page, login, open_task, submit  # noqa: E402
+
+pytestmark = [pytest.mark.labelstudio, pytest.mark.shared_data]
+RUN = 20
+LABEL, HOTKEY = "joke", "5"  # a label the rules almost never give: the run stands out
+
+
+def test_relabel_a_run_of_20_segments_in_one_action(
+        ls: LabelStudio, make_cfg: Any, tmp_path: Path, shared_data: Path) -> None:
+    cfg = make_cfg()
+    page = gold_page(300, cfg)
+    n = len(page.segments)
+    assert n >= 300
+    out = Path(cfg.output)
+    w = ShardWriter(out / "segments", SEGMENT_SCHEMA)
+    w.write(pa.Table.from_pylist(page.segments, schema=SEGMENT_SCHEMA))
+    w.close()
+    pid = push(cfg).project_id
+    (task,) = ls.tasks.list(project=pid, fields="task_only")
+    # a run of short lines (a menu, a list of teasers) past the first screen, as one drag
+    first = next(i for i in range(n // 3, n - RUN)
+                 if max(len(s["text"]) for s in page.segments[i:i + RUN]) <= 120)
+    url = os.environ["LABEL_STUDIO_URL"].rstrip("/")
+
+    with browser(width=1400, height=1600) as tab:
+        login(tab, url)
+        timing = open_task(tab, url, pid, task.id, n, timeout_s=120)
+        assert timing.lines == n and timing.regions >= n - 5  # a region per pre-label
+        drag_label(tab, first, first + RUN - 1, HOTKEY)
+        shot = (ROOT / "docs" / "img" / "labelstudio-labelling.png"
+                if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "labelling.png")
+        tab.set_viewport_size({"width": 1400, "height": 900})
+        tab.locator('[data-testid^="phrase:"]').nth(max(first - 6, 0)).evaluate(
+            "el => el.scrollIntoView({block: 'start'})")
+        tab.screenshot(path=str(shot))
+        submit(tab)
+    (tmp_path / "timing.json").write_text(json.dumps(timing.__dict__))
+    print(f"\n{n}-segment task: first paint {timing.first_paint_s} s, usable {timing.usable_s} s")
+
+    report = pull(cfg)
+    assert report.skipped == {} and report.annotation_rows > 0
+    human = {r["segment_id"]: r["label"] for r in pq.read_table(out / "human_labels").to_pylist()}
+    run = {s["segment_id"] for s in page.segments[first:first + RUN]}
+    expected = {s["segment_id"]: (LABEL if s["segment_id"] in run else s["prelabel"])
+                for s in page.segments if s["segment_id"] in run or s["prelabel"] is not None}
+    assert human == expected
+    changed = {sid for sid, lab in human.items() if lab == LABEL}
+    assert changed == run | {s["segment_id"] for s in page.segments if s["prelabel"] == LABEL}
+    assert shot.stat().st_size > 20_000
