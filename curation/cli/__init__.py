@@ -19,7 +19,7 @@ from curation.errors import CurationError
 class _Commands(TyperGroup):
     """Every subcommand runs through here: a library error becomes its message and exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CurationError as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 
 from curation.cli.options import EXIT_FAILED, EXIT_USAGE, ConfigOpt, read_config
 
-MODES = ("rules", "model", "combined")
+Mode = Literal["rules", "model", "combined"]
+MODES: tuple[Mode, ...] = ("rules", "model", "combined")
 
 
 def evaluate_command(
@@ -58,11 +59,11 @@ def evaluate_command(
                    err=True)
         raise typer.Exit(EXIT_USAGE)
     cfg = read_config(config)
-    modes = MODES if mode == "all" else (mode,)
+    modes = MODES if mode == "all" else (cast(Mode, mode),)
     if cv is not None:
         from curation.model.cv import cross_validate
 
-        results = cross_validate(gold, cfg, cv, modes,  # type: ignore[arg-type]
+        results = cross_validate(gold, cfg, cv, modes,
                                  train_extra=train_gold or [], page_prefix=only)
     elif model is not None:
         from curation.model.cv import model_predictor

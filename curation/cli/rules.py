@@ -34,7 +34,7 @@ def _collect(gold: list[Path], config: Path | None) -> Any:
     return gv
 
 
-def _overall(gv: Any, weights: np.ndarray | None = None) -> dict[str, Any]:
+def _overall(gv: Any, weights: np.ndarray[Any, Any] | None = None) -> dict[str, Any]:
     from curation.label.analysis import correct_for
 
     pre, _ = gv.combine(weights)
@@ -69,7 +69,8 @@ def report_command(
     rows = lf_summary(gv)
     cal = _pipeline_calibration(gv)
     calrep = calibration_report(gv, cal or Calibration({}), threshold)
-    result = {"overall": _overall(gv), "rules": rows, "calibration": calrep.to_dict()}
+    result: dict[str, Any] = {"overall": _overall(gv), "rules": rows,
+                              "calibration": calrep.to_dict()}
     if json_out:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         return

@@ -23,8 +23,8 @@ def _card(out: Path) -> tuple[dict[str, object], str]:
 def test_card_counts_pages_and_names_licence_source_and_labels(
     segments_dir: Path, sites: dict[str, tuple[str | None, str, int]], tmp_path: Path
 ) -> None:
-    cfg = RunConfig(output=str(tmp_path), publish={
-        "license": "cc-by-4.0", "source": "news front pages crawled in May 2025"})
+    cfg = RunConfig.model_validate({"output": str(tmp_path), "publish": {
+        "license": "cc-by-4.0", "source": "news front pages crawled in May 2025"}})
     publish_dataset(segments_dir, tmp_path / "dataset", cfg, Stats())
     header, body = _card(tmp_path / "dataset")
     assert header["license"] == "cc-by-4.0"
@@ -45,7 +45,7 @@ def test_card_without_licence_says_so_and_reads_the_pull_agreement(
     (tmp_path / "labelstudio").mkdir()
     (tmp_path / "labelstudio" / "agreement.json").write_text(json.dumps(
         {"kappa_method": "fleiss", "kappa": 0.81, "krippendorff_alpha": 0.8, "annotators": 2}))
-    cfg = RunConfig(output=str(tmp_path))
+    cfg = RunConfig.model_validate({"output": str(tmp_path)})
     publish_dataset(segments_dir, tmp_path / "dataset", cfg, Stats())
     header, body = _card(tmp_path / "dataset")
     assert "license" not in header
