@@ -29,6 +29,17 @@ def group_keys(batch: pa.RecordBatch | pa.Table) -> pa.Array:
     return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
 
 
+def apply_merges(keys: pa.Array, merges: Mapping[str, str] | None) -> pa.Array:
+    """*keys* (split groups) with each merged group replaced by the group it joins (sites that
+    share a near-duplicate cluster go to one split)."""
+    if not merges:
+        return keys
+    idx = pc.index_in(keys, value_set=pa.array(list(merges), pa.string()))
+    joined = pa.array(list(merges.values()), pa.string()).take(idx)
+    out = pc.if_else(pc.is_null(idx), keys, joined)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
 def _order(key: str) -> str:
     # a stable hash (Python's hash() is salted per process) spreads sites without bias
     return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -17,9 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curation.dedup import Clusters, cluster_table, merged_groups, summary
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.readers import SeenIds
-from curation.run.shards import PAGES_PREFIX, SEGMENTS_PREFIX
+from curation.publish.splits import group_keys
+from curation.run.shards import MINHASH_PREFIX, PAGES_PREFIX, SEGMENTS_PREFIX
 from curation.stats import Stats
 
 
@@ -52,8 +54,9 @@ def _write_without(src: Path, dst: Path, drop: pa.Array) -> int:
 
 
 def assemble(root: Path, entries: list[dict[str, Any]], out: Path, marker: dict[str, object],
-             stats: Stats) -> dict[str, int]:
-    """Build out/pages and out/segments from the committed shards *entries* (plan order)."""
+             stats: Stats) -> dict[str, Any]:
+    """Build out/pages, out/segments and out/near_duplicates from the committed shards
+    *entries* (plan order)."""
     seen = SeenIds()
     plan: list[tuple[dict[str, Any], list[str]]] = []
     for entry in entries:
@@ -63,7 +66,7 @@ def assemble(root: Path, entries: list[dict[str, Any]], out: Path, marker: dict[
             stats.skip("ingest", "duplicate", src, f"page_id {pid} seen in an earlier shard")
             stats.add("ingest", "kept", -1)
         plan.append((entry, dup_ids))
-    counts = {"pages": 0, "segments": 0}
+    counts: dict[str, Any] = {"pages": 0, "segments": 0}
     for kind, prefix in (("pages", PAGES_PREFIX), ("segments", SEGMENTS_PREFIX)):
         target = out / kind
         prepare_output(target, overwrite=True)
@@ -78,4 +81,37 @@ def assemble(root: Path, entries: list[dict[str, Any]], out: Path, marker: dict[
                         _link(src, dst)
                     n += 1
             counts[kind] += sum(int(entry[kind]) for entry, _ in plan)
-    return counts
+    return {**counts, **_near_duplicates(root, plan, out, marker, stats)}
+
+
+def _near_duplicates(root: Path, plan: list[tuple[dict[str, Any], list[str]]], out: Path,
+                     marker: dict[str, object], stats: Stats) -> dict[str, Any]:
+    """Cluster the pages' MinHash signatures (input order) into out/near_duplicates/; returns
+    the counts and the split groups that clusters merge."""
+    clusters = Clusters()
+    for entry, dup_ids in plan:
+        drop = set(dup_ids)
+        for name in entry["files"].get(MINHASH_PREFIX, []):
+            table = pq.read_table(root / entry["id"] / name)
+            for pid, values in zip(table["page_id"].to_pylist(), table["minhash"].to_pylist(),
+                                   strict=True):
+                if pid not in drop:
+                    clusters.add(pid, values)
+    members = clusters.members()
+    in_clusters = {p for pages in members.values() for p in pages}
+    group_of: dict[str, str] = {}
+    for entry, _ in plan:
+        for name in entry["files"][PAGES_PREFIX]:
+            table = pq.read_table(root / entry["id"] / name, columns=["page_id", "domain"])
+            table = table.filter(pc.is_in(table["page_id"],
+                                          value_set=pa.array(sorted(in_clusters), pa.string())))
+            group_of.update(zip(table["page_id"].to_pylist(),
+                                group_keys(table).to_pylist(), strict=True))
+    target = out / "near_duplicates"
+    prepare_output(target, overwrite=True)
+    with atomic_dir(target, marker) as tmp:
+        pq.write_table(cluster_table(members), tmp / "part-00000.parquet", compression="zstd")
+    found = summary(members)
+    stats.add("near_duplicates", "clusters", found["clusters"])
+    stats.add("near_duplicates", "pages_in_clusters", found["pages_in_clusters"])
+    return {"near_duplicates": found, "split_merges": merged_groups(members, group_of)}

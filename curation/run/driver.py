@@ -68,7 +68,7 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     todo = [s for s in specs if s.id not in entries]
     assembled_key = digest(key, [s.id for s in specs])
     current = all(is_complete(out / d) and read_marker(out / d).get("key") == assembled_key
-                  for d in ("pages", "segments"))
+                  for d in ("pages", "segments", "near_duplicates"))
     if todo or not current or overwrite:
         _invalidate(out, record, "a newer run started and did not finish", STAGE_FOLDERS,
                     ("assemble", "filter", "publish"))
@@ -97,16 +97,16 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     stats.notes["shards"] = {"total": len(specs), "run": len(todo),
                              "reused": len(specs) - len(todo)}
     saved = record.get("assemble", assembled_key)
-    if current and saved is not None:
+    if current and saved is not None and is_complete(out / "near_duplicates"):
         stats.merge(Stats.from_dict(saved["stats"]))
         return assembled_key, dict(saved["result"])
     clock = StageClock()
     assembly_stats = Stats()
-    counts = assemble(root, ordered, out, {"key": assembled_key}, assembly_stats)
-    record.put("assemble", assembled_key, assembly_stats.to_dict(), counts)
+    result = assemble(root, ordered, out, {"key": assembled_key}, assembly_stats)
+    record.put("assemble", assembled_key, assembly_stats.to_dict(), result)
     stats.merge(assembly_stats)
-    timing["assemble"] = clock.timing(counts["pages"])
-    return assembled_key, counts
+    timing["assemble"] = clock.timing(result["pages"])
+    return assembled_key, result
 
 
 def _no_pages(out: Path, stats: Stats) -> NoUsablePagesError:
@@ -141,7 +141,7 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
 
 
 def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
-             timing: dict[str, Any], pages: int) -> dict[str, Any]:
+             timing: dict[str, Any], pages: int, merges: dict[str, str]) -> dict[str, Any]:
     from curation.publish import publish_dataset
 
     key = publish_key(upstream, cfg)
@@ -152,7 +152,8 @@ def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Sta
     _invalidate(out, record, "published again by a newer run that did not finish",
                 ("dataset",), ("publish",))
     clock, own = StageClock(), Stats()
-    summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True)
+    summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True,
+                              group_merges=merges)
     record.put("publish", key, own.to_dict(), summary)
     stats.merge(own)
     timing["publish"] = clock.timing(pages)
@@ -177,13 +178,16 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
         (out / SHARDS).mkdir(exist_ok=True)
         record = StageRecord(out / SHARDS)
         upstream, counts = _segment(cfg, out, step, fresh, stats, record, timing)
+        near = counts.pop("near_duplicates", {})
+        merges = counts.pop("split_merges", {})
+        stats.notes["near_duplicates"] = near
         if counts["pages"] == 0:
             stats.notes["summary"] = {**counts, "kept": 0, "rejected": 0, "dataset": {}}
             stats.notes["timing"] = timing
             stats.write(out / "stats.json")
             raise _no_pages(out, stats)
         upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"])
-        summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"])
+        summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges)
         stats.notes["summary"] = {**counts, **kept, "dataset": summary}
         timing["total"] = clock.timing(counts["pages"])
         stats.notes["timing"] = timing

@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import curation
 from curation.errors import OutputExistsError, OutputLockedError
 from curation.io.atomic import atomic_write_text, is_ours
+from curation.version import __version__
 
 ROOT_MARKER = ".curation-output"
 LOCK_FILE = ".curation.lock"
 # what `curation run` writes at the top of its output folder (everything else is left alone)
-STAGE_FOLDERS = ("pages", "segmented", "segments", "filtered", "rejects", "dataset", "_shards")
+STAGE_FOLDERS = ("pages", "segmented", "segments", "near_duplicates", "filtered", "rejects",
+                 "dataset", "_shards")
 RUN_FILES = ("stats.json", "run_config.yaml")
 
 
@@ -42,7 +43,7 @@ def claim_output(out: Path) -> None:
                 f"output folder {out} holds {', '.join(sorted(foreign))}, which curation did not "
                 f"write (no {ROOT_MARKER} marker); choose another output folder")
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(marker, json.dumps({"made_by": "curation", "version": curation.__version__,
+    atomic_write_text(marker, json.dumps({"made_by": "curation", "version": __version__,
                                           "created": time.time()}))
 
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from curation.config import RunConfig
+from curation.dedup import SIGNATURE_SCHEMA, signatures
 from curation.io.ingest import pages_to_batches
 from curation.io.parquet import ShardWriter
 from curation.io.readers import JSONL_EXT, iter_pages, resolve_inputs
@@ -37,7 +38,7 @@ from curation.stats import Stats
 
 SHARD_BYTES = 16 << 20  # a shard stops growing here (a few hundred typical HTML pages)
 ENTRY = "_entry.json"
-PAGES_PREFIX, SEGMENTS_PREFIX = "pages", "segments"
+PAGES_PREFIX, SEGMENTS_PREFIX, MINHASH_PREFIX = "pages", "segments", "minhash"
 
 
 class Report(Protocol):
@@ -75,7 +76,7 @@ def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[Path]:
     """The run's input files, without anything under the output folder (a previous run's
     outputs are never read back as pages; each excluded entry is counted)."""
     inputs = []
-    for path in resolve_inputs(list(specs)):
+    for path in resolve_inputs(list(specs), stats):
         if inside(path, out):
             stats.skip("ingest", "inside_output", str(path), f"under the output folder {out}")
             continue
@@ -86,7 +87,7 @@ def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[Path]:
 def _ends_shard(path: Path, files_per_shard: int) -> bool:
     """A boundary chosen by the file's own name (content-defined chunking): adding or deleting
     an input moves only the boundaries next to it, so the other shards stay finished."""
-    h = int.from_bytes(hashlib.blake2b(str(path).encode("utf-8"), digest_size=8).digest(), "big")
+    h = int.from_bytes(hashlib.blake2b(os.fsencode(path), digest_size=8).digest(), "big")
     return h % files_per_shard == 0
 
 
@@ -171,16 +172,19 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     tmp.mkdir(parents=True)
     pages_w = ShardWriter(tmp, PAGE_SCHEMA, 1 << 40, prefix=PAGES_PREFIX)
     segments_w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows, prefix=SEGMENTS_PREFIX)
+    minhash_w = ShardWriter(tmp, SIGNATURE_SCHEMA, 1 << 40, prefix=MINHASH_PREFIX)
     try:
         pages = iter_pages(list(spec.paths), cfg.input, stats, spec.lines)
         for batch in pages_to_batches(pages, cfg.batch_pages):
             res = step(batch, cfg)
             pages_w.write(res.pages)
             segments_w.write(res.segments)
+            minhash_w.write(signatures(res.segments))
             record_report(stats, res.report)
     finally:
         pages_w.close()
         segments_w.close()
+        minhash_w.close()
     stats.add("segment", "pages", pages_w.rows)
     stats.add("segment", "segments", segments_w.rows)
     entry = {
@@ -188,12 +192,13 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
         "fingerprints": list(spec.fingerprints), "bytes": spec.bytes,
         "pages": pages_w.rows, "segments": segments_w.rows,
         "files": {"pages": [p.name for p in pages_w.shards],
-                  "segments": [p.name for p in segments_w.shards]},
+                  "segments": [p.name for p in segments_w.shards],
+                  "minhash": [p.name for p in minhash_w.shards]},
         "stats": stats.to_dict(),
         "timing": {"wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
                    "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()},
     }
-    (tmp / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    (tmp / ENTRY).write_text(json.dumps(entry), encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)  # a leftover of the same shard, never committed
     os.replace(tmp, final)  # the commit: the shard is there whole, or not at all
     return entry

@@ -1,0 +1,127 @@
+"""Near-duplicate pages: a MinHash of each page's text (word 5-gram shingles, datasketch), then
+LSH over all pages in input order. A cluster is a set of pages linked by similar pairs; its
+first page in input order names it. Splits keep every cluster in one split (sites linked by a
+shared near-copy are grouped together), so near-copies never land in train and test both."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from datasketch import MinHash, MinHashLSH
+
+DEDUP_VERSION = "minhash-v1"  # part of the shards' cache key: a change recomputes signatures
+NUM_PERM = 64
+SCHEME = "affine32"  # 32-bit values (stored as uint32); explicit so stored values stay valid
+THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets
+SHINGLE_WORDS = 5
+MAX_SHINGLES = 4000  # a page's first shingles: enough to tell copies, bounded cost
+SIGNATURE_SCHEMA = pa.schema([("page_id", pa.string()), ("minhash", pa.list_(pa.uint32()))])
+_WORD = re.compile(r"\w+")
+
+
+def _crc(shingle: bytes) -> int:
+    return zlib.crc32(shingle)  # fast, deterministic in every process (unlike hash())
+
+
+def page_signature(text: str) -> np.ndarray:
+    """The MinHash values of a page's text (word 5-gram shingles, lower-cased)."""
+    words = _WORD.findall(text.lower())
+    n = max(len(words) - SHINGLE_WORDS + 1, 1)
+    shingles = {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
+                for i in range(min(n, MAX_SHINGLES))}
+    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_crc, scheme=SCHEME)
+    m.update_batch(sorted(shingles))
+    return m.hashvalues.astype(np.uint32)
+
+
+def signatures(segments: pa.Table) -> pa.Table:
+    """One signature per page of a segment table (its segments' text in order)."""
+    ids: list[str] = []
+    sigs: list[np.ndarray] = []
+    if segments.num_rows:
+        for pid, texts in _texts_by_page(segments):
+            ids.append(pid)
+            sigs.append(page_signature("\n".join(texts)))
+    return pa.table({"page_id": pa.array(ids, pa.string()),
+                     "minhash": pa.array([s.tolist() for s in sigs], pa.list_(pa.uint32()))},
+                    schema=SIGNATURE_SCHEMA)
+
+
+def _texts_by_page(segments: pa.Table) -> Iterator[tuple[str, list[str]]]:
+    ids = segments["page_id"].to_pylist()
+    texts = segments["text"].to_pylist()
+    start = 0
+    for i in range(1, len(ids) + 1):
+        if i == len(ids) or ids[i] != ids[start]:
+            yield ids[start], [t or "" for t in texts[start:i]]
+            start = i
+
+
+class Clusters:
+    """Union-find over pages in input order; each cluster's root is its first page."""
+
+    def __init__(self) -> None:
+        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.order: dict[str, int] = {}
+        self.parent: dict[str, str] = {}
+
+    def _root(self, pid: str) -> str:
+        while self.parent[pid] != pid:
+            self.parent[pid] = self.parent[self.parent[pid]]
+            pid = self.parent[pid]
+        return pid
+
+    def add(self, pid: str, values: list[int]) -> None:
+        m = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.asarray(values, np.uint64),
+                    scheme=SCHEME)
+        self.order[pid] = len(self.order)
+        self.parent[pid] = pid
+        for other in self.lsh.query(m):
+            a, b = self._root(pid), self._root(other)
+            if a != b:
+                first, last = sorted((a, b), key=self.order.__getitem__)
+                self.parent[last] = first
+        self.lsh.insert(pid, m)
+
+    def members(self) -> dict[str, list[str]]:
+        """Cluster (its first page) -> its pages in input order; clusters of two or more."""
+        out: dict[str, list[str]] = {}
+        for pid in self.order:
+            out.setdefault(self._root(pid), []).append(pid)
+        return {root: pages for root, pages in out.items() if len(pages) > 1}
+
+
+def cluster_table(members: dict[str, list[str]]) -> pa.Table:
+    rows = [(pid, root) for root, pages in members.items() for pid in pages]
+    return pa.table({"page_id": pa.array([r[0] for r in rows], pa.string()),
+                     "cluster": pa.array([r[1] for r in rows], pa.string())})
+
+
+def merged_groups(members: dict[str, list[str]], group_of: dict[str, str]) -> dict[str, str]:
+    """Split group -> the group it merges into, so that every page of a cluster shares a split
+    (groups are sites or single pages; a cluster across sites joins those sites)."""
+    parent: dict[str, str] = {}
+
+    def root(g: str) -> str:
+        while parent.get(g, g) != g:
+            g = parent[g]
+        return g
+
+    for pages in members.values():
+        groups = sorted({group_of[p] for p in pages if p in group_of})
+        for g in groups[1:]:
+            a, b = root(groups[0]), root(g)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {g: root(g) for g in parent}
+
+
+def summary(members: dict[str, list[str]]) -> dict[str, Any]:
+    sizes = [len(p) for p in members.values()]
+    return {"clusters": len(sizes), "pages_in_clusters": sum(sizes),
+            "largest": max(sizes, default=0), "threshold": THRESHOLD, "num_perm": NUM_PERM}

@@ -1,0 +1,68 @@
+"""Near-duplicate pages (issue 9 item 6): found with MinHash LSH before splitting, counted in
+stats.json, and never spread over two splits, even when the copies sit on different sites."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from curation.config import load_config
+from curation.dedup import page_signature
+from curation.pipeline import run
+
+
+def _story(seed: int, words: int = 300) -> list[str]:
+    rng = random.Random(seed)
+    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "ru", "sa", "te") for b in
+             ("ban", "dor", "fin", "gal", "hur", "jex", "mop", "tiv")]
+    return [rng.choice(vocab) for _ in range(words)]
+
+
+def _page(site: str, words: list[str]) -> str:
+    paras = "".join(f"<p>{' '.join(words[k:k + 50])}.</p>" for k in range(0, len(words), 50))
+    return (f'<html><head><link rel="canonical" href="https://{site}/a"></head><body>'
+            f"<article>{paras}</article></body></html>")
+
+
+def test_signatures_tell_copies_from_other_pages() -> None:
+    a = " ".join(_story(1))
+    b = a.replace(a.split()[100], "changed", 1)
+    same = (page_signature(a) == page_signature(b)).mean()
+    other = (page_signature(a) == page_signature(" ".join(_story(2)))).mean()
+    assert same > 0.8 and other < 0.2
+
+
+def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    story = _story(7)
+    copy = list(story)
+    copy[150] = "changed"
+    (inp / "a-original.html").write_text(_page("alpha.example", story))
+    (inp / "b-copy.html").write_text(_page("beta.example", copy))
+    for i in range(12):  # other sites, each its own story
+        (inp / f"c-{i:02d}.html").write_text(_page(f"site{i}.example", _story(100 + i)))
+    cfg = load_config(kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out",
+                                       batch_pages=2, workers=2))
+    stats = run(cfg)
+    assert stats["near_duplicates"]["clusters"] == 1
+    assert stats["near_duplicates"]["pages_in_clusters"] == 2
+    assert stats["counts"]["near_duplicates"] == {"clusters": 1, "pages_in_clusters": 2}
+    clusters = pq.read_table(tmp_path / "out" / "near_duplicates").to_pylist()
+    pages = {p["page_id"]: p["source"] for p in
+             pq.read_table(tmp_path / "out" / "pages").to_pylist()}
+    assert sorted(Path(pages[c["page_id"]]).name for c in clusters) == [
+        "a-original.html", "b-copy.html"]
+    assert len({c["cluster"] for c in clusters}) == 1
+    splits_of = {}
+    for split, table in kit.dataset_rows(tmp_path / "out").items():
+        for domain in table["domain"].to_pylist():
+            splits_of.setdefault(domain, set()).add(split)
+    assert splits_of["alpha.example"] == splits_of["beta.example"]
+    assert len(splits_of["alpha.example"]) == 1 and len(set().union(*splits_of.values())) >= 2
+    written = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert written["near_duplicates"]["clusters"] == 1
