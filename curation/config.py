@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -160,6 +161,26 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> RunConfig:
     return cfg
 
 
+_URL_SECRETS = re.compile(
+    r"(?P<scheme>\w+://)[^/@\s]+@"
+    r"|(?P<param>[?&](?:token|key|api_key|apikey|access_token|password|secret)=)[^&#\s]+",
+    re.IGNORECASE)
+
+
+def redact_url(text: str) -> str:
+    """*text* with the credentials of any URL in it masked: user:password@ and token=... .
+
+    >>> redact_url("https://me:s3cret@ls.example.com/?token=abc&x=1")
+    'https://***@ls.example.com/?token=***&x=1'
+    """
+    return _URL_SECRETS.sub(lambda m: (m["scheme"] + "***@") if m["scheme"]
+                            else m["param"] + "***", text)
+
+
 def dump_config(cfg: RunConfig) -> str:
-    """The resolved config as YAML (written next to every output as run_config.yaml)."""
-    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    """The resolved config as YAML (written next to every output as run_config.yaml), with the
+    credentials of labelstudio.url masked: the file is published with the dataset."""
+    data = cfg.model_dump(mode="json")
+    if data["labelstudio"]["url"]:
+        data["labelstudio"]["url"] = redact_url(data["labelstudio"]["url"])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,14 +15,12 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from curation.config import RunConfig
+from curation.config import redact_url as redact
 from curation.labelstudio.errors import LabelStudioError
 from curation.labelstudio.labelconfig import label_config, same_config
 from curation.labelstudio.tasks import Select, build_tasks, load_pages, select_pages, task_key
 
 T = TypeVar("T")
-_USERINFO = re.compile(r"(\w+://)[^/@\s]+@")
-_SECRET_QUERY = re.compile(
-    r"([?&](?:token|key|api_key|apikey|access_token|password|secret)=)[^&#\s]+", re.IGNORECASE)
 START_HINT = "start one with `eval \"$(scripts/labelstudio.sh start)\"`"
 
 
@@ -44,12 +41,6 @@ def call(what: str, fn: Callable[[], T]) -> T:
     except httpx.TransportError as exc:
         raise LabelStudioError(redact(f"{what}: cannot reach the server ({exc}); {START_HINT}")
                                ) from None
-
-
-def redact(text: str) -> str:
-    """*text* with the credentials of any URL in it (user:password@, token=...) masked."""
-    text = _USERINFO.sub(r"\1***@", text)
-    return _SECRET_QUERY.sub(r"\1***", text)
 
 
 def server_url(cfg: RunConfig) -> str:

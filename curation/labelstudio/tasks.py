@@ -86,22 +86,30 @@ def select_pages(pages: list[Page], select: Select = "all", limit: int | None = 
     if select != "uncertain":
         raise InputError(f"unknown selection {select!r}; use 'all' or 'uncertain'")
     todo.sort(key=lambda p: (-p.expected_corrections, -p.conflicts, p.page_id))
-    site_rank: dict[str, int] = {}
-    ranked = []
+    by_site: dict[str, list[Page]] = {}
     for p in todo:
-        site_rank[p.domain] = site_rank.get(p.domain, -1) + 1
-        ranked.append((site_rank[p.domain], -p.expected_corrections, p.page_id, p))
-    ranked.sort(key=lambda r: r[:3])
+        by_site.setdefault(p.domain, []).append(p)
+    queues = [q[::-1] for q in by_site.values()]  # best last: pop() takes it
     chosen: list[Page] = []
     texts: list[set[str]] = []
-    for *_, p in ranked:
-        if limit is not None and len(chosen) >= limit:
-            break
-        mine = {h for h, _ in content_keys([s["text"] for s in p.segments])}
-        if any(near_copy(mine, other) for other in texts):
-            continue
-        chosen.append(p)
-        texts.append(mine)
+    holders: dict[str, set[int]] = {}  # text hash -> chosen pages holding it
+    while queues and (limit is None or len(chosen) < limit):
+        # one page per site a round, the sites in order of their best remaining page
+        queues.sort(key=lambda q: (-q[-1].expected_corrections, q[-1].page_id))
+        for q in queues:
+            while q:
+                p = q.pop()
+                mine = {h for h, _ in content_keys([s["text"] for s in p.segments])}
+                near = {i for h in mine for i in holders.get(h, ())}
+                if not any(near_copy(mine, texts[i]) for i in near):
+                    for h in mine:
+                        holders.setdefault(h, set()).add(len(chosen))
+                    chosen.append(p)
+                    texts.append(mine)
+                    break
+            if limit is not None and len(chosen) >= limit:
+                break
+        queues = [q for q in queues if q]
     return chosen
 
 
