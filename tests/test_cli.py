@@ -109,3 +109,16 @@ def test_one_exit_code_map() -> None:
                 ["evaluate", "--gold", "g.jsonl"], ["tasks", "push"]):
         res = runner.invoke(app, [*cmd, "--config", "no-such.yaml"])
         assert res.exit_code == EXIT_USAGE and "no-such.yaml does not exist" in res.output, cmd
+
+
+def test_a_copy_of_the_default_config_works_anywhere(tmp_path: Path) -> None:
+    import shutil
+
+    from curation import label_page
+    from curation.defaults import packaged, source_checkout
+
+    copy = shutil.copy(ROOT / "configs" / "default.yaml", tmp_path / "mine.yaml")
+    segments = label_page("Advertisement\nShare on Facebook\n", lang="en", config=copy)
+    assert [s.label for s in segments] == ["ad", "other"]
+    # in this checkout `curation rules calibrate` rewrites the packaged calibration
+    assert source_checkout() == ROOT and packaged("calibration.yaml").is_file()

@@ -141,6 +141,11 @@ def test_wheel_runs_a_users_config_outside_the_repository(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert "pages: 3" in done.stdout
 
+    # the packaged calibration is not for rewriting in an install: say where to write instead
+    calibrate = subprocess.run([str(venv / "bin" / "curation"), "rules", "calibrate", "--gold",
+                                "gold.jsonl"], cwd=work, env=env, capture_output=True, text=True)
+    assert calibrate.returncode == 2 and "--out" in calibrate.stderr
+
     api = subprocess.run([str(venv / "bin" / "python"), "-c",
                           "import curation, pathlib; print(curation.clean(pathlib.Path("
                           "'pages/a.example.html').read_text()).body)"],
