@@ -21,12 +21,12 @@ import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-import curation
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.model.body import Rows, context_features, fit_stage
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
+from curation.version import __version__
 
 MODEL_FORMAT_VERSION = 3  # 3: JSON + skops file (no pickle)
 MODEL_KIND = "curation-cleaner"
@@ -50,7 +50,7 @@ class Cleaner:
     feature_digest: str = ""
     feature_code_version: int = FEATURE_CODE_VERSION
     format_version: int = MODEL_FORMAT_VERSION
-    curation_version: str = curation.__version__
+    curation_version: str = __version__
     kind: str = MODEL_KIND
     trained_on: dict[str, Any] = field(default_factory=dict)
 
@@ -334,7 +334,7 @@ def load(path: Path) -> Cleaner:
     if found != MODEL_FORMAT_VERSION:
         raise SchemaError(
             f"{path}: model format version {found} (curation "
-            f"{meta.get('curation_version', '?')}); this curation {curation.__version__} "
+            f"{meta.get('curation_version', '?')}); this curation {__version__} "
             f"reads version {MODEL_FORMAT_VERSION}: retrain with `curation train`"
         )
     try:

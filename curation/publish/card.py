@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-import curation
 from curation.config import RunConfig
 from curation.schema import DATASET_SCHEMA
+from curation.version import __version__
 
 COLUMN_DOCS = {
     "text": "the segment's text",
@@ -177,7 +177,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | Non
         "",
         "Segments of scraped web pages (blocks of the DOM, or lines and paragraphs of text "
         "dumps), each labelled with the page component it belongs to, for training "
-        "boilerplate cleaners. Made with `curation` " + curation.__version__ + ".",
+        "boilerplate cleaners. Made with `curation` " + __version__ + ".",
         "",
         "```python",
         "from datasets import load_dataset",
@@ -220,7 +220,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | Non
         *_human_section(cfg, figures),
         "## How it was made",
         "",
-        f"- curation {curation.__version__}, schema version "
+        f"- curation {__version__}, schema version "
         f"{(DATASET_SCHEMA.metadata or {}).get(b'curation_schema', b'?').decode()}",
         f"- labels: {', '.join(cfg.labels)}",
         f"- pre-label rules: {rules}" + (f"; model: {cfg.prelabel.model}"

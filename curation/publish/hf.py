@@ -12,15 +12,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import curation
 from curation.config import RunConfig, dump_config
 from curation.errors import ConfigError, InputError
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.parquet import ShardWriter, iter_batches
 from curation.publish.card import render_card
-from curation.publish.splits import apply_merges, assign_splits, group_keys
+from curation.publish.splits import assign_splits, group_keys
 from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
+from curation.version import __version__
 
 _SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")  # what datasets accepts as a split name
 LISTED_SKIPS_PER_BATCH = 20  # the rest of a batch's bad rows are counted, not listed
@@ -60,8 +60,7 @@ def _count(target: dict[str, Counter[str]], split: str, column: pa.Array) -> Non
 
 
 def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: Stats,
-                    overwrite: bool = False, group_merges: dict[str, str] | None = None
-                    ) -> dict[str, Any]:
+                    overwrite: bool = False) -> dict[str, Any]:
     """Write SEGMENT_SCHEMA shards in *segments_dir* as a site-split HF dataset at *out_dir*;
     return the counts (rows per split, label, language, label source)."""
     bad = [s for s in cfg.publish.splits if not _SPLIT_NAME.match(s)]
@@ -74,7 +73,7 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
     # pass 1: rows per group (site or page)
     group_rows: Counter[str] = Counter()
     for batch in iter_batches(segments_dir, SEGMENT_SCHEMA, columns=["page_id", "domain", "label"]):
-        keys = apply_merges(group_keys(batch.filter(_usable(batch, labels))), group_merges)
+        keys = group_keys(batch.filter(_usable(batch, labels)))
         vc = pc.value_counts(keys)
         group_rows.update(dict(zip(vc.field("values").to_pylist(),
                                    vc.field("counts").to_pylist(), strict=True)))
@@ -96,7 +95,7 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
     }
     skipped_before = {k: n for k, n in stats.counts.get("publish", Counter()).items()
                       if k.startswith("skipped:")}
-    with atomic_dir(out_dir, marker={"curation": curation.__version__, "kind": "dataset"}) as tmp:
+    with atomic_dir(out_dir, marker={"curation": __version__, "kind": "dataset"}) as tmp:
         writers = {s: ShardWriter(tmp / "data" / s, DATASET_SCHEMA, cfg.publish.shard_rows)
                    for s in splits}
         try:
@@ -104,8 +103,7 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
                 usable = _usable(batch, labels)
                 _count_skips(batch, usable, stats)
                 table = pa.Table.from_batches([batch.filter(usable)])
-                keys = apply_merges(group_keys(table), group_merges)  # near-copies: one split
-                split_idx = pc.take(split_of_key, pc.index_in(keys, key_set))
+                split_idx = pc.take(split_of_key, pc.index_in(group_keys(table), key_set))
                 for i, split in enumerate(splits):
                     part = table.filter(pc.equal(split_idx, i))
                     if part.num_rows == 0:
