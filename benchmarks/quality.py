@@ -30,7 +30,6 @@ from curation.config import RunConfig, load_config  # noqa: E402
 from curation.evaluate import evaluate_gold  # noqa: E402
 from curation.evaluate.gold import GoldPage, iter_gold  # noqa: E402
 from curation.evaluate.metrics import align, tokenize  # noqa: E402
-from curation.model.apply import with_prediction  # noqa: E402
 from curation.model.cv import out_of_fold, table_predictor  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 
@@ -108,7 +107,8 @@ def score_all(
 ) -> dict[str | None, dict[str, dict[str, Any]]]:
     """Scores of every system on *gold* (once per page-id prefix)."""
     t0 = time.perf_counter()
-    table, proba, p_body, cleaner = out_of_fold(gold, cfg, k, extra)
+    oof = out_of_fold(gold, cfg, k, extra)
+    table = oof.table
     print(f"  segment + rules + {k}-fold training: {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)
     pages = {p.page_id: p for p in iter_gold(gold, cfg.labels, Stats())}
@@ -116,8 +116,8 @@ def score_all(
         "jusText": extractor_labels(table, pages, justext_text),
         "trafilatura": extractor_labels(table, pages, trafilatura_text),
         "ours: rules": table,
-        "ours: model": with_prediction(table, cleaner, proba, cfg, "model", p_body),
-        "ours: combined": with_prediction(table, cleaner, proba, cfg, "combined", p_body),
+        "ours: model": oof.labelled(cfg, "model"),
+        "ours: combined": oof.labelled(cfg, "combined"),
     }
     return {
         prefix: {
@@ -129,21 +129,25 @@ def score_all(
 
 
 def format_block(title: str, results: dict[str, dict[str, Any]]) -> str:
-    """One table: a row per system, per-label token F1, article segment F1, leak rates."""
+    """Two tables, a row per system: per-label token F1 with their mean and the leak rates
+    into article; per-label segment F1 with their mean."""
     labels = [lab for lab in next(iter(results.values()))["labels"]]
-    head = f"{'system':<16}" + "".join(f"{lab[:10]:>11}" for lab in labels)
-    head += f"{'mean':>8}{'art segF1':>10}" + "".join(f"{'leak ' + x[:6]:>13}" for x in LEAK_SHOWN)
-    lines = [title, head, "-" * len(head)]
-    for name, r in results.items():
-        f1 = [r["labels"].get(lab, {}).get("token_f1", 0.0) for lab in labels]
-        seg = r["labels"].get("article", {}).get("segment_f1", 0.0)
-        leak = "".join(
-            f"{r['leak'][x]:>13.3f}" if x in r["leak"] else f"{'-':>13}" for x in LEAK_SHOWN
-        )
-        lines.append(f"{name:<16}" + "".join(f"{x:>11.3f}" for x in f1)
-                     + f"{float(np.mean(f1)):>8.3f}{seg:>10.3f}{leak}")
-    lines.append(f"(token F1 per label, mean over the labels present; pages: "
-                 f"{next(iter(results.values()))['pages']})")
+    lines = [title]
+    for metric, leaks in (("token_f1", True), ("segment_f1", False)):
+        head = f"{metric:<16}" + "".join(f"{lab[:10]:>11}" for lab in labels) + f"{'mean':>8}"
+        if leaks:
+            head += "".join(f"{'leak ' + x[:6]:>13}" for x in LEAK_SHOWN)
+        lines += [head, "-" * len(head)]
+        for name, r in results.items():
+            f1 = [r["labels"].get(lab, {}).get(metric, 0.0) for lab in labels]
+            row = f"{name:<16}" + "".join(f"{x:>11.3f}" for x in f1) + f"{float(np.mean(f1)):>8.3f}"
+            if leaks:
+                row += "".join(
+                    f"{r['leak'][x]:>13.3f}" if x in r["leak"] else f"{'-':>13}" for x in LEAK_SHOWN
+                )
+            lines.append(row)
+    lines.append(f"(F1 per label, mean over the labels present; leak: share of the label's "
+                 f"gold tokens labelled article; pages: {next(iter(results.values()))['pages']})")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from curation.cli.options import EXIT_USAGE, ConfigOpt, read_config
 
 
 def train_command(
-    out: Annotated[Path, typer.Option("--out", help="model file to write, e.g. cleaner.joblib")],
+    out: Annotated[Path, typer.Option("--out", help="model file to write, e.g. cleaner.model")],
     gold: Annotated[
         list[Path] | None, typer.Option("--gold", help="gold JSONL(.gz) file; repeatable")
     ] = None,
@@ -21,10 +21,23 @@ def train_command(
         typer.Option("--dataset", help="dataset folder from `curation publish`; repeatable"),
     ] = None,
     config: ConfigOpt = None,
+    from_model: Annotated[
+        str | None,
+        typer.Option("--from-model", help="adapt this model file (DEFAULT: the packaged "
+                     "cleaner) to the labelled pages' sites instead of training anew"),
+    ] = None,
 ) -> None:
     """Fit the segment classifier on labelled pages and save a versioned model file."""
-    from curation.model.run import train
+    from curation.model.run import base_model_path, train
 
+    if from_model is not None:
+        from curation.model.adapt import adapt_model
+
+        got = adapt_model(read_config(config), base_model_path(from_model), out, gold or [],
+                          dataset or [])
+        typer.echo(f"adapted {from_model} to {len(got['sites'])} sites ({got['keys']} "
+                   f"templates and texts): {got['model']}")
+        return
     res = train(read_config(config), out, gold or [], dataset or [])
     for run in res["runs"]:
         typer.echo(f"pages {run['pages']}  sites {run['sites']}  segments {run['segments']}  "
@@ -34,8 +47,10 @@ def train_command(
 
 def clean_command(
     inputs: Annotated[list[str], typer.Argument(help="files, folders or globs of raw pages")],
-    model: Annotated[Path, typer.Option("--model", help="model file from `curation train`")],
     out: Annotated[Path, typer.Option("--out", help="JSONL to write: {page_id, url, text}")],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="model file (default: the packaged cleaner)")
+    ] = None,
     config: ConfigOpt = None,
     mode: Annotated[
         str, typer.Option(help="combined (model + rules) or model (the model alone)")

@@ -10,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 BUILTIN = "builtin:"
-MODEL_FILE = "cleaner.joblib"  # a packaged trained cleaner, when a release ships one
+MODEL_FILE = "models/cleaner.model"  # the packaged trained cleaner (curation/model/store.py)
 
 
 def packaged(name: str) -> Path:

@@ -247,10 +247,34 @@ def _by(keys: np.ndarray, correct: np.ndarray, wrong: np.ndarray) -> dict[str, l
     return out
 
 
+def combiner_weights(cfg: RunConfig | None) -> dict[str, float] | None:
+    """Each rule's weight in the fitted combiner of the config's model (prelabel.model, else
+    the packaged default cleaner), read from the model file's meta.json (nothing is rebuilt
+    from it); None when there is no model or it has no combiner."""
+    import json
+    import zipfile
+
+    from curation.defaults import default_model_path
+
+    path = default_model_path()
+    if cfg is not None and cfg.prelabel.model:
+        path = cfg.resolve(cfg.prelabel.model)
+    if path is None or not path.is_file() or not zipfile.is_zipfile(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            weights = json.loads(zf.read("meta.json")).get("combiner_rule_weights")
+    except (KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return {str(k): float(v) for k, v in weights.items()} if isinstance(weights, dict) else None
+
+
 def lf_summary(gv: GoldVotes, top_conflicts: int = 3) -> list[dict[str, Any]]:
     """One row per rule: Snorkel's polarity, coverage, overlaps, conflicts, correct,
     incorrect, empirical accuracy; plus exact and coarse accuracy, accuracy per dataset and
-    site, the rules it conflicts with most, and how often its wrong vote won (wrong_wins)."""
+    site, the rules it conflicts with most, how often its wrong vote won (wrong_wins) and its
+    weight in the model's fitted combiner (`combiner_weight`, log-odds; None: no model)."""
+    combiner = combiner_weights(gv.config)
     n = max(gv.n, 1)
     voted = gv.votes != ABSTAIN
     n_votes = voted.sum(axis=1)
@@ -296,6 +320,8 @@ def lf_summary(gv: GoldVotes, top_conflicts: int = 3) -> list[dict[str, Any]]:
                 "by_dataset": _by(gv.dataset, right, wrong),
                 "by_group": _by(gv.group, right, wrong),
                 "conflicts_with": dict(with_rule.most_common(top_conflicts)),
+                "combiner_weight": (round(combiner.get(name, 0.0), 3)
+                                    if combiner is not None else None),
             }
         )
     return rows
@@ -313,7 +339,7 @@ def format_summary(rows: list[dict[str, Any]], sort: str = "rule") -> str:
         rows = sorted(rows, key=lambda r: (r[sort] is None, r[sort] or 0))
     head = (
         f"{'rule':<34}{'label':<11}{'w':>5}{'cov':>7}{'ovl':>7}{'confl':>7}{'right':>7}"
-        f"{'wrong':>7}{'acc':>7}{'exact':>7}{'n ex':>6}{'sites':>7}{'wwin':>6}"
+        f"{'wrong':>7}{'acc':>7}{'exact':>7}{'n ex':>6}{'sites':>7}{'wwin':>6}{'comb':>7}"
     )
     lines = [head, "-" * len(head)]
 
@@ -326,10 +352,12 @@ def format_summary(rows: list[dict[str, Any]], sort: str = "rule") -> str:
             f"{r['overlaps']:>7.3f}{r['conflicts']:>7.3f}{r['correct']:>7}{r['incorrect']:>7}"
             f"{f(r['emp_accuracy'])}{f(r['exact_accuracy'])}{r['exact_n']:>6}"
             f"{f(site_macro_accuracy(r['by_group']))}{r['wrong_wins']:>6}"
+            f"{f(r.get('combiner_weight'))}"
         )
     lines.append(
         "cov/ovl/confl: share of all segments; right/wrong: votes on gold-known segments "
         "(not-article gold counts any non-article vote right); exact: taxonomy pages "
-        "only; sites: mean per-site accuracy; wwin: wrong votes that won"
+        "only; sites: mean per-site accuracy; wwin: wrong votes that won; comb: the rule's "
+        "weight in the model's fitted combiner (log-odds towards its label)"
     )
     return "\n".join(lines)

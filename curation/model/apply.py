@@ -8,8 +8,10 @@ import numpy as np
 import pyarrow as pa
 
 from curation.config import RunConfig
+from curation.model.adapt import recall
 from curation.model.body import rows_of
 from curation.model.cleaner import Cleaner
+from curation.model.stacker import vote_indicators
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
 Mode = Literal["rules", "model", "combined"]
@@ -134,12 +136,15 @@ def with_prediction(
     cfg: RunConfig,
     mode: Mode,
     p_body: np.ndarray | None = None,
+    combined: np.ndarray | None = None,
 ) -> pa.Table:
     """Write the labels chosen from *proba* (model output) into the table's columns.
 
-    With *p_body* (the model's P(story body)), a body segment is labelled article (unless, in
-    combined mode, a specific rule kept its label) and `article_part` says which article
-    segments are body and which the story's apparatus (headline, byline: "meta")."""
+    In combined mode the cleaner's fitted combiner mixes model and rules (*combined*: its
+    probabilities, already computed out-of-fold). With *p_body* (the model's P(story body)),
+    a body segment is labelled article (unless, in combined mode, a specific rule kept its
+    label) and `article_part` says which article segments are body and which the story's
+    apparatus (headline, byline: "meta")."""
     from curation.schema import SEGMENT_SCHEMA
 
     if mode == "rules":
@@ -148,16 +153,24 @@ def with_prediction(
     model_label = [labels[k] for k in proba.argmax(axis=1)]
     keep = np.full(len(proba), -1)
     final = proba
-    if mode == "combined":
+    if mode == "combined" and combined is not None:  # already combined (out-of-fold)
+        final = combined
+    elif mode == "combined" and cleaner.stacker is not None:
+        votes = vote_indicators(table, cleaner.rule_names)
+        final = cleaner.stacker.predict_proba(proba, p_body, votes)
+    elif mode == "combined":
         final, keep = combined_proba(cleaner, proba, table, cfg)
+    if cleaner.site_memory:  # what the user's labelled pages of a site say (model/adapt.py)
+        final, remembered = recall(table, final, labels, cleaner.site_memory)
+        keep = np.where(remembered & (keep < 0), final.argmax(axis=1), keep)
     best = final.argmax(axis=1)
     conf = final[np.arange(len(best)), best].astype(np.float32)
     part = np.array(table.column("article_part").to_pylist(), dtype=object)
     if ARTICLE in labels:
         a = labels.index(ARTICLE)
         if p_body is not None:
-            body = (p_body >= cleaner.body_threshold) & (keep < 0)
-            promote = body & (best != a)
+            body = p_body >= cleaner.body_threshold
+            promote = body & (keep < 0) & (best != a)
             best = np.where(promote, a, best)
             conf = np.where(promote, p_body, conf).astype(np.float32)
             part = np.where(body, BODY, META)

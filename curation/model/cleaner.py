@@ -25,6 +25,7 @@ from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.model.body import Rows, context_features, fit_stage
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
+from curation.model.stacker import Stacker, fit_stacker
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
 from curation.version import __version__
 
@@ -47,6 +48,8 @@ class Cleaner:
     body_head: LogisticRegression | None = None  # the story's body versus the rest
     body_stage: Any = None  # contextual stage over the heads' scores (model/body.py)
     body_threshold: float = 0.5
+    stacker: Stacker | None = None  # the fitted combiner of model and rules (model/stacker.py)
+    site_memory: dict[str, Any] = field(default_factory=dict)  # labelled sites (model/adapt.py)
     feature_digest: str = ""
     feature_code_version: int = FEATURE_CODE_VERSION
     format_version: int = MODEL_FORMAT_VERSION
@@ -60,18 +63,21 @@ class Cleaner:
 
     def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
         """(n, len(labels)) probabilities, columns in `labels` order."""
-        n = x.shape[0]
-        out = np.zeros((n, len(self.labels)))
-        if n == 0:
-            return out
-        p_art = _positive(self.article_head, x)
+        if x.shape[0] == 0:
+            return np.zeros((0, len(self.labels)))
+        pt = self.type_head.predict_proba(x) if self.type_head is not None else None
+        return self.label_proba(_positive(self.article_head, x), pt)
+
+    def label_proba(self, p_art: np.ndarray, pt: np.ndarray | None) -> np.ndarray:
+        """Label probabilities from the article head's raw score (shifted by the tuned
+        threshold here) and the type head's (n, type classes) probabilities."""
+        out = np.zeros((len(p_art), len(self.labels)))
         if self.article_shift:
             z = np.log(np.clip(p_art, 1e-9, 1 - 1e-9) / np.clip(1 - p_art, 1e-9, 1))
             p_art = 1 / (1 + np.exp(-(z - self.article_shift)))
         if ARTICLE in self.labels:
             out[:, self.labels.index(ARTICLE)] = p_art
-        if self.type_head is not None:
-            pt = self.type_head.predict_proba(x)
+        if pt is not None and self.type_head is not None:
             for k, lab in enumerate(self.type_head.classes_):
                 out[:, self.labels.index(str(lab))] = (1 - p_art) * pt[:, k]
         elif "other" in self.labels:
@@ -124,7 +130,7 @@ def _positive(head: LogisticRegression, x: sp.csr_matrix) -> np.ndarray:
 
 def _head(c: float) -> LogisticRegression:
     # liblinear: seconds where lbfgs took minutes on the 2^19 hashed columns
-    return LogisticRegression(C=c, max_iter=300, solver="liblinear")
+    return LogisticRegression(C=c, max_iter=300, solver="liblinear", random_state=0)
 
 
 class OneVsRest:
@@ -169,6 +175,7 @@ def fit_matrix(
     tune_folds: int = 3,
     rows: Rows | None = None,
     body_target: np.ndarray | None = None,
+    votes: np.ndarray | None = None,
 ) -> Cleaner:
     """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown).
 
@@ -177,7 +184,8 @@ def fit_matrix(
     With *group* (the site of each row), *tune_folds*-fold CV grouped by site on these rows
     gives out-of-fold head scores: they choose the article threshold and, with *rows* (the
     page and template of each row: all rows of each page, labelled or not), train the
-    contextual body stage (curation/model/body.py)."""
+    contextual body stage (curation/model/body.py); with *votes* (the rules' vote indicators
+    per row, model/stacker.py), the combiner of model and rules."""
     known = target != ""
     if not known.any():
         raise ConfigError("no segment of the training data has a label: nothing to learn from")
@@ -195,11 +203,7 @@ def fit_matrix(
     typed = known & ~is_art & (target != NOT_ARTICLE)
     type_head = None
     if len(set(target[typed])) >= 2:
-        # rare labels (ad, caption) weigh more: count ** -type_balance, mean weight kept
-        counts = Counter(target[typed])
-        tw = weight[typed] * np.array([counts[t] ** -type_balance for t in target[typed]])
-        tw *= len(tw) / tw.sum()
-        type_head = OneVsRest(c_type).fit(x[typed], target[typed], sample_weight=tw)
+        type_head = _fit_types(x, target, typed, weight, c_type, type_balance)
     names = rule_names(cfg)
     cleaner = Cleaner(list(cfg.labels), fcfg, names, article_head, type_head)
     cleaner.body_head = body_head
@@ -214,6 +218,10 @@ def fit_matrix(
         return cleaner
     t = best_threshold(q[known], is_art[known])
     cleaner.article_shift = float(np.log(t / (1 - t)))
+    if votes is not None and type_head is not None:
+        pt = out_of_fold_types(x, target, typed, weight, fold, type_head, c_type, type_balance)
+        cleaner.stacker = fit_stacker(cleaner.label_proba(q, pt), None, votes, target,
+                                      weight, cleaner.labels, names)
     if rows is not None and body_head is not None:
         p = out_of_fold_scores(x, is_body, body_known, weight, fold, c_article, body_head)
         if p is not None:
@@ -221,6 +229,35 @@ def fit_matrix(
             cleaner.body_stage = fit_stage(feats[body_known], is_body[body_known],
                                            weight[body_known])
     return cleaner
+
+
+def _fit_types(x: sp.csr_matrix, target: np.ndarray, typed: np.ndarray, weight: np.ndarray,
+               c: float, balance: float) -> OneVsRest:
+    # rare labels (ad, caption) weigh more: count ** -balance, mean weight kept
+    counts = Counter(target[typed])
+    tw = weight[typed] * np.array([counts[t] ** -balance for t in target[typed]])
+    tw *= len(tw) / tw.sum()
+    return OneVsRest(c).fit(x[typed], target[typed], sample_weight=tw)
+
+
+def out_of_fold_types(
+    x: sp.csr_matrix, target: np.ndarray, typed: np.ndarray, weight: np.ndarray,
+    fold: np.ndarray, full: OneVsRest, c: float, balance: float,
+) -> np.ndarray:
+    """(n, type classes) type-head probabilities, each fold's rows from a head fitted without
+    that fold (a fold lacking some class in its training part: the full head's)."""
+    out = np.zeros((x.shape[0], len(full.classes_)))
+    for f in range(int(fold.max()) + 1):
+        test = np.flatnonzero(fold == f)
+        train = typed & (fold != f) & (fold >= 0)
+        head = full
+        if set(target[train]) >= set(full.classes_):
+            head = _fit_types(x, target, train, weight, c, balance)
+        out[test] = head.predict_proba(x[test])
+    rest = np.flatnonzero(fold < 0)
+    if len(rest):
+        out[rest] = full.predict_proba(x[rest])
+    return out
 
 
 def _dense(x: sp.csr_matrix) -> np.ndarray:
@@ -312,13 +349,29 @@ def save(cleaner: Cleaner, path: Path) -> None:
         "feature_code_version": cleaner.feature_code_version,
         "vote_weight": cleaner.vote_weight, "type_weight": cleaner.type_weight,
         "article_shift": cleaner.article_shift, "body_threshold": cleaner.body_threshold,
-        "trained_on": cleaner.trained_on,
+        "trained_on": cleaner.trained_on, "site_memory": cleaner.site_memory,
         "type_classes": cleaner.type_head.classes_ if cleaner.type_head else None,
         "type_c": cleaner.type_head.c if cleaner.type_head else None,
     }
-    estimators: dict[str, Any] = {k: getattr(cleaner, k) for k in _ESTIMATOR_FIELDS}
-    estimators["type_heads"] = cleaner.type_head.heads if cleaner.type_head else None
+    estimators: dict[str, Any] = {k: _compact(getattr(cleaner, k)) for k in _ESTIMATOR_FIELDS}
+    estimators["type_heads"] = ([_compact(h) for h in cleaner.type_head.heads]
+                                if cleaner.type_head else None)
+    estimators["stacker"] = cleaner.stacker.model if cleaner.stacker else None
+    meta["stacker_with_body"] = cleaner.stacker.with_body if cleaner.stacker else None
+    if cleaner.stacker:  # readable without rebuilding anything (`rules report`)
+        meta["combiner_rule_weights"] = cleaner.stacker.rule_weights()
     write_model(Path(path), meta, estimators)
+
+
+def _compact(est: Any) -> Any:
+    """A linear head with float32 weights (half the file; predictions agree to ~1e-6)."""
+    import copy
+
+    if not isinstance(est, LogisticRegression):
+        return est
+    out = copy.copy(est)
+    out.coef_ = est.coef_.astype(np.float32)
+    return out
 
 
 def load(path: Path) -> Cleaner:
@@ -374,5 +427,9 @@ def load(path: Path) -> Cleaner:
         feature_digest=digest, feature_code_version=code_version,
         curation_version=str(meta.get("curation_version", "")),
         trained_on=dict(meta.get("trained_on") or {}),
+        site_memory=dict(meta.get("site_memory") or {}),
     )
+    if est.get("stacker") is not None:
+        cleaner.stacker = Stacker(est["stacker"], cleaner.labels, rules,
+                                  bool(meta.get("stacker_with_body")))
     return cleaner

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -25,8 +25,25 @@ from curation.model.body import rows_of, stack_rows
 from curation.model.cleaner import Cleaner, balanced_folds, fit_matrix, rule_names
 from curation.model.data import Labelled, label_gold, read_gold_pages
 from curation.model.features import FeatureConfig
+from curation.model.stacker import vote_indicators
 from curation.model.stream import featurize_chunked
 from curation.stats import Stats
+
+
+class OutOfFold(NamedTuple):
+    """Out-of-fold predictions for every segment of the scored gold pages."""
+
+    table: pa.Table
+    proba: np.ndarray  # the model's label probabilities
+    p_body: np.ndarray  # the model's P(story body)
+    cleaner: Cleaner  # the last fold's (labels, thresholds)
+    combined: np.ndarray | None  # each fold's combiner's probabilities (None: no combiner)
+    target: np.ndarray  # each segment's gold label ("" unknown)
+
+    def labelled(self, cfg: RunConfig, mode: Mode) -> pa.Table:
+        """The table labelled by *mode* (rules, model, combined)."""
+        return with_prediction(self.table, self.cleaner, self.proba, cfg, mode, self.p_body,
+                               self.combined)
 
 
 def group_folds(groups: Sequence[str], k: int) -> dict[str, int]:
@@ -55,9 +72,10 @@ def out_of_fold(
     stats: Stats | None = None,
     vote_weight: float | None = None,
     tune_folds: int = 3,
-) -> tuple[pa.Table, np.ndarray, np.ndarray, Cleaner]:
-    """The gold pages' segments (pre-labelled by the rules), out-of-fold model probabilities
-    and body probabilities for them; also the last fold's model (labels, vote weight)."""
+) -> OutOfFold:
+    """The gold pages' segments (pre-labelled by the rules), out-of-fold model probabilities,
+    body probabilities and combined (model + rules) probabilities for them; also the last
+    fold's model (labels, vote weight)."""
     stats = stats if stats is not None else Stats()
     fcfg = feature_config or FeatureConfig()
     files = read_gold_pages([gold, *train_extra], cfg, stats)
@@ -75,11 +93,13 @@ def out_of_fold(
     rows = stack_rows([rows_of(r.table) for r in runs])
     weight = np.concatenate([r.weight for r in runs])
     group = np.array([g for r in runs for g in r.group], dtype=object)
+    votes = np.vstack([vote_indicators(r.table, names) for r in runs])
     n_eval = runs[0].table.num_rows
     folds = group_folds([g for g in runs[0].group if g], k)
     fold_of = np.array([folds.get(g, -1) for g in group])
     proba = np.zeros((n_eval, len(cfg.labels)))
     p_body = np.zeros(n_eval)
+    combined = np.zeros((n_eval, len(cfg.labels)))
     cleaner: Cleaner | None = None
     for f in range(k):
         test = np.flatnonzero(fold_of[:n_eval] == f)
@@ -87,18 +107,23 @@ def out_of_fold(
         cleaner = fit_matrix(
             x[train], target[train], weight[train], cfg, fcfg, group=group[train],
             tune_folds=tune_folds, rows=rows.take(train), body_target=body[train],
+            votes=votes[train],
         )
         if vote_weight is not None:
             cleaner.vote_weight = vote_weight
         if len(test):
             proba[test] = cleaner.predict_proba(x[test])
             p_body[test] = cleaner.predict_body(x[test], rows.take(test))
+            if cleaner.stacker is not None:  # each fold's own combiner (it saw no test site)
+                combined[test] = cleaner.stacker.predict_proba(proba[test], p_body[test],
+                                                               votes[test])
         stats.add("cv", f"fold{f}_test_segments", len(test))
         stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
         stats.add("cv", f"fold{f}_article_threshold_x1000",
                   round(1000 / (1 + np.exp(-cleaner.article_shift))))
     assert cleaner is not None
-    return runs[0].table, proba, p_body, cleaner
+    return OutOfFold(runs[0].table, proba, p_body, cleaner,
+                     combined if cleaner.stacker is not None else None, target[:n_eval])
 
 
 def cross_validate(
@@ -116,12 +141,10 @@ def cross_validate(
     from curation.evaluate import evaluate_gold
 
     stats = Stats()
-    table, proba, p_body, cleaner = out_of_fold(
-        gold, cfg, k, train_extra, feature_config, stats, vote_weight, tune_folds
-    )
+    oof = out_of_fold(gold, cfg, k, train_extra, feature_config, stats, vote_weight, tune_folds)
     out: dict[str, dict[str, Any]] = {}
     for mode in modes:
-        labelled = with_prediction(table, cleaner, proba, cfg, mode, p_body)
+        labelled = oof.labelled(cfg, mode)
         out[mode] = evaluate_gold(
             gold, cfg, predict=table_predictor(labelled), page_prefix=page_prefix
         )

@@ -44,8 +44,8 @@ class FeatureConfig:
     char_ngram_min: int = 2
     char_ngram_max: int = 4
     char_max_chars: int = 200  # n-grams of the text start: bounded cost on long paragraphs
-    char_features: int = 2**18
-    token_features: int = 2**18
+    char_features: int = 2**15  # small hash spaces: the packaged model stays ~2 MB
+    token_features: int = 2**15
     window: int = 2  # neighbours on each side whose structure and votes are features
     cross_page: bool = True  # repetition of a text across pages of one site in the same run
 

@@ -48,7 +48,7 @@ def train(
     m = stack(parts, fcfg)
     t1 = time.perf_counter()
     cleaner = fit_matrix(m.x, m.target, m.weight, cfg, fcfg, group=m.group, rows=m.rows,
-                         body_target=m.body)
+                         body_target=m.body, votes=m.votes)
     t2 = time.perf_counter()
     info = {
         "gold": [str(p) for p in gold],
@@ -60,6 +60,19 @@ def train(
     cleaner.trained_on = info
     save(cleaner, Path(out))
     return {"model": str(out), "labels": cleaner.labels, **info}
+
+
+def base_model_path(name: str | Path) -> Path:
+    """A model file, or the packaged default cleaner for "DEFAULT"."""
+    if str(name) != "DEFAULT":
+        return Path(name)
+    from curation.defaults import default_model_path
+
+    path = default_model_path()
+    if path is None:
+        raise ConfigError("this install ships no default cleaner; train one with `curation "
+                          "train` and pass it with --model / prelabel.model")
+    return path
 
 
 def article_texts(table: pa.Table) -> dict[str, tuple[str, str]]:
@@ -85,11 +98,13 @@ def clean(
 ) -> dict[str, int]:
     """Ingest cfg's inputs, segment, label with the model, write one JSON line a page:
     {page_id, url, text, meta}: text is the main text (the story's body), meta its headline,
-    byline and dateline lines. Written atomically."""
+    byline and dateline lines. Written atomically. Without *model* (and no prelabel.model in
+    the config), the packaged default cleaner."""
     from curation.io.ingest import ingest
 
     stats = stats if stats is not None else Stats()
-    cleaner = load_for(cfg, model)
+    cleaner = load_for(cfg, model if model is not None or cfg.prelabel.model else
+                       base_model_path("DEFAULT"))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")

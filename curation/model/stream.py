@@ -33,6 +33,7 @@ from curation.model.data import (
     with_twin,
 )
 from curation.model.features import DENSE_NAMES, FeatureConfig, SiteCounts, featurize
+from curation.model.stacker import vote_indicators
 from curation.stats import Stats
 
 # a multiple of label_gold's 64-page batches: the rules see the same batches as one whole run
@@ -52,6 +53,7 @@ class Matrix:
     group: np.ndarray
     body: np.ndarray  # object array: "article" (the story's body), another label or "": unknown
     rows: Rows
+    votes: np.ndarray  # (rows, rules) the rules' vote indicators (the combiner's inputs)
     runs: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -60,7 +62,7 @@ def empty_matrix(fcfg: FeatureConfig) -> Matrix:
     width = fcfg.token_features + fcfg.char_features + len(DENSE_NAMES)
     z = np.zeros(0)
     return Matrix(sp.csr_matrix((0, width)), z.astype(object), z, z.astype(object),
-                  z.astype(object), stack_rows([]))
+                  z.astype(object), stack_rows([]), np.zeros((0, 0), dtype=np.float32))
 
 
 def stack(parts: Sequence[Matrix], fcfg: FeatureConfig) -> Matrix:
@@ -74,6 +76,7 @@ def stack(parts: Sequence[Matrix], fcfg: FeatureConfig) -> Matrix:
         np.concatenate([p.group for p in parts]),
         np.concatenate([p.body for p in parts]),
         stack_rows([p.rows for p in parts]),
+        np.concatenate([p.votes for p in parts]),
         [r for p in parts for r in p.runs],
     )
 
@@ -103,7 +106,7 @@ def _vstack_moving(parts: Sequence[Matrix]) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=(n, width))
 
 
-def _matrix(lab: Labelled, x: sp.csr_matrix, table: pa.Table) -> Matrix:
+def _matrix(lab: Labelled, x: sp.csr_matrix, table: pa.Table, names: list[str]) -> Matrix:
     return Matrix(
         x,
         np.array([t or "" for t in lab.target], dtype=object),
@@ -111,6 +114,7 @@ def _matrix(lab: Labelled, x: sp.csr_matrix, table: pa.Table) -> Matrix:
         np.array(lab.group, dtype=object),
         np.array([t or "" for t in lab.body or []], dtype=object),
         rows_of(table),
+        vote_indicators(table, names).astype(np.float32),
     )
 
 
@@ -144,7 +148,7 @@ def labelled_matrix(lab: Labelled, fcfg: FeatureConfig, names: list[str]) -> Mat
     """The rows of one run held in memory (a published dataset), featurised by chunks."""
     from curation.model.data import summary
 
-    m = _matrix(lab, featurize_chunked(lab.table, fcfg, names), lab.table)
+    m = _matrix(lab, featurize_chunked(lab.table, fcfg, names), lab.table, names)
     m.runs = [summary(lab)]
     return m
 
@@ -226,7 +230,7 @@ def gold_matrix(
             parts = []
             for f, lab in spilled:
                 table = feather.read_table(f)
-                parts.append(_matrix(lab, featurize(table, fcfg, names, counts), table))
+                parts.append(_matrix(lab, featurize(table, fcfg, names, counts), table, names))
                 f.unlink()
             m = stack(parts, fcfg)
             m.runs = [{"segments": sum(targets.values()), "pages": n_pages,

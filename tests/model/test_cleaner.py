@@ -119,7 +119,7 @@ def test_out_of_fold_never_trains_on_a_test_site(synthetic_gold: Path, tmp_path:
     # on it, its test pages' twins would be in training; out_of_fold must drop them
     cfg = load_config()
     stats = Stats()
-    table, proba, _, _ = out_of_fold(synthetic_gold, cfg, 3, [synthetic_gold], stats=stats)
+    table, proba, *_ = out_of_fold(synthetic_gold, cfg, 3, [synthetic_gold], stats=stats)
     assert proba.shape == (table.num_rows, len(cfg.labels))
     assert np.allclose(proba.sum(axis=1), 1.0)
     n = table.num_rows

@@ -77,10 +77,12 @@ def test_stack_moves_the_parts_into_one_matrix():
         n = x.shape[0]
         z = np.zeros(n, dtype=object)
         return Matrix(x.copy(), z, np.ones(n), z, z, Rows(np.zeros(n, dtype=np.int64),
-                                                          np.zeros(n, dtype=np.int64)))
+                                                          np.zeros(n, dtype=np.int64)),
+                      np.ones((n, 2), dtype=np.float32))
 
     parts = [part(x) for x in xs]
     m = stack(parts, FeatureConfig())
     assert (m.x != expected).nnz == 0 and m.x.shape == (13, 30)
     assert all(p.x.shape[0] == 0 for p in parts)  # moved, not copied
     assert m.rows.page.tolist() == [0] * 5 + [1] + [2] * 7
+    assert m.votes.shape == (13, 2)
