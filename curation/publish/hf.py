@@ -17,7 +17,7 @@ from curation.errors import ConfigError, InputError
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.parquet import ShardWriter, iter_batches
 from curation.publish.card import render_card
-from curation.publish.splits import assign_splits, group_keys
+from curation.publish.splits import apply_merges, assign_splits, group_keys
 from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
 from curation.version import __version__
@@ -60,7 +60,8 @@ def _count(target: dict[str, Counter[str]], split: str, column: pa.Array) -> Non
 
 
 def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: Stats,
-                    overwrite: bool = False) -> dict[str, Any]:
+                    overwrite: bool = False, group_merges: dict[str, str] | None = None
+                    ) -> dict[str, Any]:
     """Write SEGMENT_SCHEMA shards in *segments_dir* as a site-split HF dataset at *out_dir*;
     return the counts (rows per split, label, language, label source)."""
     bad = [s for s in cfg.publish.splits if not _SPLIT_NAME.match(s)]
@@ -73,7 +74,7 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
     # pass 1: rows per group (site or page)
     group_rows: Counter[str] = Counter()
     for batch in iter_batches(segments_dir, SEGMENT_SCHEMA, columns=["page_id", "domain", "label"]):
-        keys = group_keys(batch.filter(_usable(batch, labels)))
+        keys = apply_merges(group_keys(batch.filter(_usable(batch, labels))), group_merges)
         vc = pc.value_counts(keys)
         group_rows.update(dict(zip(vc.field("values").to_pylist(),
                                    vc.field("counts").to_pylist(), strict=True)))
@@ -103,7 +104,8 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
                 usable = _usable(batch, labels)
                 _count_skips(batch, usable, stats)
                 table = pa.Table.from_batches([batch.filter(usable)])
-                split_idx = pc.take(split_of_key, pc.index_in(group_keys(table), key_set))
+                keys = apply_merges(group_keys(table), group_merges)  # near-copies: one split
+                split_idx = pc.take(split_of_key, pc.index_in(keys, key_set))
                 for i, split in enumerate(splits):
                     part = table.filter(pc.equal(split_idx, i))
                     if part.num_rows == 0:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.config import RunConfig
+from curation.dedup import DEDUP_VERSION
 from curation.io.atomic import atomic_write_text
 from curation.version import __version__
 
@@ -19,7 +20,7 @@ STATE_FILE = "stages.json"
 def digest(*parts: Any) -> str:
     """A short stable hash of JSON-able *parts*."""
     text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def file_fingerprint(path: Path) -> list[Any]:
@@ -44,7 +45,7 @@ def _referenced_files(cfg: RunConfig) -> list[Any]:
 def segments_key(cfg: RunConfig) -> str:
     """What a shard's pages and segments depend on besides its inputs (not workers, engine,
     batch size or output: those never change a row)."""
-    return digest("segments", __version__, cfg.labels,
+    return digest("segments", __version__, DEDUP_VERSION, cfg.labels,
                   cfg.input.model_dump(mode="json", exclude={"paths"}),
                   cfg.language.model_dump(mode="json"), cfg.segment.model_dump(mode="json"),
                   cfg.prelabel.model_dump(mode="json"), _referenced_files(cfg))
@@ -85,4 +86,4 @@ class StageRecord:
         self._save()
 
     def _save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.stages, ensure_ascii=False))
+        atomic_write_text(self.path, json.dumps(self.stages))

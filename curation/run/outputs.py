@@ -18,7 +18,8 @@ from curation.version import __version__
 ROOT_MARKER = ".curation-output"
 LOCK_FILE = ".curation.lock"
 # what `curation run` writes at the top of its output folder (everything else is left alone)
-STAGE_FOLDERS = ("pages", "segmented", "segments", "filtered", "rejects", "dataset", "_shards")
+STAGE_FOLDERS = ("pages", "segmented", "segments", "near_duplicates", "filtered", "rejects",
+                 "dataset", "_shards")
 RUN_FILES = ("stats.json", "run_config.yaml")
 
 
