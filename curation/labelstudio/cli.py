@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from curation.config import load_config
-from curation.errors import CurationError
+from curation.errors import InputError
 
 tasks_app = typer.Typer(
     help="Label Studio round trip: push pages as tasks with pre-labels, export them to a file, "
@@ -100,7 +100,7 @@ def forget(
 
     def go() -> dict[str, Any]:
         if bool(page) == all_pages:
-            raise CurationError("say which labels to delete: --page PAGE_ID (repeatable) or --all")
+            raise InputError("say which labels to delete: --page PAGE_ID (repeatable) or --all")
         cfg = load_config(config or config_arg)
         store = cfg.resolve(cfg.output) / "human_labels"
         return do_forget(store, None if all_pages else set(page or []))
