@@ -74,7 +74,9 @@ DATASET_COLUMNS = [
     "agreement",
 ]
 DATASET_SCHEMA = pa.schema(
-    [SEGMENT_SCHEMA.field(name) for name in DATASET_COLUMNS],
+    # the split a row was published in is a column too: the rows say it when read or mixed
+    [*(SEGMENT_SCHEMA.field(name) for name in DATASET_COLUMNS),
+     pa.field("split", pa.string(), nullable=False)],
     metadata={"curation_schema": SCHEMA_VERSION, "kind": "dataset"},
 )
 

@@ -37,6 +37,7 @@ COLUMN_DOCS = {
     "link_density": "share of the segment's characters inside links",
     "annotators": "number of annotators who labelled it (0: none)",
     "agreement": "share of annotators who gave the final label",
+    "split": "the split the row is in (train, validation, test, ...)",
 }
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 # what each built-in label means (the taxonomy the rules and the labelling screen follow)

@@ -110,7 +110,8 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
                     part = table.filter(pc.equal(split_idx, i))
                     if part.num_rows == 0:
                         continue
-                    part = part.select(DATASET_COLUMNS)
+                    part = part.select(DATASET_COLUMNS).append_column(
+                        "split", pa.array([split] * part.num_rows, pa.string()))
                     _write_exact(writers[split], part, cfg.publish.shard_rows)
                     summary["bytes"][split] += part.nbytes
                     summary["splits"][split] += part.num_rows

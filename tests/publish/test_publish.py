@@ -53,7 +53,8 @@ def test_publish_loads_with_splits_and_classlabel(
         label = part.features["label"]
         assert isinstance(label, datasets.ClassLabel) and label.names == CFG.labels
         assert part.features == want  # every dtype as in DATASET_SCHEMA
-        assert part.column_names == DATASET_COLUMNS
+        assert part.column_names == [*DATASET_COLUMNS, "split"]
+        assert set(part["split"]) == {split}
         assert part.num_rows == summary["splits"][split]
     assert summary["rows"] == 64 == sum(p.num_rows for p in ds.values())
     assert stats.get("publish", "rows") == 64
