@@ -68,7 +68,7 @@ def label_page(
     """Split *page* (HTML, or a plain-text dump: told apart by its markup unless *format* says)
     into segments and label each one. *lang* skips language identification; *config* and
     *model* replace the built-in defaults and the packaged cleaner."""
-    from curation.pipeline import label_pages
+    from curation.process import label_pages
 
     if isinstance(config, RunConfig):
         cfg = config
