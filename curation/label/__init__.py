@@ -27,8 +27,9 @@ from curation.label.combine import (
 from curation.label.cues import load_cues
 from curation.label.features import build_frame
 from curation.label.parts import rule_parts
-from curation.label.rules import ABSTAIN, LABELS, RULES, Rule, Stage1
+from curation.label.rules import ABSTAIN, RULES, Rule, Stage1
 from curation.segment.pages import segment_with_language
+from curation.taxonomy import LABELS
 
 
 @dataclass

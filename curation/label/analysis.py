@@ -29,9 +29,9 @@ from curation.evaluate.gold import GoldPage, iter_gold
 from curation.evaluate.metrics import _kind, token_overlap
 from curation.label import active_rules, rule_label_pages
 from curation.label.combine import rule_weights, weighted_vote
-from curation.label.rules import ABSTAIN, CODE, LABELS
+from curation.label.rules import ABSTAIN, CODE
 from curation.stats import Stats
-from curation.taxonomy import site_of
+from curation.taxonomy import LABELS, site_of
 
 UNKNOWN = -1  # gold does not cover this segment
 NOT_ARTICLE = -2  # gold says: boilerplate of some kind (main_only, partial "other")

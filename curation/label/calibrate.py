@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold
 
 from curation.label.analysis import ART, NOT_ARTICLE, GoldVotes, correct_for
 from curation.label.combine import Calibration, weighted_vote
-from curation.label.rules import LABELS
+from curation.taxonomy import LABELS
 
 MIN_EXACT = 200  # exact-gold segments needed to fit the not-article map on exact labels
 

@@ -46,12 +46,6 @@ def _rule_votes(
     return total, top
 
 
-def rule_shares(table: pa.Table, cfg: RunConfig, labels: list[str]) -> np.ndarray:
-    """(n, len(labels)): each label's share of the weighted rule votes of a segment (a uniform
-    row where no rule voted)."""
-    return _shares(_rule_votes(table, cfg, labels)[0])
-
-
 def _shares(out: np.ndarray) -> np.ndarray:
     out = out.copy()
     total = out.sum(axis=1, keepdims=True)

@@ -213,22 +213,6 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     return Labelled(seg, target, group, weight, body)
 
 
-def concat(parts: list[Labelled]) -> Labelled:
-    """One Labelled from several (each part was featurised as its own run)."""
-    parts = [p for p in parts if p.table.num_rows]
-    if not parts:
-        from curation.schema import SEGMENT_SCHEMA
-
-        return Labelled(SEGMENT_SCHEMA.empty_table(), [], [])
-    return Labelled(
-        pa.concat_tables([p.table for p in parts]),
-        [t for p in parts for t in p.target],
-        [g for p in parts for g in p.group],
-        np.concatenate([p.weight for p in parts]),
-        [b for p in parts for b in p.body or []],
-    )
-
-
 def summary(data: Labelled) -> dict[str, Any]:
     """Counts of targets, for the model file and the train command's output."""
     c = Counter(t if t is not None else "(unknown)" for t in data.target)

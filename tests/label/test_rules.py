@@ -10,8 +10,9 @@ import pytest
 from curation.config import load_config
 from curation.label import prelabel_table
 from curation.label.combine import weighted_vote
-from curation.label.rules import ABSTAIN, LABELS, RULES
+from curation.label.rules import ABSTAIN, RULES
 from curation.pipeline import label_pages
+from curation.taxonomy import LABELS
 
 CFG = load_config("configs/default.yaml")
 PARA = (
