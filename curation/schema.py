@@ -17,6 +17,7 @@ PAGE_SCHEMA = pa.schema(
         pa.field("lang", pa.string()),
         pa.field("format", pa.string(), nullable=False),  # "text" | "html"
         pa.field("content", pa.string(), nullable=False),  # raw text dump or raw HTML
+        pa.field("fetched", pa.string()),  # ISO 8601 fetch time, when the input has one (WARC)
     ],
     metadata={"curation_schema": SCHEMA_VERSION, "kind": "pages"},
 )

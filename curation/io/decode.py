@@ -111,6 +111,17 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def replace_surrogates(text: str) -> tuple[str, int]:
+    """*text* with lone surrogates (which UTF-8 cannot hold) replaced by U+FFFD, and how many."""
+    if text.isascii():
+        return text, 0
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.subn("\ufffd", text)
+    return text, 0
+
+
 def repair_text(text: str) -> Decoded:
     """A str as given (JSON, Parquet) made safe to store: lone surrogates become U+FFFD and a
     few NULs are removed, both counted; raises DecodeError when NULs show it is binary.
@@ -118,12 +129,8 @@ def repair_text(text: str) -> Decoded:
     >>> repair_text("a" + chr(0xD800) + "b")
     Decoded(text='a\ufffdb', encoding='str', replaced=1, nuls=0)
     """
-    replaced = nuls = 0
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text, replaced = _SURROGATE.subn("\ufffd", text)
+    text, replaced = replace_surrogates(text)
+    nuls = 0
     if "\x00" in text:
         nuls = text.count("\x00")
         if nuls > MAX_CONTROL_SHARE * len(text):

@@ -36,7 +36,9 @@ from curation.io.decode import (
     normalize_url,
     parse_html,
     repair_text,
+    replace_surrogates,
 )
+from curation.io.warc import WARC_EXT, read_warc
 from curation.stats import Stats
 
 STAGE = "ingest"
@@ -62,6 +64,7 @@ class RawPage:
     url: str | None = None
     lang: str | None = None
     charset: str | None = None  # declared outside the page (an HTTP Content-Type)
+    fetched: str | None = None  # when it was fetched (WARC-Date), ISO 8601
 
 
 def content_id(content: str) -> str:
@@ -241,11 +244,14 @@ def _read_any(path: Path, cfg: InputConfig, stats: Stats,
         yield from _read_file(path, "html", cfg, stats)
     elif name.endswith(JSONL_EXT):
         yield from _read_jsonl(path, cfg, stats, lines)
+    elif name.endswith(WARC_EXT):
+        yield from _read_warc(path, cfg, stats)
     elif name.endswith(PARQUET_EXT):
         yield from _read_parquet(path, stats)
     else:
         stats.skip(STAGE, "unsupported_format", source_name(path),
-                   "expected .txt, .html, .htm, .jsonl, .jsonl.gz, .parquet or a saved HF dataset")
+                   "expected .txt, .html, .htm, .jsonl(.gz), .warc(.gz), .parquet or a saved "
+                   "HF dataset")
 
 
 def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
@@ -264,6 +270,19 @@ def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator
                    f"{type(exc).__name__}: {exc.strerror or exc}")
         return
     yield RawPage(source=source_name(path), format=fmt, data=data)
+
+
+def _read_warc(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+    name = source_name(path)
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        stats.skip(STAGE, "unreadable", name, f"{type(exc).__name__}: {exc.strerror or exc}")
+        return
+    with stream:
+        for rec in read_warc(stream, name, cfg.max_bytes, stats):
+            yield RawPage(source=f"{name}@{rec.offset}", format="html", data=rec.data,
+                          url=normalize_url(rec.url), charset=rec.charset, fetched=rec.fetched)
 
 
 class _LineSource(Protocol):
@@ -369,7 +388,7 @@ def _from_row(row: dict[str, Any], source: str, stats: Stats) -> RawPage | None:
 
 def _field(value: Any) -> Any:
     """A short string field with lone surrogates (from JSON escapes) replaced; others as given."""
-    return repair_text(value).text if isinstance(value, str) and not value.isascii() else value
+    return replace_surrogates(value)[0] if isinstance(value, str) else value
 
 
 def _iter_table_rows(batches: Iterator[pa.RecordBatch] | Iterator[dict[str, list[Any]]],
@@ -489,4 +508,5 @@ def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | No
         "lang": raw.lang,
         "format": raw.format,
         "content": content,
+        "fetched": raw.fetched,
     }

@@ -42,7 +42,7 @@ def test_txt_page_fields(tmp_path: Path) -> None:
     assert page == {
         "page_id": content_id("First block.\n\nSecond block.\n"), "url": None, "domain": None,
         "source": str(path), "lang": None, "format": "text",
-        "content": "First block.\n\nSecond block.\n",
+        "content": "First block.\n\nSecond block.\n", "fetched": None,
     }
     assert len(page["page_id"]) == 16
     assert stats.get("ingest", "pages") == 1 and stats.get("ingest", "kept") == 1
@@ -123,6 +123,7 @@ def test_jsonl_fields(tmp_path: Path, name: str) -> None:
     assert pages[0] | {"content": None} == {
         "page_id": "p1", "url": "https://www.site.example/x", "domain": "site.example",
         "source": f"{path}:1", "lang": "bg", "format": "text", "content": None,
+        "fetched": None,
     }
     # a url given by the input wins over the page's own canonical link
     assert pages[1]["domain"] == "given.example" and pages[1]["format"] == "html"
