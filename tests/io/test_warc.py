@@ -5,6 +5,10 @@ on at the next record. The WARC files are written here, byte by byte."""
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +123,20 @@ def test_good_records_after_damage_are_kept(tmp_path: Path) -> None:
     assert [p["url"] for p in pages] == ["https://c.example/"]
     offsets = [sum(map(len, members[:i])) for i in range(len(members))]
     assert damaged(stats) == [("damaged_warc", offsets[2]), ("damaged_warc", offsets[-1])]
+
+
+@pytest.mark.shared_data
+def test_warc_benchmark_runs(tmp_path: Path, shared_data: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "warc.json"
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/warc.py", "--records", "60", "--limit", "5", "--repeat",
+         "1", "--json", str(out)],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "CURATION_SHARED_DATA": str(shared_data)},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["records"] == 60 and result["html_pages"] == 25
+    assert result["pages_kept"] == 5  # the 5 pages, then their repeats as duplicates
+    assert result["reader_records_per_s"] > 0 and result["ingest_records_per_s"] > 0
