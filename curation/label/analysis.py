@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.errors import InputError
@@ -30,6 +29,7 @@ from curation.evaluate.metrics import _kind, token_overlap
 from curation.label import active_rules, rule_label_pages
 from curation.label.combine import rule_weights, weighted_vote
 from curation.label.rules import ABSTAIN, CODE
+from curation.label.votes import votes_matrix
 from curation.stats import Stats
 from curation.taxonomy import LABELS, site_of
 
@@ -152,26 +152,6 @@ def _segment_gold(page: GoldPage, texts: list[str]) -> tuple[list[int], list[int
             else CODE[label]
         )
     return codes, sizes
-
-
-def votes_matrix(table: pa.Table, rules: Sequence[str]) -> np.ndarray:
-    """The `votes` list column as an (n, r) matrix of label codes (ABSTAIN where none)."""
-    n = table.num_rows
-    col = table.column("votes").combine_chunks()
-    out = np.full((n, len(rules)), ABSTAIN, dtype=np.int8)
-    if n == 0:
-        return out
-    offsets = col.offsets.to_numpy()
-    row = np.repeat(np.arange(n), np.diff(offsets))
-    flat = col.flatten()
-    names = np.asarray(flat.field("rule").to_numpy(zero_copy_only=False)).astype(str)
-    labels = np.asarray(flat.field("label").to_numpy(zero_copy_only=False)).astype(str)
-    r_idx = {name: j for j, name in enumerate(rules)}
-    ri = np.array([r_idx.get(x, -1) for x in names], dtype=np.int64)
-    li = np.array([CODE.get(x, -1) for x in labels], dtype=np.int8)
-    ok = (ri >= 0) & (li >= 0)
-    out[row[ok], ri[ok]] = li[ok]
-    return out
 
 
 def collect_gold_votes(

@@ -14,19 +14,15 @@ import numpy as np
 import pyarrow as pa
 from sklearn.linear_model import LogisticRegression
 
+from curation.label.rules import ABSTAIN
+from curation.label.votes import votes_matrix
+
 _EPS = 1e-4
 
 
 def vote_indicators(table: pa.Table, rule_names: Sequence[str]) -> np.ndarray:
     """(n, rules) 1.0 where the rule voted on the segment (each rule votes one label)."""
-    col = {name: j for j, name in enumerate(rule_names)}
-    out = np.zeros((table.num_rows, len(rule_names)))
-    for i, vs in enumerate(table.column("votes").to_pylist()):
-        for v in vs or []:
-            j = col.get(v["rule"])
-            if j is not None:
-                out[i, j] = 1.0
-    return out
+    return (votes_matrix(table, rule_names) != ABSTAIN).astype(np.float64)
 
 
 def stack_features(proba: np.ndarray, p_body: np.ndarray | None, votes: np.ndarray) -> np.ndarray:

@@ -20,9 +20,10 @@ from curation.label.analysis import (
     collect_gold_votes,
     format_summary,
     lf_summary,
-    votes_matrix,
 )
-from curation.label.rules import CODE, RULES
+from curation.label.rules import ABSTAIN, CODE, RULES
+from curation.label.votes import votes_matrix
+from curation.model.stacker import vote_indicators
 from curation.pipeline import label_pages
 
 CFG = load_config("configs/default.yaml")
@@ -59,6 +60,10 @@ def test_votes_matrix_matches_votes_column() -> None:
     for i, row in enumerate(t.column("votes").to_pylist()):
         got = {(names[j], int(c)) for j, c in enumerate(m[i]) if c >= 0}
         assert got == {(v["rule"], CODE[v["label"]]) for v in row}
+    # the model's combiner reads the same column through the same reader
+    assert (vote_indicators(t, names) == (m != ABSTAIN)).all()
+    # a voter outside the given rules (the model's vote, a rule no longer run) is left out
+    assert (votes_matrix(t, names[1:]) == m[:, 1:]).all()
 
 
 @pytest.mark.shared_data
