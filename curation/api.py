@@ -2,8 +2,8 @@
 
 Both work after a plain install: they label with the packaged rules, cue words and calibration,
 and let the packaged trained cleaner vote too when the install ships one
-(`curation.defaults.default_model_path()`). A config (a path or a `RunConfig`) and a model file
-of your own replace either."""
+(`curation.defaults.default_model_path()`). A config of your own (a path or a `RunConfig`)
+replaces all of that, its `prelabel.model` included; `model=` names a model file either way."""
 
 from __future__ import annotations
 
@@ -42,18 +42,17 @@ class CleanText:
 
 
 @lru_cache(maxsize=8)
-def _config(config: str | None, model: str | None) -> RunConfig:
-    cfg = load_config(config)
-    voter = model or cfg.prelabel.model or _packaged_model()
-    if voter is None:
-        return cfg
-    pre = cfg.prelabel.model_copy(update={"model": voter})
+def _config(config: str | None) -> RunConfig:
+    if config is not None:
+        return load_config(config)
+    # the built-in defaults, with the packaged cleaner as one more voter when there is one
+    cfg, packaged = load_config(None), default_model_path()
+    return cfg if packaged is None else _with_model(cfg, packaged)
+
+
+def _with_model(cfg: RunConfig, model: str | Path) -> RunConfig:
+    pre = cfg.prelabel.model_copy(update={"model": str(Path(model).resolve())})
     return cfg.model_copy(update={"prelabel": pre})
-
-
-def _packaged_model() -> str | None:
-    path = default_model_path()
-    return str(path) if path is not None else None
 
 
 def label_page(
@@ -66,18 +65,16 @@ def label_page(
     model: str | Path | None = None,
 ) -> list[LabelledSegment]:
     """Split *page* (HTML, or a plain-text dump: told apart by its markup unless *format* says)
-    into segments and label each one. *lang* skips language identification; *config* and
-    *model* replace the built-in defaults and the packaged cleaner."""
+    into segments and label each one. *lang* skips language identification; *config* replaces
+    the built-in defaults (and the packaged cleaner), *model* names the cleaner that votes."""
     from curation.process import label_pages
 
     if isinstance(config, RunConfig):
         cfg = config
-        if model is not None:
-            pre = cfg.prelabel.model_copy(update={"model": str(model)})
-            cfg = cfg.model_copy(update={"prelabel": pre})
     else:
-        cfg = _config(None if config is None else str(Path(config).resolve()),
-                      None if model is None else str(Path(model).resolve()))
+        cfg = _config(None if config is None else str(Path(config).resolve()))
+    if model is not None:
+        cfg = _with_model(cfg, model)
     fmt = format or ("html" if _LOOKS_LIKE_HTML.search(page) else "text")
     record = {"page_id": "page", "url": url, "domain": None, "source": "curation.label_page",
               "lang": lang, "format": fmt, "content": page}
