@@ -122,3 +122,11 @@ def test_a_copy_of_the_default_config_works_anywhere(tmp_path: Path) -> None:
     assert [s.label for s in segments] == ["ad", "other"]
     # in this checkout `curation rules calibrate` rewrites the packaged calibration
     assert source_checkout() == ROOT and packaged("calibration.yaml").is_file()
+
+
+def test_dry_run_without_a_config_writes_a_config_to_start_from(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "--dry-run"])
+    assert res.exit_code == 0 and "cues_dir: builtin:cues" in res.output
+    (tmp_path / "start.yaml").write_text(res.output, encoding="utf-8")
+    again = runner.invoke(app, ["run", "-c", str(tmp_path / "start.yaml"), "--dry-run"])
+    assert again.exit_code == 0 and again.output == res.output
