@@ -5,6 +5,7 @@ its own inputs and labelling never imports the model."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,11 +47,12 @@ class BatchResult:
     pages: pa.Table
     segments: pa.Table
     report: LabelReport = field(default_factory=LabelReport)
+    segment_counts: Counter[str] = field(default_factory=Counter)  # cut or flattened by segment
 
 
 def process_batch(batch: pa.RecordBatch | pa.Table, cfg: RunConfig) -> BatchResult:
     """The pure per-batch step of `curation run` (picklable: runs in worker processes)."""
-    report = LabelReport()
-    pages, segments = segment_with_language(batch.to_pylist(), cfg)
+    report, counts = LabelReport(), Counter[str]()
+    pages, segments = segment_with_language(batch.to_pylist(), cfg, counts)
     segments = label_segments(segments, cfg, report)
-    return BatchResult(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA), segments, report)
+    return BatchResult(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA), segments, report, counts)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -38,10 +38,12 @@ from curation.io.decode import (
     repair_text,
     replace_surrogates,
 )
+from curation.io.remote import RemoteFile, is_url, local_path, resolve_url
 from curation.io.warc import WARC_EXT, read_warc
 from curation.stats import Stats
 
 STAGE = "ingest"
+InputFile = Path | RemoteFile  # a local file or folder, or a remote file (fsspec)
 BUILTIN_SAMPLES = "builtin:samples"
 ROW_BATCH = 64  # rows per Parquet / HF batch: pages are large, keep a batch a few MB
 TEXT_EXT = (".txt",)
@@ -93,12 +95,14 @@ def _is_hf_dataset(folder: Path) -> bool:
         return False
 
 
-def source_name(path: Path | str) -> str:
+def source_name(path: InputFile | str) -> str:
     """*path* as text that can be stored: bytes of a non-UTF-8 file name are shown as \\xNN.
 
     >>> print(source_name(os.fsdecode(b"caf\\xe9.html")))
     caf\\xe9.html
     """
+    if isinstance(path, RemoteFile):
+        return str(path)
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
@@ -144,12 +148,17 @@ def _skip_path(stats: Stats | None, reason: str, path: Path, detail: str) -> Non
     stats.skip(STAGE, reason, source_name(path), detail)
 
 
-def resolve_inputs(paths: Iterable[str], stats: Stats | None = None) -> list[Path]:
-    """Expand files, folders, globs and `builtin:samples` into a sorted, de-duplicated list.
-    Folders that cannot be listed and symlink cycles are counted skips in *stats* (without
-    *stats* they raise InputError)."""
-    out: list[Path] = []
+def resolve_inputs(paths: Iterable[str], stats: Stats | None = None) -> list[InputFile]:
+    """Expand files, folders, globs, urls (fsspec: s3://, gs://, hf://, http(s)://, file://) and
+    `builtin:samples` into a sorted, de-duplicated list. Folders that cannot be listed and
+    symlink cycles are counted skips in *stats* (without *stats* they raise InputError); a
+    missing input or an unreachable url raises InputError."""
+    out: list[InputFile] = []
     for spec in paths:
+        spec = local_path(spec) or spec
+        if is_url(spec):
+            out.extend(resolve_url(spec))
+            continue
         if spec == BUILTIN_SAMPLES:
             matches = [builtin_samples()]
         elif spec.startswith("builtin:"):
@@ -171,7 +180,8 @@ def resolve_inputs(paths: Iterable[str], stats: Stats | None = None) -> list[Pat
     seen: set[str] = set()
     unique = []
     for p in out:
-        key = os.path.realpath(p)  # never raises, even on a symlink loop
+        # realpath never raises, even on a symlink loop
+        key = str(p) if isinstance(p, RemoteFile) else os.path.realpath(p)
         if key not in seen:
             seen.add(key)
             unique.append(p)
@@ -215,7 +225,7 @@ class SeenIds:
         return True
 
 
-def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats,
+def _pages(inputs: list[InputFile], cfg: InputConfig, stats: Stats,
            lines: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
     seen = SeenIds()
     for path in inputs:
@@ -231,7 +241,7 @@ def _pages(inputs: list[Path], cfg: InputConfig, stats: Stats,
             yield page
 
 
-def _read_any(path: Path, cfg: InputConfig, stats: Stats,
+def _read_any(path: InputFile, cfg: InputConfig, stats: Stats,
               lines: tuple[int, int] | None = None) -> Iterator[RawPage]:
     name = path.name.lower()
     if source_name(path) != str(path):
@@ -254,7 +264,7 @@ def _read_any(path: Path, cfg: InputConfig, stats: Stats,
                    "HF dataset")
 
 
-def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+def _read_file(path: InputFile, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
     """One page per file; the size is checked before reading, so a huge file costs nothing."""
     try:
         size = path.stat().st_size
@@ -272,7 +282,7 @@ def _read_file(path: Path, fmt: str, cfg: InputConfig, stats: Stats) -> Iterator
     yield RawPage(source=source_name(path), format=fmt, data=data)
 
 
-def _read_warc(path: Path, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+def _read_warc(path: InputFile, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
     name = source_name(path)
     try:
         stream = path.open("rb")
@@ -305,14 +315,35 @@ def _lines(stream: _LineSource, limit: int) -> Iterator[tuple[int, bytes | None]
             yield lineno, line
 
 
-def _read_jsonl(path: Path, cfg: InputConfig, stats: Stats,
+def _open_binary(path: InputFile) -> IO[bytes]:
+    """A local or remote file opened for reading, gunzipped when its name ends in .gz."""
+    raw = path.open("rb")
+    if not path.name.lower().endswith(".gz"):
+        return raw
+    return _Gunzip(raw)
+
+
+class _Gunzip(gzip.GzipFile):
+    """A GzipFile that closes the stream it reads from."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def _read_jsonl(path: InputFile, cfg: InputConfig, stats: Stats,
                 lines: tuple[int, int] | None = None) -> Iterator[RawPage]:
     # A JSON string escapes each non-ASCII char to up to 6 bytes: allow headroom on the line,
     # the decoded content is checked against max_bytes in _finish.
     limit = 6 * cfg.max_bytes + 1024
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        stream = opener(path, "rb")
+        stream = _open_binary(path)
     except OSError as exc:
         stats.add(STAGE, "pages")
         stats.skip(STAGE, "unreadable", source_name(path),
@@ -411,9 +442,9 @@ def _dict_rows(batch: dict[str, list[Any]]) -> list[dict[str, Any]]:
 _ROW_COLUMNS = ("html", "text", "content", "format", "id", "page_id", "url", "lang")
 
 
-def _read_parquet(path: Path, stats: Stats) -> Iterator[RawPage]:
+def _read_parquet(path: InputFile, stats: Stats) -> Iterator[RawPage]:
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path if isinstance(path, Path) else path.open("rb"))
         columns = [c for c in _ROW_COLUMNS if c in pf.schema_arrow.names]
         if not {"html", "text", "content"} & set(columns):
             stats.skip(STAGE, "missing_field", source_name(path),

@@ -181,6 +181,8 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
             segments_w.write(res.segments)
             minhash_w.write(signatures(res.segments))
             record_report(stats, res.report)
+            for key, n in getattr(res, "segment_counts", {}).items():
+                stats.add("segment", key, n)  # segments cut, tags flattened (when any)
     finally:
         pages_w.close()
         segments_w.close()

@@ -3,6 +3,7 @@ shared by the pipeline's step (`curation.process`) and rule analysis."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,9 +24,12 @@ def page_language(page: Mapping[str, Any], texts: list[str], cfg: RunConfig) -> 
                        lang.langdetect_trials)
 
 
-def segment_with_language(pages: Iterable[Mapping[str, Any]], cfg: RunConfig
+def segment_with_language(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,
+                          counts: Counter[str] | None = None
                           ) -> tuple[list[dict[str, Any]], pa.Table]:
-    """Segment pages and set each page's language (on the page and on its segments)."""
+    """Segment pages and set each page's language (on the page and on its segments). *counts*
+    gets what segmentation repaired: segments cut to max_segment_chars (`truncated`) and tags
+    dropped for nesting over a thousand deep (`flattened_tags`)."""
     out_pages: list[dict[str, Any]] = []
     cols = SegmentColumns(cfg.segment.max_segment_chars)
     for page in pages:
@@ -33,4 +37,7 @@ def segment_with_language(pages: Iterable[Mapping[str, Any]], cfg: RunConfig
         lang = page_language(page, texts, cfg)
         cols.set_last_lang(lang)
         out_pages.append({**page, "lang": lang})
+    if counts is not None:
+        counts["truncated"] += cols.truncated
+        counts["flattened_tags"] += cols.flattened
     return out_pages, cols.table()

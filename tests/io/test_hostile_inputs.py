@@ -15,9 +15,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from curation.config import InputConfig
+from curation.config import InputConfig, RunConfig
 from curation.io.decode import decode_page
 from curation.io.readers import iter_pages
+from curation.process import process_batch
 from curation.schema import PAGE_SCHEMA
 from curation.segment.core import SegmentColumns
 from curation.segment.html import html_block_columns
@@ -70,8 +71,9 @@ def test_symlink_loops_are_counted_skips(tmp_path: Path) -> None:
 
 _UNREADABLE_CHILD = """
 import json, sys
-from curation.config import InputConfig
+from curation.config import InputConfig, RunConfig
 from curation.io.readers import iter_pages
+from curation.process import process_batch
 from curation.stats import Stats
 stats = Stats()
 pages = list(iter_pages([sys.argv[1]], InputConfig(), stats))
@@ -187,3 +189,14 @@ def test_deep_nesting_is_linear() -> None:
         assert cols.text == ["deep text"]
         assert cols.flattened == 2 * (depth - 1000)
         assert took < (1.0 if depth == 20_000 else 5.0), f"{depth} nested: {took:.2f} s"
+
+
+def test_cut_segments_and_flattened_tags_reach_the_run_counts() -> None:
+    cfg = RunConfig(segment={"max_segment_chars": 50}, language={"detector": "none"})
+    result = process_batch(pa.RecordBatch.from_pylist([
+        {"page_id": "h", "format": "html", "content": f"<p>{'word ' * 40}</p>"},
+        {"page_id": "d", "format": "html",
+         "content": "<div>" * 2500 + "deep" + "</div>" * 2500},
+    ], schema=PAGE_SCHEMA), cfg)
+    assert result.segment_counts == {"truncated": 1, "flattened_tags": 2 * 1500}
+    assert result.segments.column("text").to_pylist() == ["word " * 10, "deep"]
