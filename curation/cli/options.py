@@ -25,7 +25,6 @@ ConfigOpt = Annotated[Path | None, typer.Option(
 ConfigArg = Annotated[Path | None, typer.Argument(
     metavar="CONFIG", help="run config, the same as --config", show_default=False)]
 
-EXIT_OK = 0
 EXIT_FAILED = 1  # the command failed while working (a Label Studio error, nothing scored, a bug)
 EXIT_USAGE = 2  # bad command line or setup: options, config, input, output in the way
 SETUP_ERRORS = (ConfigError, InputError, OutputExistsError, OutputLockedError, SchemaError)
