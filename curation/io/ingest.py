@@ -11,14 +11,17 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.io.readers import BUILTIN_SAMPLES, iter_pages
+from curation.io.remote import is_url
 from curation.schema import PAGE_SCHEMA
 from curation.stats import Stats
 
 
 def input_paths(cfg: RunConfig) -> list[str]:
-    """The configured inputs, relative paths and globs taken from the config file's folder."""
+    """The configured inputs, relative paths and globs taken from the config file's folder
+    (urls and built-in inputs as they are)."""
     return [
-        spec if spec.startswith("builtin:") else str(cfg.resolve(os.path.expanduser(spec)))
+        spec if spec.startswith("builtin:") or is_url(spec)
+        else str(cfg.resolve(os.path.expanduser(spec)))
         for spec in cfg.input.paths
     ]
 

@@ -87,7 +87,8 @@ def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[Path]:
 def _ends_shard(path: Path, files_per_shard: int) -> bool:
     """A boundary chosen by the file's own name (content-defined chunking): adding or deleting
     an input moves only the boundaries next to it, so the other shards stay finished."""
-    h = int.from_bytes(hashlib.blake2b(os.fsencode(path), digest_size=8).digest(), "big")
+    name = str(path).encode("utf-8", "surrogateescape")  # remote urls; non-UTF-8 file names
+    h = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big")
     return h % files_per_shard == 0
 
 

@@ -126,3 +126,14 @@ def test_protocol_without_its_package_says_what_to_install() -> None:
             read(["s3://some-bucket/crawl/*.warc.gz"])
     else:
         pytest.skip("s3fs is installed: the missing-package message cannot be shown")
+
+
+def test_curation_run_over_http(server: str, tmp_path: Path) -> None:
+    from curation.config import load_config
+    from curation.pipeline import run
+
+    cfg = load_config(None, input={"paths": [f"{server}/*.html", f"{server}/rows.jsonl.gz"]},
+                      output=str(tmp_path / "out"), language={"detector": "none"})
+    stats = run(cfg)
+    assert stats["counts"]["ingest"]["kept"] == 4
+    assert stats["summary"]["pages"] == 4
