@@ -92,7 +92,7 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     worker_cpu = sum(e["timing"]["cpu_s"] for e in ran if e["timing"]["pid"] != os.getpid())
     timing["segment+prelabel"] = {
         **clock.timing(sum(int(e["pages"]) for e in ran), worker_cpu, engine=cfg.engine,
-                       workers=cfg.workers, **engine_info),
+                       workers=cfg.workers, worker_cpu_s=round(worker_cpu, 3), **engine_info),
         "peak_rss_mb_per_worker": max((e["timing"]["peak_rss_mb"] for e in ran), default=None)}
     stats.notes["shards"] = {"total": len(specs), "run": len(todo),
                              "reused": len(specs) - len(todo)}
@@ -189,7 +189,8 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
         upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"])
         summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges)
         stats.notes["summary"] = {**counts, **kept, "dataset": summary}
-        timing["total"] = clock.timing(counts["pages"])
+        timing["total"] = clock.timing(counts["pages"],
+                                       timing["segment+prelabel"]["worker_cpu_s"])
         stats.notes["timing"] = timing
         stats.write(out / "stats.json")
         atomic_write_text(out / "run_config.yaml", dump_config(cfg))
