@@ -1,7 +1,12 @@
 """Filters: versioned, column-wise keep/drop decisions on segment tables, plus the human-label
 join that produces the final `label` they run on."""
 
-from curation.filter import labels, language, text  # noqa: F401  (registers the filters)
+from curation.filter import (  # noqa: F401  (registers the filters)
+    labels,
+    language,
+    near_duplicates,
+    text,
+)
 from curation.filter.base import (
     FILTERS,
     REJECT_SCHEMA,

@@ -66,3 +66,25 @@ def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> N
     assert len(splits_of["alpha.example"]) == 1 and len(set().union(*splits_of.values())) >= 2
     written = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert written["near_duplicates"]["clusters"] == 1
+
+
+def test_a_filter_keeps_one_page_per_cluster(tmp_path: Path, kit: Any) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    story = _story(11)
+    for i in range(3):  # three copies, one word apart, on three sites
+        copy = list(story)
+        copy[40 * i] = f"edit{i}"
+        (inp / f"copy-{i}.html").write_text(_page(f"copy{i}.example", copy))
+    (inp / "other.html").write_text(_page("other.example", _story(12)))
+    path = kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out", filter={
+        "filters": [{"name": "near_duplicates.v1"}]})
+    stats = run(load_config(path))
+    assert stats["near_duplicates"]["clusters"] == 1
+    assert stats["near_duplicates"]["pages_in_clusters"] == 3
+    kept = {d for t in kit.dataset_rows(tmp_path / "out").values()
+            for d in t["domain"].to_pylist()}
+    assert kept == {"copy0.example", "other.example"}  # the first copy in input order stays
+    rejects = pq.read_table(tmp_path / "out" / "rejects")
+    assert set(rejects["reason"].to_pylist()) == {"near_duplicates.v1:copy"}
+    assert set(rejects["domain"].to_pylist()) == {"copy1.example", "copy2.example"}
