@@ -22,7 +22,7 @@ from curation.evaluate.metrics import (
     score_page,
 )
 from curation.stats import Stats
-from curation.taxonomy import ARTICLE
+from curation.taxonomy import ARTICLE, META
 
 Predict = Callable[[list[dict[str, Any]]], pa.Table]
 
@@ -53,7 +53,7 @@ def _predicted_spans(table: pa.Table) -> dict[str, list[Span]]:
     rows: dict[str, list[tuple[int, Span]]] = {}
     for i in range(n):
         span = Span(text=text[i] or "", label=label[i] or MISSING, start=start[i], end=end[i],
-                    meta=part[i] == "meta")
+                    meta=part[i] == META)
         rows.setdefault(pid[i], []).append((pos[i], span))
     return {k: [s for _, s in sorted(v, key=lambda t: t[0])] for k, v in rows.items()}
 

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from curation.taxonomy import ARTICLE
+from curation.taxonomy import ARTICLE, NOT_ARTICLE
 
-COARSE = "(not article)"  # gold row of a block known only to be boilerplate
+COARSE = NOT_ARTICLE  # gold row of a block known only to be boilerplate
 MISSING = "(missing)"  # gold tokens absent from the predicted segments
 UNALIGNED = "(unaligned)"  # predicted tokens that match no gold token
 

@@ -23,7 +23,7 @@ from curation.evaluate.gold import GoldPage, iter_gold
 from curation.evaluate.metrics import token_overlap
 from curation.label import prelabel_table, rule_label_pages
 from curation.stats import Stats
-from curation.taxonomy import ARTICLE, NOT_ARTICLE, site_of
+from curation.taxonomy import ARTICLE, META, NOT_ARTICLE, site_of
 
 STAGE = "train"
 # a page annotated more fully wins when two gold files hold the same page_id
@@ -202,7 +202,7 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     target = [lab if lab in cfg.labels else None for lab in labels]
     parts = table.column("article_part").to_pylist()
     # an article row marked "meta" (headline, byline) is not body; other article rows are
-    body = [NOT_ARTICLE if t == ARTICLE and part == "meta" else t
+    body = [NOT_ARTICLE if t == ARTICLE and part == META else t
             for t, part in zip(target, parts, strict=True)]
     stats.add(STAGE, "dataset_rows", len(target))
     weight = np.array([1.0 if s == "human" else 0.5 for s in sources])

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from curation.taxonomy import site_of
+from curation.taxonomy import ARTICLE, site_of
 
 # Bump when the code below changes what a feature means: a model trained with another value
 # is refused at load time (its weights would silently mean something else).
@@ -180,7 +180,7 @@ def featurize(
     site_pages = counts.pages
     cross = np.zeros(n)
     n_site = np.zeros(n)
-    is_art = np.array([p == "article" for p in pre], dtype=float)
+    is_art = np.array([p == ARTICLE for p in pre], dtype=float)
     for (a, b), site in zip(runs, run_sites, strict=True):
         m = b - a
         rel_pos[a:b] = np.arange(m) / max(m - 1, 1)

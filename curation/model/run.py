@@ -22,6 +22,7 @@ from curation.model.features import FeatureConfig
 from curation.model.inference import load_for as load_for
 from curation.model.stream import gold_matrix, labelled_matrix, stack
 from curation.stats import Stats
+from curation.taxonomy import ARTICLE, META
 
 
 def train(
@@ -87,8 +88,8 @@ def article_texts(table: pa.Table) -> dict[str, tuple[str, str]]:
         strict=True,
     ):
         body, meta = out.setdefault(pid, ([], []))
-        if label == "article":
-            (meta if part == "meta" else body).append(text)
+        if label == ARTICLE:
+            (meta if part == META else body).append(text)
     return {k: ("\n".join(b), "\n".join(m)) for k, (b, m) in out.items()}
 
 
