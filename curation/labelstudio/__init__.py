@@ -1,12 +1,23 @@
 """Label Studio round trip: push segments as tasks with pre-labels, pull and merge human labels.
 
-Library functions (for notebooks and tests): `push`, `export_tasks`, `pull`, `label_config`."""
+Library functions (for notebooks and tests): `push`, `export_tasks`, `pull`, `label_config`.
+They load on first use: the Label Studio SDK takes seconds to import, and every `curation`
+command imports this package to mount `curation tasks`."""
 
-from curation.labelstudio.client import PushReport, connect, ensure_project, push
-from curation.labelstudio.errors import LabelStudioError
-from curation.labelstudio.labelconfig import label_config
-from curation.labelstudio.pull import PullReport, pull
-from curation.labelstudio.tasks import export_tasks
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {"PushReport": "client", "connect": "client", "ensure_project": "client",
+          "push": "client", "LabelStudioError": "errors", "label_config": "labelconfig",
+          "PullReport": "pull", "pull": "pull", "export_tasks": "tasks"}
 
 __all__ = ["LabelStudioError", "PullReport", "PushReport", "connect", "ensure_project",
            "export_tasks", "label_config", "pull", "push"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
