@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 
@@ -28,7 +29,7 @@ def _crc(shingle: bytes) -> int:
     return zlib.crc32(shingle)  # fast, deterministic in every process (unlike hash())
 
 
-def page_signature(text: str) -> np.ndarray:
+def page_signature(text: str) -> npt.NDArray[np.uint32]:
     """The MinHash values of a page's text (word 5-gram shingles, lower-cased)."""
     words = _WORD.findall(text.lower())
     n = max(len(words) - SHINGLE_WORDS + 1, 1)
@@ -36,13 +37,13 @@ def page_signature(text: str) -> np.ndarray:
                 for i in range(min(n, MAX_SHINGLES))}
     m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_crc, scheme=SCHEME)
     m.update_batch(sorted(shingles))
-    return m.hashvalues.astype(np.uint32)
+    return np.asarray(m.hashvalues, dtype=np.uint32)
 
 
 def signatures(segments: pa.Table) -> pa.Table:
     """One signature per page of a segment table (its segments' text in order)."""
     ids: list[str] = []
-    sigs: list[np.ndarray] = []
+    sigs: list[npt.NDArray[np.uint32]] = []
     if segments.num_rows:
         for pid, texts in _texts_by_page(segments):
             ids.append(pid)

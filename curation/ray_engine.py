@@ -45,8 +45,9 @@ def run_on_ray(specs: list[ShardSpec], cfg: RunConfig, root: Path, step: Step,
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
                 on_done(pending.pop(ref), ray.get(ref))
+        nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
         return {"ray_address": ray.get_runtime_context().gcs_address,
-                "ray_nodes": sum(1 for n in ray.nodes() if n.get("Alive"))}
+                "ray_nodes": len([n for n in nodes if n.get("Alive")])}
     finally:
         if started:
             ray.shutdown()

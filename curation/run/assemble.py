@@ -50,7 +50,7 @@ def _write_without(src: Path, dst: Path, drop: pa.Array) -> int:
     table = pq.read_table(src)
     kept = table.filter(pc.invert(pc.is_in(table["page_id"], value_set=drop)))
     pq.write_table(kept, dst, compression="zstd")
-    return table.num_rows - kept.num_rows
+    return int(table.num_rows - kept.num_rows)
 
 
 def assemble(root: Path, entries: list[dict[str, Any]], out: Path, marker: dict[str, object],

@@ -53,8 +53,9 @@ def _invalidate(out: Path, record: StageRecord, reason: str, folders: tuple[str,
 
 
 def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stats,
-             record: StageRecord, timing: dict[str, Any]) -> tuple[str, dict[str, int]]:
-    """Shards -> pages/ + segments/; returns the stage key and the page/segment counts."""
+             record: StageRecord, timing: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Shards -> pages/ + segments/ + near_duplicates/; returns the stage key and the
+    assembly's result (page and segment counts, near-duplicate figures)."""
     root = out / SHARDS
     key = segments_key(cfg)
     plan_stats = Stats()
@@ -170,7 +171,7 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
             raise OutputExistsError(
                 f"{out} holds the outputs of an earlier run ({', '.join(earlier)}); pass "
                 "--overwrite to replace them, or --resume to keep what is finished and current")
-        stats, timing = Stats(), {}
+        stats, timing = Stats(), dict[str, Any]()
         clock = StageClock()
         fresh = overwrite and not resume
         if fresh:  # every shard and stage is made again
@@ -178,8 +179,8 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
         (out / SHARDS).mkdir(exist_ok=True)
         record = StageRecord(out / SHARDS)
         upstream, counts = _segment(cfg, out, step, fresh, stats, record, timing)
-        near = counts.pop("near_duplicates", {})
-        merges = counts.pop("split_merges", {})
+        near: dict[str, Any] = counts.pop("near_duplicates", {})
+        merges: dict[str, str] = counts.pop("split_merges", {})
         stats.notes["near_duplicates"] = near
         if counts["pages"] == 0:
             stats.notes["summary"] = {**counts, "kept": 0, "rejected": 0, "dataset": {}}

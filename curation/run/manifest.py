@@ -12,6 +12,7 @@ from typing import Any
 from curation.config import RunConfig
 from curation.dedup import DEDUP_VERSION
 from curation.io.atomic import atomic_write_text
+from curation.io.readers import InputFile
 from curation.version import __version__
 
 STATE_FILE = "stages.json"
@@ -23,12 +24,12 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
-def file_fingerprint(path: Path) -> list[Any]:
+def file_fingerprint(path: InputFile) -> list[Any]:
     """(relative name, size, mtime) of a file, or of every file under a folder."""
     if path.is_file():
         st = path.stat()
         return [[path.name, st.st_size, st.st_mtime_ns]]
-    if path.is_dir():
+    if isinstance(path, Path) and path.is_dir():
         return [[str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns]
                 for p in sorted(path.rglob("*")) if p.is_file()]
     return []

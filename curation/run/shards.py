@@ -29,7 +29,7 @@ from curation.config import RunConfig
 from curation.dedup import SIGNATURE_SCHEMA, signatures
 from curation.io.ingest import pages_to_batches
 from curation.io.parquet import ShardWriter
-from curation.io.readers import JSONL_EXT, iter_pages, resolve_inputs
+from curation.io.readers import JSONL_EXT, InputFile, iter_pages, resolve_inputs
 from curation.run.manifest import digest, file_fingerprint
 from curation.run.outputs import inside
 from curation.run.progress import peak_rss_mb
@@ -68,23 +68,23 @@ class ShardSpec:
     lines: tuple[int, int] | None = None  # a line range of one big JSONL file
 
 
-def _size(path: Path) -> int:
+def _size(path: InputFile) -> int:
     return sum(f[1] for f in file_fingerprint(path))
 
 
-def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[Path]:
+def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[InputFile]:
     """The run's input files, without anything under the output folder (a previous run's
     outputs are never read back as pages; each excluded entry is counted)."""
-    inputs = []
+    inputs: list[InputFile] = []
     for path in resolve_inputs(list(specs), stats):
-        if inside(path, out):
+        if isinstance(path, Path) and inside(path, out):
             stats.skip("ingest", "inside_output", str(path), f"under the output folder {out}")
             continue
         inputs.append(path)
     return inputs
 
 
-def _ends_shard(path: Path, files_per_shard: int) -> bool:
+def _ends_shard(path: InputFile, files_per_shard: int) -> bool:
     """A boundary chosen by the file's own name (content-defined chunking): adding or deleting
     an input moves only the boundaries next to it, so the other shards stay finished."""
     name = str(path).encode("utf-8", "surrogateescape")  # remote urls; non-UTF-8 file names
@@ -92,12 +92,13 @@ def _ends_shard(path: Path, files_per_shard: int) -> bool:
     return h % files_per_shard == 0
 
 
-def count_lines(path: Path) -> int:
-    """Lines of a JSONL(.gz) file, counted in 1 MB blocks (a damaged gzip: the lines before)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+def count_lines(path: InputFile) -> int:
+    """Lines of a JSONL(.gz) file, local or remote, counted in 1 MB blocks (a damaged gzip:
+    the lines before the damage)."""
     n, last = 0, b"\n"
     try:
-        with opener(path, "rb") as fh:
+        with path.open("rb") as raw:
+            fh = gzip.GzipFile(fileobj=raw) if path.name.lower().endswith(".gz") else raw
             while block := fh.read(1 << 20):
                 n += block.count(b"\n")
                 last = block[-1:]
@@ -106,7 +107,7 @@ def count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
-def _line_ranges(path: Path, size: int, shard_bytes: int) -> list[tuple[int, int]]:
+def _line_ranges(path: InputFile, size: int, shard_bytes: int) -> list[tuple[int, int]]:
     """(first, end) line numbers cutting a big JSONL file into pieces of about *shard_bytes*."""
     n = count_lines(path)
     per = max(1, -(-n * shard_bytes // max(size, 1)))
@@ -114,14 +115,14 @@ def _line_ranges(path: Path, size: int, shard_bytes: int) -> list[tuple[int, int
     return [(a, b) for a, b in zip(starts, [*starts[1:], n + 1], strict=True)]
 
 
-def plan_shards(inputs: list[Path], files_per_shard: int, key: str,
+def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
                 shard_bytes: int | None = None) -> list[ShardSpec]:
     """Cut *inputs* (in their order) into shards of consecutive files, about *files_per_shard*
     files each (at most four times that, and about *shard_bytes* bytes); a JSONL file bigger
     than that becomes shards of line ranges."""
     limit = shard_bytes or SHARD_BYTES
     specs: list[ShardSpec] = []
-    group: list[tuple[Path, str, int]] = []
+    group: list[tuple[InputFile, str, int]] = []
 
     def close() -> None:
         if group:

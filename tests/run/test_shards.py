@@ -118,3 +118,31 @@ def test_a_big_jsonl_file_is_cut_into_line_ranges(tmp_path: Path, kit: Any,
     assert {(s["reason"], s["source"]) for s in cut["skipped"]} == {
         (s["reason"], s["source"]) for s in whole["skipped"]} == {
         ("bad_json", f"{big}:31"), ("duplicate", f"{big}:91")}
+
+
+def test_a_big_remote_jsonl_file_is_cut_into_line_ranges_too(tmp_path: Path, kit: Any,
+                                                             monkeypatch: Any) -> None:
+    import gzip
+    import json
+
+    import fsspec
+
+    import curation.run.shards as shards
+
+    data = gzip.compress("".join(json.dumps({"id": f"r{i}", "html": kit.page_html(i)}) + "\n"
+                                 for i in range(60)).encode())
+    local = tmp_path / "big.jsonl.gz"
+    local.write_bytes(data)
+    with fsspec.open("memory://crawl/big.jsonl.gz", "wb") as fh:
+        fh.write(data)
+    monkeypatch.setattr(shards, "SHARD_BYTES", len(data) // 4)
+    remote = run(load_config(kit.write_config(tmp_path / "r.yaml",
+                                              ["memory://crawl/big.jsonl.gz"], tmp_path / "r")))
+    assert remote["shards"]["total"] >= 4
+    here = run(load_config(kit.write_config(tmp_path / "l.yaml", [str(local)], tmp_path / "l")))
+    assert here["shards"]["total"] == remote["shards"]["total"]
+    for stage in ("segments", "filtered"):
+        assert pq.read_table(tmp_path / "r" / stage).equals(pq.read_table(tmp_path / "l" / stage))
+    a, b = pq.read_table(tmp_path / "r" / "pages"), pq.read_table(tmp_path / "l" / "pages")
+    assert a.drop_columns(["source"]).equals(b.drop_columns(["source"]))
+    assert a["source"][0].as_py().endswith("crawl/big.jsonl.gz:1")
