@@ -4,6 +4,7 @@ own cache key."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Callable
@@ -146,3 +147,26 @@ def test_a_big_remote_jsonl_file_is_cut_into_line_ranges_too(tmp_path: Path, kit
     a, b = pq.read_table(tmp_path / "r" / "pages"), pq.read_table(tmp_path / "l" / "pages")
     assert a.drop_columns(["source"]).equals(b.drop_columns(["source"]))
     assert a["source"][0].as_py().endswith("crawl/big.jsonl.gz:1")
+
+
+def test_a_worker_killed_mid_shard_is_replaced(tmp_path: Path, kit: Any) -> None:
+    import psutil
+
+    kit.write_pages(tmp_path / "in", range(200))
+    inputs = [str(tmp_path / "in")]
+    ref = tmp_path / "ref"
+    run(load_config(kit.write_config(tmp_path / "ref.yaml", inputs, ref)))
+    out = tmp_path / "out"
+    cfg = kit.write_config(tmp_path / "c.yaml", inputs, out, workers=2)
+    proc = kit.start_cli("run", str(cfg))
+    kit.wait_for(lambda: kit.committed_shards(out) >= 2 and any(
+        (out / "_shards").glob(".*.tmp-*/*.parquet")), what="a shard being written")
+    busy = {int(p.name.rsplit("-", 1)[1]) for p in (out / "_shards").glob(".*.tmp-*")}
+    workers = {c.pid for c in psutil.Process(proc.pid).children()}
+    victim = sorted(busy & workers)[0]
+    os.kill(victim, signal.SIGKILL)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-2000:]
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["timing"]["segment+prelabel"]["pool_restarts"] == 1
+    _same_outputs(ref, out, kit)
