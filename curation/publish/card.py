@@ -136,6 +136,15 @@ def _per_split(title: str, counts: Mapping[str, Mapping[str, int]], splits: list
     return _table([title, *splits, "total"], rows)
 
 
+def _near_duplicates_note(found: Mapping[str, Any] | None) -> list[str]:
+    """The near-duplicate clusters found before splitting (curation.dedup), when known."""
+    if not found:
+        return []
+    return [f"Near-duplicate clusters (MinHash LSH, estimated Jaccard >= {found['threshold']}): "
+            f"{found['clusters']}, holding {found['pages_in_clusters']} pages (the largest "
+            f"{found['largest']}); all pages of a cluster are in one split.", ""]
+
+
 def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | None = None
                 ) -> str:
     """README.md text for a published dataset described by *summary* (see publish_dataset);
@@ -202,6 +211,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | Non
                + [["total", summary["rows"], sum(pages.values()) if pages else "?",
                    sum(summary["groups"].values())]]),
         "",
+        *_near_duplicates_note(summary.get("near_duplicates")),
         "## Labels",
         "",
         *(f"- `{lab}`: {LABEL_DEFINITIONS.get(lab, 'defined by the config of this dataset')}"

@@ -60,8 +60,8 @@ def _count(target: dict[str, Counter[str]], split: str, column: pa.Array) -> Non
 
 
 def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: Stats,
-                    overwrite: bool = False, group_merges: dict[str, str] | None = None
-                    ) -> dict[str, Any]:
+                    overwrite: bool = False, group_merges: dict[str, str] | None = None,
+                    near_duplicates: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write SEGMENT_SCHEMA shards in *segments_dir* as a site-split HF dataset at *out_dir*;
     return the counts (rows per split, label, language, label source)."""
     bad = [s for s in cfg.publish.splits if not _SPLIT_NAME.match(s)]
@@ -130,6 +130,8 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
             k.removeprefix("skipped:"): n - skipped_before.get(k, 0)
             for k, n in stats.counts.get("publish", Counter()).items()
             if k.startswith("skipped:") and n > skipped_before.get(k, 0)}
+        if near_duplicates:
+            summary["near_duplicates"] = near_duplicates  # the card reports the clusters
         (tmp / "README.md").write_text(render_card(cfg, summary, tmp / "data"), encoding="utf-8")
         (tmp / "run_config.yaml").write_text(dump_config(cfg), encoding="utf-8")
     for split in splits:

@@ -142,7 +142,8 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
 
 
 def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
-             timing: dict[str, Any], pages: int, merges: dict[str, str]) -> dict[str, Any]:
+             timing: dict[str, Any], pages: int, merges: dict[str, str],
+             near: dict[str, Any]) -> dict[str, Any]:
     from curation.publish import publish_dataset
 
     key = publish_key(upstream, cfg)
@@ -154,7 +155,7 @@ def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Sta
                 ("dataset",), ("publish",))
     clock, own = StageClock(), Stats()
     summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True,
-                              group_merges=merges)
+                              group_merges=merges, near_duplicates=near)
     record.put("publish", key, own.to_dict(), summary)
     stats.merge(own)
     timing["publish"] = clock.timing(pages)
@@ -188,7 +189,8 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
             stats.write(out / "stats.json")
             raise _no_pages(out, stats)
         upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"])
-        summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges)
+        summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges,
+                           near)
         stats.notes["summary"] = {**counts, **kept, "dataset": summary}
         timing["total"] = clock.timing(counts["pages"],
                                        timing["segment+prelabel"]["worker_cpu_s"])

@@ -66,6 +66,8 @@ def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> N
     assert len(splits_of["alpha.example"]) == 1 and len(set().union(*splits_of.values())) >= 2
     written = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert written["near_duplicates"]["clusters"] == 1
+    card = (tmp_path / "out" / "dataset" / "README.md").read_text()
+    assert "Jaccard >= 0.8): 1, holding 2 pages" in card
 
 
 def test_a_filter_keeps_one_page_per_cluster(tmp_path: Path, kit: Any) -> None:
