@@ -106,7 +106,9 @@ def main() -> int:
         summary["first_paint"] = time_largest_page(largest, cfg)
         fp = summary["first_paint"]
         print(f"largest page ({fp['segments']} segments): first paint {fp['first_paint_s']} s, "
-              f"usable {fp['usable_s']} s")
+              f"usable {fp['usable_s']} s, browser CPU {fp['browser_cpu_s']} s "
+              f"(a one-segment task: usable {fp['one_segment_usable_s']} s, browser CPU "
+              f"{fp['one_segment_browser_cpu_s']} s)")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "pages": per_page}, indent=2)
                              + "\n")

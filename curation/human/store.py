@@ -194,16 +194,17 @@ def resolve(labels: list[StoredLabel], pages: dict[str, list[dict[str, Any]]]) -
             by_url.setdefault(segs[0]["url"], pid)
     keyed: dict[tuple[str, str, int], dict[str, Any]] = {}
     for pid, segs in pages.items():
-        for seg, (h, occ) in zip(segs, content_keys([s["text"] for s in segs]), strict=True):
-            keyed[(pid, h, occ)] = seg
+        for one, (h, occ) in zip(segs, content_keys([s["text"] for s in segs]), strict=True):
+            keyed[(pid, h, occ)] = one
     hits: dict[str, StoredLabel] = {}
     unmatched: list[dict[str, Any]] = []
     offsets: dict[Key, tuple[int | None, int | None]] = {}
-    for s in labels:
-        pid = s.page_id if s.page_id in pages else by_url.get(s.url or "")
-        seg = keyed.get((pid, s.text_hash, s.occurrence)) if pid is not None else None
+    # labels of the page under its own id first: they win over ones found through the URL
+    for s in sorted(labels, key=lambda s: s.page_id not in pages):
+        found: str | None = s.page_id if s.page_id in pages else by_url.get(s.url or "")
+        seg = keyed.get((found, s.text_hash, s.occurrence)) if found is not None else None
         if seg is None:
-            reason = "page_not_in_run" if pid is None else "text_changed_or_gone"
+            reason = "page_not_in_run" if found is None else "text_changed_or_gone"
             unmatched.append({"reason": reason, "page_id": s.page_id, "url": s.url,
                               "segment_id": s.segment_id, "label": s.label,
                               "text": (s.text or "")[:200]})

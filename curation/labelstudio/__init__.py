@@ -11,7 +11,9 @@ from typing import Any
 
 _WHERE = {"PushReport": "client", "connect": "client", "ensure_project": "client",
           "push": "client", "LabelStudioError": "errors", "label_config": "labelconfig",
-          "PullReport": "pull", "pull": "pull", "export_tasks": "tasks"}
+          "PullReport": "pull_labels", "pull": "pull_labels", "export_tasks": "tasks"}
+# No submodule may share a name with a function above: importing it would set the package's
+# attribute to the module (this is why pull() lives in pull_labels.py).
 
 __all__ = ["LabelStudioError", "PullReport", "PushReport", "connect", "ensure_project",
            "export_tasks", "label_config", "pull", "push"]

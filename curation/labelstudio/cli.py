@@ -73,7 +73,7 @@ def pull(
     full: Annotated[bool, typer.Option(help="print the whole agreement report")] = False,
 ) -> None:
     """Fetch annotations, validate, merge to human_labels/ and write agreement + review list."""
-    from curation.labelstudio.pull import pull as do_pull
+    from curation.labelstudio.pull_labels import pull as do_pull
 
     def go() -> dict[str, Any]:
         report = do_pull(load_config(config or config_arg), from_file).to_dict()

@@ -175,7 +175,7 @@ def paragraph_task(page: Page, labels: list[str], model_version: str,
               if below is None or (s["confidence"] or 0.0) < below]
     if not picked:
         return None
-    data = {
+    data: dict[str, Any] = {
         "page_id": page.page_id, "url": page.url,
         "segments": [{"seg_id": s["segment_id"], "text": s["text"], "where": where(i, s),
                       "occurrence": occ} for i, s, (_, occ) in picked],

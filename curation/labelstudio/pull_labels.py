@@ -47,7 +47,7 @@ class PullReport:
     output: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return asdict(self)
 
 
 def read_export_file(path: Path) -> list[dict[str, Any]]:
