@@ -234,7 +234,7 @@ def domain_of(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def _absolute_http(href: str | None) -> str | None:
+def absolute_http(href: str | None) -> str | None:
     href = normalize_url(href)
     if href and urlsplit(href).scheme in ("http", "https") and domain_of(href):
         return href
@@ -249,11 +249,11 @@ def parse_html(html: str) -> LexborHTMLParser:
 def canonical_url(tree: LexborHTMLParser) -> str | None:
     """The page's own absolute url from <link rel=canonical>, else og:url; None without one."""
     link = tree.css_first('link[rel~="canonical"]')
-    if link is not None and (url := _absolute_http(link.attributes.get("href"))):
+    if link is not None and (url := absolute_http(link.attributes.get("href"))):
         return url
     og = tree.css_first('meta[property="og:url"]')
     if og is not None:
-        return _absolute_http(og.attributes.get("content"))
+        return absolute_http(og.attributes.get("content"))
     return None
 
 

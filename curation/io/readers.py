@@ -29,16 +29,14 @@ from curation.errors import InputError
 from curation.io.decode import (
     Decoded,
     DecodeError,
-    canonical_url,
     decode_page,
     domain_of,
-    has_body_text,
     normalize_url,
-    parse_html,
     repair_text,
     replace_surrogates,
 )
 from curation.io.remote import RemoteFile, is_url, local_path, resolve_url
+from curation.io.sniff import page_checks
 from curation.io.warc import WARC_EXT, read_warc
 from curation.stats import Stats
 
@@ -67,6 +65,7 @@ class RawPage:
     lang: str | None = None
     charset: str | None = None  # declared outside the page (an HTTP Content-Type)
     fetched: str | None = None  # when it was fetched (WARC-Date), ISO 8601
+    clean: bool = False  # content known to hold no lone surrogate and no NUL
 
 
 def content_id(content: str) -> str:
@@ -377,6 +376,9 @@ def _read_jsonl(path: InputFile, cfg: InputConfig, stats: Stats,
                        f"{type(exc).__name__}: {exc.strerror or exc}")
 
 
+_RISKY_ESCAPES = (b"\\ud", b"\\uD", b"\\u0000")
+
+
 def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
     try:
         decoded = decode_page(line)
@@ -391,7 +393,10 @@ def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
         stats.add(STAGE, "pages")
         stats.skip(STAGE, "bad_json", source, f"a JSON {type(obj).__name__}, expected an object")
         return None
-    return _from_row(obj, source, stats)
+    raw = _from_row(obj, source, stats)
+    if raw is not None:  # JSON text can only make a lone surrogate or a NUL by escaping it
+        raw.clean = not any(esc in line for esc in _RISKY_ESCAPES)
+    return raw
 
 
 def _from_row(row: dict[str, Any], source: str, stats: Stats) -> RawPage | None:
@@ -509,7 +514,7 @@ def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | No
             stats.skip(STAGE, "too_large", raw.source, f"over max_bytes {cfg.max_bytes}")
             return None
         try:
-            decoded = repair_text(content)
+            decoded = Decoded(content, "str") if raw.clean else repair_text(content)
         except DecodeError as exc:
             stats.skip(STAGE, "binary", raw.source, str(exc))
             return None
@@ -523,12 +528,12 @@ def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | No
         return None
     url = raw.url
     if is_html:
-        tree = parse_html(content)
-        if not has_body_text(tree):
+        has_text, canonical = page_checks(content)  # sniffed: segmentation parses it later
+        if not has_text:
             stats.skip(STAGE, "no_text", raw.source, "HTML without a body or without any text")
             return None
         if url is None:
-            url = canonical_url(tree)
+            url = canonical
     elif content[:1024].lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
         stats.add(STAGE, "txt_looks_like_html")  # kept as text: the extension decides
     return {

@@ -1,0 +1,140 @@
+"""Ingest's two questions about an HTML page, answered without parsing it (segmentation parses
+each page once, later): does the body hold any text, and what is the page's canonical url?
+
+Regular expressions over the raw HTML answer them for nearly every page; when a page is unusual
+(no <body> tag, a <body> inside a comment or script, no text in the first few hundred tags) the
+answer is "undecided" and the caller parses with lexbor, so the result matches a parse."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+
+from curation.io.decode import absolute_http, canonical_url, has_body_text, parse_html
+
+_BODY = re.compile(r"<body[\s>/]", re.IGNORECASE)
+_TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<[!?][^>]*>|<(/?)([a-zA-Z][^\s/>]*)[^>]*>", re.DOTALL)
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_RAW_TEXT = ("script", "style", "title", "textarea", "template", "xmp", "iframe", "noembed",
+             "noframes")
+_MAX_TOKENS = 400  # no text after this many tags: let the parser decide
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""([^\s"'<>/=]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+
+
+def page_checks(html: str) -> tuple[bool, str | None]:
+    """(the body holds text, the canonical url) of *html*; parses only when sniffing cannot
+    tell."""
+    text, url = sniff_body_text(html), sniff_canonical(html)
+    if text is None or isinstance(url, _Undecided):
+        tree = parse_html(html)
+        if text is None:
+            text = has_body_text(tree)
+        if isinstance(url, _Undecided):
+            url = canonical_url(tree)
+    return text, url
+
+
+def sniff_body_text(html: str) -> bool | None:
+    """True when a visible, non-blank text run follows the <body> tag; None when undecided.
+
+    >>> sniff_body_text("<html><body><script>x()</script>\\n <p>Hello</p></body></html>")
+    True
+    >>> sniff_body_text("<p>no body tag</p>") is None
+    True
+    """
+    at = html.find("<body")
+    if at < 0:
+        m = _BODY.search(html)
+        at = m.start() if m is not None else -1
+    if at < 0 or _hidden(html, at):
+        return None
+    pos, skip = at, ""
+    for n, tok in enumerate(_TOKEN.finditer(html, pos)):
+        if not skip and tok.start() > pos and _is_text(html[pos:tok.start()]):
+            return True
+        tag = tok.group(2)
+        if tag:
+            tag = tag.lower()
+            if not skip:
+                if not tok.group(1) and tag in _NOT_TEXT:
+                    skip = tag
+            elif tok.group(1) and tag == skip:
+                skip = ""
+        pos = tok.end()
+        if n >= _MAX_TOKENS:
+            return None
+    if not skip and _is_text(html[pos:]):
+        return True
+    return None
+
+
+def _is_text(run: str) -> bool:
+    return bool(run) and not run.isspace() and not unescape(run).isspace()
+
+
+def _inside(html: str, at: int, opener: str, closer: str) -> bool:
+    """Whether position *at* lies after an *opener* that no *closer* has ended (lower or upper
+    case tags)."""
+    opened = max(html.rfind(opener, 0, at), html.rfind(opener.upper(), 0, at))
+    return opened > max(html.rfind(closer, 0, at), html.rfind(closer.upper(), 0, at))
+
+
+class _Undecided:
+    pass
+
+
+_UNDECIDED = _Undecided()
+
+
+def sniff_canonical(html: str) -> str | None | _Undecided:
+    """The url a parse would give (first <link rel=canonical>, else og:url), or _UNDECIDED when
+    a link or meta tag sits in a comment or script, where a parser would not see it."""
+    for start, attrs in _tags_with(html, "canonical", _LINK):
+        if "canonical" in attrs.get("rel", "").split():
+            if _hidden(html, start):
+                return _UNDECIDED
+            url = absolute_http(attrs.get("href"))
+            if url:
+                return url
+            break
+    for start, attrs in _tags_with(html, "og:url", _META):
+        if attrs.get("property") == "og:url":
+            if _hidden(html, start):
+                return _UNDECIDED
+            return absolute_http(attrs.get("content"))
+    return None
+
+
+def _tags_with(html: str, word: str, tag: re.Pattern[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(offset, attributes) of each *tag* holding *word*, in document order: a substring
+    search, then only the tags around each hit are read."""
+    at, done = html.find(word), -1
+    while at >= 0:
+        start = html.rfind("<", 0, at)
+        if start > done:
+            m = tag.match(html, start)
+            if m is not None and m.end() > at:
+                yield start, _attrs(m.group(0))
+                done = m.end()
+        at = html.find(word, at + len(word))
+
+
+def _hidden(html: str, at: int) -> bool:
+    """Whether *at* is where a parser sees no tags: a comment or a raw-text element."""
+    return _inside(html, at, "<!--", "-->") or any(
+        _inside(html, at, f"<{tag}", f"</{tag}") for tag in _RAW_TEXT)
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    """Attributes of one start tag, names lower-cased, values with entities decoded (the first
+    of a repeated name wins, as in a parser)."""
+    out: dict[str, str] = {}
+    for m in _ATTR.finditer(tag, 5):  # after "<link" / "<meta"
+        name = m.group(1).lower()
+        if name not in out:
+            value = next(v for v in m.groups()[1:] if v is not None)
+            out[name] = unescape(value)
+    return out
