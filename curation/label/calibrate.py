@@ -9,13 +9,14 @@ measured on the pages a map was fitted on flatter it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
-from sklearn.model_selection import GroupKFold
 
+from curation.folds import balanced_folds
 from curation.label.analysis import ART, NOT_ARTICLE, GoldVotes, correct_for
 from curation.label.combine import Calibration, weighted_vote
 from curation.taxonomy import LABELS
@@ -73,12 +74,15 @@ def fit_calibration(gv: GoldVotes) -> tuple[Calibration, dict[str, str]]:
 
 
 def site_folds(gv: GoldVotes, folds: int = 5) -> list[np.ndarray]:
-    """Boolean test masks of up to *folds* folds over all segments, split by site."""
-    k = min(folds, len(np.unique(gv.group)))
+    """Boolean test masks of up to *folds* folds over all segments, split by site (the same
+    assignment as the cleaner's cross-validation: `curation.folds`)."""
+    sizes = Counter(gv.group.tolist())
+    k = min(folds, len(sizes))
     if k < 2:
         return []
-    idx = np.arange(gv.n)
-    return [np.isin(idx, te) for _, te in GroupKFold(n_splits=k).split(idx, groups=gv.group)]
+    fold_of = balanced_folds(sizes, k)
+    fold = np.array([fold_of[g] for g in gv.group.tolist()], dtype=np.int64)
+    return [fold == f for f in range(k)]
 
 
 def cross_validated(gv: GoldVotes, folds: int = 5) -> np.ndarray:

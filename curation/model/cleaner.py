@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
+from curation.folds import balanced_folds
 from curation.model.body import Rows, context_features, fit_stage
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
 from curation.model.stacker import Stacker, fit_stacker
@@ -272,18 +273,6 @@ def site_folds(group: np.ndarray, known: np.ndarray, folds: int) -> np.ndarray |
         return None
     fold_of = balanced_folds(sizes, folds)
     return np.array([fold_of.get(g, -1) for g in group])
-
-
-def balanced_folds(sizes: Counter[str], k: int) -> dict[str, int]:
-    """Each group's fold: largest groups first onto the lightest fold (deterministic; folds as
-    even as the group sizes allow)."""
-    load = [0] * k
-    out: dict[str, int] = {}
-    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
-        f = min(range(k), key=lambda i: (load[i], i))
-        out[g] = f
-        load[f] += n
-    return out
 
 
 def out_of_fold_scores(

@@ -19,10 +19,11 @@ import scipy.sparse as sp
 from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.evaluate import Predict
+from curation.folds import balanced_folds
 from curation.label import rule_label_pages
 from curation.model.apply import Mode, with_prediction
 from curation.model.body import rows_of, stack_rows
-from curation.model.cleaner import Cleaner, balanced_folds, fit_matrix, rule_names
+from curation.model.cleaner import Cleaner, fit_matrix, rule_names
 from curation.model.data import Labelled, label_gold, read_gold_pages
 from curation.model.features import FeatureConfig
 from curation.model.stacker import vote_indicators
