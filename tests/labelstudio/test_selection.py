@@ -82,3 +82,15 @@ def test_start_script_keeps_token_and_data_private(tmp_path: Path) -> None:
     assert token not in stamp and "token-sha256:" in stamp
     for p in [data, *data.rglob("*")]:
         assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p
+
+
+def test_package_functions_stay_functions_after_their_modules_load() -> None:
+    # the package loads its functions lazily; a submodule named like one would shadow it
+    import importlib
+
+    import curation.labelstudio as pkg
+
+    for name, module in pkg._WHERE.items():
+        importlib.import_module(f"curation.labelstudio.{module}")
+        assert module not in pkg._WHERE, f"submodule {module} shadows the package's {module}"
+        assert not isinstance(getattr(pkg, name), type(pkg)), name
