@@ -15,51 +15,61 @@ import numpy.typing as npt
 import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 
-DEDUP_VERSION = "minhash-v1"  # part of the shards' cache key: a change recomputes signatures
+DEDUP_VERSION = "minhash-v2"  # part of the shards' cache key: a change recomputes signatures
 NUM_PERM = 64
 SCHEME = "affine32"  # 32-bit values (stored as uint32); explicit so stored values stay valid
 THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets
 SHINGLE_WORDS = 5
-MAX_SHINGLES = 4000  # a page's first shingles: enough to tell copies, bounded cost
+MIN_ARTICLE_WORDS = 50  # a page's article text decides when it has this much, else all its text
 SIGNATURE_SCHEMA = pa.schema([("page_id", pa.string()), ("minhash", pa.list_(pa.uint32()))])
 _WORD = re.compile(r"\w+")
+_MIX = np.uint64(0x9E3779B1)  # odd multiplier that folds a shingle's word hashes into one
 
 
-def _crc(shingle: bytes) -> int:
-    return zlib.crc32(shingle)  # fast, deterministic in every process (unlike hash())
+def _shingle_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
+    """Distinct 32-bit hashes of the word 5-grams: each word hashed once (CRC-32, the same in
+    every process), the five folded together with numpy."""
+    w = np.fromiter((zlib.crc32(x.encode("utf-8")) for x in words), np.uint64, len(words))
+    n = max(len(w) - SHINGLE_WORDS + 1, 1)
+    h = np.zeros(n, np.uint64)
+    for j in range(min(SHINGLE_WORDS, len(w))):
+        h = (h * _MIX + w[j:j + n]) & np.uint64(0xFFFFFFFF)
+    return np.unique(h)
 
 
 def page_signature(text: str) -> npt.NDArray[np.uint32]:
     """The MinHash values of a page's text (word 5-gram shingles, lower-cased)."""
-    words = _WORD.findall(text.lower())
-    n = max(len(words) - SHINGLE_WORDS + 1, 1)
-    shingles = {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
-                for i in range(min(n, MAX_SHINGLES))}
-    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_crc, scheme=SCHEME)
-    m.update_batch(sorted(shingles))
+    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int, scheme=SCHEME)
+    m.update_batch(_shingle_hashes(_WORD.findall(text.lower())).tolist())
     return np.asarray(m.hashvalues, dtype=np.uint32)
 
 
 def signatures(segments: pa.Table) -> pa.Table:
-    """One signature per page of a segment table (its segments' text in order)."""
+    """One signature per page of a segment table: of its article segments when they hold
+    MIN_ARTICLE_WORDS words (a site's shared navigation and footers must not make its pages
+    look alike), else of all its segments."""
     ids: list[str] = []
     sigs: list[npt.NDArray[np.uint32]] = []
     if segments.num_rows:
-        for pid, texts in _texts_by_page(segments):
+        for pid, texts, labels in _texts_by_page(segments):
+            article = "\n".join(t for t, lab in zip(texts, labels, strict=True)
+                                if lab == "article")
+            use = article if len(_WORD.findall(article)) >= MIN_ARTICLE_WORDS else "\n".join(texts)
             ids.append(pid)
-            sigs.append(page_signature("\n".join(texts)))
+            sigs.append(page_signature(use))
     return pa.table({"page_id": pa.array(ids, pa.string()),
                      "minhash": pa.array([s.tolist() for s in sigs], pa.list_(pa.uint32()))},
                     schema=SIGNATURE_SCHEMA)
 
 
-def _texts_by_page(segments: pa.Table) -> Iterator[tuple[str, list[str]]]:
+def _texts_by_page(segments: pa.Table) -> Iterator[tuple[str, list[str], list[str | None]]]:
     ids = segments["page_id"].to_pylist()
     texts = segments["text"].to_pylist()
+    labels = segments["prelabel"].to_pylist()
     start = 0
     for i in range(1, len(ids) + 1):
         if i == len(ids) or ids[i] != ids[start]:
-            yield ids[start], [t or "" for t in texts[start:i]]
+            yield ids[start], [t or "" for t in texts[start:i]], labels[start:i]
             start = i
 
 
