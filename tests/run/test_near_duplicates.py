@@ -90,3 +90,23 @@ def test_a_filter_keeps_one_page_per_cluster(tmp_path: Path, kit: Any) -> None:
     rejects = pq.read_table(tmp_path / "out" / "rejects")
     assert set(rejects["reason"].to_pylist()) == {"near_duplicates.v1:copy"}
     assert set(rejects["domain"].to_pylist()) == {"copy1.example", "copy2.example"}
+
+
+def test_a_sites_shared_furniture_does_not_make_its_pages_copies(tmp_path: Path,
+                                                                 kit: Any) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    menu, footer = _story(98, 500), _story(99, 500)  # on every page of the site
+    stories = [_story(200 + i, 80) for i in range(4)]
+    for i, story in enumerate(stories):
+        links = ["".join(f"<li><a href=/x{k}>{w}</a></li>" for k, w in enumerate(words))
+                 for words in (menu, footer)]
+        (inp / f"p{i}.html").write_text(
+            f'<html><head><link rel="canonical" href="https://one.example/{i}"></head><body>'
+            f"<nav><ul>{links[0]}</ul></nav><article><p>{' '.join(story)}.</p></article>"
+            f"<footer><ul>{links[1]}</ul></footer></body></html>")
+    # on all their text, two pages of the site would look like copies
+    whole = [page_signature(" ".join(menu + s + footer)) for s in stories[:2]]
+    assert (whole[0] == whole[1]).mean() > 0.8
+    stats = run(load_config(kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out")))
+    assert stats["near_duplicates"]["clusters"] == 0
