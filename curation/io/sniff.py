@@ -16,8 +16,8 @@ from curation.io.decode import absolute_http, canonical_url, has_body_text, pars
 _BODY = re.compile(r"<body[\s>/]", re.IGNORECASE)
 _TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<[!?][^>]*>|<(/?)([a-zA-Z][^\s/>]*)[^>]*>", re.DOTALL)
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
-_RAW_TEXT = ("script", "style", "title", "textarea", "template", "xmp", "iframe", "noembed",
-             "noframes")
+_RAW_TEXT = ("script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes")
+_BEFORE_BODY = ("script", "style", "title", "noscript")  # elements a <body> may hide in
 _MAX_TOKENS = 400  # no text after this many tags: let the parser decide
 _LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
@@ -49,7 +49,11 @@ def sniff_body_text(html: str) -> bool | None:
     if at < 0:
         m = _BODY.search(html)
         at = m.start() if m is not None else -1
-    if at < 0 or _hidden(html, at):
+    # a <body> inside a comment, script, style, title, noscript or template is no body (the
+    # rarer raw-text elements are not looked for: at worst a page whose parse has no text is
+    # kept)
+    if at < 0 or _inside(html, at, "<!--", "-->") or html.find("<template", 0, at) >= 0 or any(
+            _inside(html, at, f"<{tag}", f"</{tag}") for tag in _BEFORE_BODY):
         return None
     pos, skip = at, ""
     for n, tok in enumerate(_TOKEN.finditer(html, pos)):
@@ -63,6 +67,8 @@ def sniff_body_text(html: str) -> bool | None:
                     skip = tag
             elif tok.group(1) and tag == skip:
                 skip = ""
+            elif not tok.group(1) and tag in _NOT_TEXT:
+                return None  # nested (a script in a noscript ...): let the parser say
         pos = tok.end()
         if n >= _MAX_TOKENS:
             return None
@@ -76,9 +82,13 @@ def _is_text(run: str) -> bool:
 
 
 def _inside(html: str, at: int, opener: str, closer: str) -> bool:
-    """Whether position *at* lies after an *opener* that no *closer* has ended (lower or upper
-    case tags)."""
-    opened = max(html.rfind(opener, 0, at), html.rfind(opener.upper(), 0, at))
+    """Whether position *at* lies after an *opener* that no *closer* has ended (lower- or
+    upper-case tags)."""
+    opened = html.rfind(opener, 0, at)
+    if opened < 0 and not opener.startswith("<!"):
+        opened = html.rfind(opener.upper(), 0, at)
+    if opened < 0:
+        return False
     return opened > max(html.rfind(closer, 0, at), html.rfind(closer.upper(), 0, at))
 
 
@@ -125,7 +135,9 @@ def _tags_with(html: str, word: str, tag: re.Pattern[str]) -> Iterator[tuple[int
 def _hidden(html: str, at: int) -> bool:
     """Whether *at* is where a parser sees no tags: a comment or a raw-text element."""
     return _inside(html, at, "<!--", "-->") or any(
-        _inside(html, at, f"<{tag}", f"</{tag}") for tag in _RAW_TEXT)
+        _inside(html, at, f"<{tag}", f"</{tag}") for tag in _RAW_TEXT) or (
+        # templates nest and hide what they hold from a parse: after one, let the parser say
+        html.find("<template", 0, at) >= 0 or html.find("<TEMPLATE", 0, at) >= 0)
 
 
 def _attrs(tag: str) -> dict[str, str]:

@@ -52,7 +52,7 @@ _PIECES = st.sampled_from([
 ])
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_random_tag_soup(html: str) -> None:
     assert page_checks(html) == parsed(html)
