@@ -25,7 +25,7 @@ from curation.label.combine import (
     weights_of,
 )
 from curation.label.cues import load_cues
-from curation.label.features import build_frame
+from curation.label.features import Codes, Column, Floats, Ints, Mask, build_frame
 from curation.label.parts import rule_parts
 from curation.label.rules import ABSTAIN, RULES, Rule, Stage1
 from curation.segment.pages import segment_with_language
@@ -58,7 +58,7 @@ class RuleSet:
     fitted file, rule default), the calibration, the cue words and the label set."""
 
     rules: tuple[Rule, ...]
-    weights: np.ndarray
+    weights: Floats
     calibration: Calibration | None
     cues: dict[str, dict[str, str]]
     labels: tuple[str, ...]
@@ -100,14 +100,14 @@ def _rule_set(rules: str | tuple[str, ...], weights: tuple[tuple[str, float], ..
 
 def _run(
     rule: Rule, args: tuple[object, ...], n: int, fault_tolerant: bool, report: LabelReport
-) -> np.ndarray:
+) -> Mask:
     try:
-        mask = np.asarray(rule.fn(*args), dtype=bool)
+        mask = np.asarray(rule.fn(*args), dtype=np.bool_)
     except Exception:
         if not fault_tolerant:
             raise
         report.faults[rule.name] += 1
-        return np.zeros(n, dtype=bool)
+        return np.zeros(n, dtype=np.bool_)
     return mask
 
 
@@ -152,13 +152,13 @@ def rule_label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,
 
 def attach_votes(
     table: pa.Table,
-    votes: np.ndarray,
+    votes: Codes,
     rules: list[Rule],
-    winner: np.ndarray,
-    confidence: np.ndarray,
+    winner: Ints,
+    confidence: Floats,
     report: LabelReport,
     labels: list[str] | None = None,
-    parts: np.ndarray | None = None,
+    parts: Column | None = None,
 ) -> pa.Table:
     """Write the votes (column-wise: no per-segment Python), the combined label and, for
     article segments, their part (*parts*: "body"/"meta"/None per segment)."""

@@ -263,7 +263,7 @@ def lf_summary(gv: GoldVotes, top_conflicts: int = 3) -> list[dict[str, Any]]:
     for j, name in enumerate(gv.rules):
         lab = int(gv.rule_label[j])
         mine = voted[:, j]
-        others_differ = np.zeros(gv.n, dtype=bool)
+        others_differ = np.zeros(gv.n, dtype=np.bool_)
         with_rule: Counter[str] = Counter()
         for k in range(len(gv.rules)):
             if k == j:

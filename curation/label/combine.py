@@ -17,6 +17,7 @@ import numpy as np
 
 from curation.config import read_yaml_mapping
 from curation.errors import ConfigError
+from curation.label.features import Codes, Floats, Ints
 from curation.label.rules import ABSTAIN, CODE
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ KINDS = ("article", "not_article")  # one calibration map per kind of predicted 
 
 
 def weighted_vote(
-    votes: np.ndarray, weights: np.ndarray, n_labels: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    votes: Codes, weights: Floats, n_labels: int
+) -> tuple[Ints, Floats, Floats]:
     """votes: (n, r) label codes or ABSTAIN; weights: (r,).
 
     Returns (winner codes, ABSTAIN where no rule voted; confidence in [0, 1]; score matrix).
@@ -73,7 +74,7 @@ def load_weights_file(path: str) -> dict[str, float]:
     return out
 
 
-def rule_weights(cfg: RunConfig, rules: Sequence[Rule]) -> np.ndarray:
+def rule_weights(cfg: RunConfig, rules: Sequence[Rule]) -> Floats:
     """One weight per rule: inline config weight, else the weights file's, else the rule's."""
     p = cfg.prelabel
     fitted = str(cfg.resolve(p.weights_file)) if p.weights_file else None
@@ -81,19 +82,20 @@ def rule_weights(cfg: RunConfig, rules: Sequence[Rule]) -> np.ndarray:
 
 
 def weights_of(rules: Sequence[Rule], inline: dict[str, float], weights_file: str | None
-               ) -> np.ndarray:
+               ) -> Floats:
     """One weight per rule: *inline*, else the weights file's, else the rule's own."""
     fitted = load_weights_file(weights_file) if weights_file else {}
-    return np.array([inline.get(r.name, fitted.get(r.name, r.weight)) for r in rules])
+    return np.array([inline.get(r.name, fitted.get(r.name, r.weight)) for r in rules],
+                    dtype=np.float64)
 
 
 @dataclass(frozen=True)
 class Calibration:
     """Piecewise-linear maps raw confidence -> P(label right), one per predicted-label kind."""
 
-    maps: dict[str, tuple[np.ndarray, np.ndarray]]
+    maps: dict[str, tuple[Floats, Floats]]
 
-    def apply(self, confidence: np.ndarray, winner: np.ndarray) -> np.ndarray:
+    def apply(self, confidence: Floats, winner: Ints) -> Floats:
         """Calibrated confidence for *winner* codes (ABSTAIN counts as not-article)."""
         out = np.asarray(confidence, dtype=np.float64).copy()
         is_article = winner == CODE["article"]
@@ -116,7 +118,7 @@ class Calibration:
 
 def calibration_from_dict(maps: dict[str, Any], source: str = "calibration") -> Calibration:
     """Validate `{kind: {raw: [...], p_correct: [...]}}` into a Calibration."""
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    out: dict[str, tuple[Floats, Floats]] = {}
     for kind, m in maps.items():
         if kind not in KINDS:
             raise ConfigError(f"{source}: unknown map {kind!r}; valid: {', '.join(KINDS)}")

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+# the array types of the features, the rules' masks and the vote matrices
+Mask = NDArray[np.bool_]
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+Codes = NDArray[np.int8]  # label codes, ABSTAIN (-1) where none
+Column = NDArray[Any]  # a column read from Arrow (strings, objects or numbers)
+Scalar = TypeVar("Scalar", bound=np.generic)
 
 _WORD = r"[\p{L}\p{N}]+"
 _WHOLE_TOKEN = {
@@ -19,8 +29,8 @@ CUE_MAX_WORDS = 80  # no cue rule looks at longer segments
 DUP_MAX_WORDS = 30  # repetition is only used for title-like segments
 
 
-def _np(a: pa.ChunkedArray | pa.Array, fill: object = 0) -> np.ndarray:
-    return pc.fill_null(a, fill).to_numpy(zero_copy_only=False)  # type: ignore[arg-type]
+def _np(a: pa.ChunkedArray | pa.Array, fill: object = 0) -> Column:
+    return np.asarray(pc.fill_null(a, fill).to_numpy(zero_copy_only=False))
 
 
 @dataclass
@@ -31,32 +41,32 @@ class Frame:
     text: pa.ChunkedArray
     tag_path: pa.ChunkedArray
     attrs: pa.ChunkedArray
-    lang: np.ndarray  # page language per segment
-    n_chars: np.ndarray
-    n_words: np.ndarray
-    link_density: np.ndarray
-    is_html: np.ndarray
-    in_main: np.ndarray
-    after_image: np.ndarray
-    page: np.ndarray  # page ordinal per segment
-    first: np.ndarray  # first segment of its page
-    last: np.ndarray
-    rel_pos: np.ndarray  # position / page length, 0..1
-    dup_in_page: np.ndarray  # how many segments of the same page have the same text
+    lang: Column  # page language per segment
+    n_chars: Ints
+    n_words: Ints
+    link_density: Floats
+    is_html: Mask
+    in_main: Mask
+    after_image: Mask
+    page: Ints  # page ordinal per segment
+    first: Mask  # first segment of its page
+    last: Mask
+    rel_pos: Floats  # position / page length, 0..1
+    dup_in_page: Ints  # how many segments of the same page have the same text
     cue_patterns: dict[str, dict[str, str]]
-    _cue_cache: dict[str, np.ndarray] = field(default_factory=dict)
-    _match_cache: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    _dict_cache: dict[str, tuple[pa.Array, np.ndarray]] = field(default_factory=dict)
-    _token_cache: dict[str, tuple[pa.Array, np.ndarray, np.ndarray, int]] = field(
+    _cue_cache: dict[str, Mask] = field(default_factory=dict)
+    _match_cache: dict[tuple[str, str], Mask] = field(default_factory=dict)
+    _dict_cache: dict[str, tuple[pa.Array, Column]] = field(default_factory=dict)
+    _token_cache: dict[str, tuple[pa.Array, Column, Column, int]] = field(
         default_factory=dict)
     langs_without_cues: set[str] = field(default_factory=set)
-    _groups: dict[str, tuple[np.ndarray, pa.Array]] | None = None
+    _groups: dict[str, tuple[Ints, pa.Array]] | None = None
 
-    def cue(self, kind: str) -> np.ndarray:
+    def cue(self, kind: str) -> Mask:
         """Segments whose text matches the cue phrases of *kind* for their page's language."""
         hit = self._cue_cache.get(kind)
         if hit is None:
-            hit = np.zeros(self.n, dtype=bool)
+            hit = np.zeros(self.n, dtype=np.bool_)
             for lang, (idx, lower) in self._lang_groups().items():
                 pats = self.cue_patterns.get(lang)
                 if pats is None:  # no cue file: only the language-independent cues
@@ -68,7 +78,7 @@ class Frame:
             self._cue_cache[kind] = hit
         return hit
 
-    def _lang_groups(self) -> dict[str, tuple[np.ndarray, pa.Array]]:
+    def _lang_groups(self) -> dict[str, tuple[Ints, pa.Array]]:
         """Per language: the short segments (cue rules never look at long paragraphs, which
         are most of the bytes) and their lower-cased text, computed once."""
         if self._groups is None:
@@ -81,7 +91,7 @@ class Frame:
                     self._groups[lang] = (idx, pc.utf8_lower(sub))
         return self._groups
 
-    def match(self, column: str, pattern: str) -> np.ndarray:
+    def match(self, column: str, pattern: str) -> Mask:
         """Regex search (RE2) in a string column: tag_path, attrs or text.
 
         tag_path and attrs repeat a lot (siblings share them), so they are matched once per
@@ -105,7 +115,7 @@ class Frame:
             self._match_cache[key] = hit
         return hit
 
-    def _token_hits(self, column: str, alternatives: str) -> np.ndarray:
+    def _token_hits(self, column: str, alternatives: str) -> Mask:
         """Per distinct value of *column*: does one of its tokens fully match *alternatives*."""
         found = self._token_cache.get(column)
         if found is None:
@@ -118,11 +128,11 @@ class Frame:
             self._token_cache[column] = found
         vocab, codes, owner, n_values = found
         tok_hit = _np(pc.match_substring_regex(vocab, f"^(?:{alternatives})$"), False).astype(bool)
-        per_value = np.zeros(n_values, dtype=bool)
+        per_value = np.zeros(n_values, dtype=np.bool_)
         per_value[owner[tok_hit[codes]]] = True
         return per_value
 
-    def near_attrs(self, pattern: str, tokens: int = 6) -> np.ndarray:
+    def near_attrs(self, pattern: str, tokens: int = 6) -> Mask:
         """Whole-token *pattern* (`(^| )(a|b)( |$)`) on only the last *tokens* class/id tokens:
         the block's own and its nearest ancestors', not a wrapper far up the tree. One RE2 pass
         per distinct attrs value: the token, then at most tokens-1 more, then the end."""
@@ -131,7 +141,7 @@ class Frame:
             raise ValueError(f"near_attrs needs a whole-token pattern, got {pattern!r}")
         return self.match("attrs", f"(^| )({whole.group(1)})( [^ ]+){{0,{tokens - 1}}}$")
 
-    def _distinct(self, column: str) -> tuple[pa.Array, np.ndarray]:
+    def _distinct(self, column: str) -> tuple[pa.Array, Column]:
         found = self._dict_cache.get(column)
         if found is None:
             enc = pc.dictionary_encode(getattr(self, column)).combine_chunks()
@@ -139,7 +149,7 @@ class Frame:
             self._dict_cache[column] = found
         return found
 
-    def shift(self, values: np.ndarray, by: int, fill: object) -> np.ndarray:
+    def shift(self, values: NDArray[Scalar], by: int, fill: object) -> NDArray[Scalar]:
         """values of the segment *by* places later (by > 0) or earlier, within the same page."""
         out = np.full(self.n, fill, dtype=values.dtype)
         if by > 0 and self.n > by:
@@ -154,7 +164,7 @@ class Frame:
         return out
 
 
-def _word_counts(text: pa.ChunkedArray) -> np.ndarray:
+def _word_counts(text: pa.ChunkedArray) -> Ints:
     """Words (letter/digit runs) per segment: counted exactly for segments up to ~40 words,
     where the rules' thresholds are; longer ones (most of the bytes) get their space count."""
     spaces = _np(pc.count_substring(text, " ")).astype(np.int64)
@@ -166,7 +176,7 @@ def _word_counts(text: pa.ChunkedArray) -> np.ndarray:
     return words
 
 
-def _repeats_in_page(text: pa.ChunkedArray, page: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def _repeats_in_page(text: pa.ChunkedArray, page: Ints, candidates: Mask) -> Ints:
     """How many segments of the same page have the same text (only for *candidates*, else 1)."""
     out = np.ones(len(page), dtype=np.int64)
     idx = np.flatnonzero(candidates)
@@ -184,14 +194,14 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
     text = table.column("text")
     page_ids = table.column("page_id")
     codes = pc.dictionary_encode(page_ids).combine_chunks().indices.to_numpy()
-    boundary = np.ones(n, dtype=bool)
+    boundary = np.ones(n, dtype=np.bool_)
     if n > 1:
         boundary[1:] = codes[1:] != codes[:-1]
     page = np.cumsum(boundary) - 1
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.append(starts, n))
     first = boundary
-    last = np.zeros(n, dtype=bool)
+    last = np.zeros(n, dtype=np.bool_)
     if n:
         last[starts + sizes - 1] = True
     pos_in_page = np.arange(n) - np.repeat(starts, sizes)
@@ -219,6 +229,6 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
     )
 
 
-def codes_of(frame: Frame, column: str) -> np.ndarray:
+def codes_of(frame: Frame, column: str) -> Column:
     """Integer codes of a string column (equal strings, equal codes), for cheap comparisons."""
     return frame._distinct(column)[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curation.label.features import Frame
+from curation.label.features import Codes, Column, Frame, Mask
 from curation.taxonomy import BODY, META
 
 # rules whose article vote marks the story's apparatus, not its text (names without version)
@@ -21,10 +21,9 @@ def _base(name: str) -> str:
     return name.rsplit(".v", 1)[0]
 
 
-def rule_parts(frame: Frame, votes: np.ndarray, rule_names: list[str], is_article: np.ndarray
-               ) -> np.ndarray:
+def rule_parts(frame: Frame, votes: Codes, rule_names: list[str], is_article: Mask) -> Column:
     """Per segment "body", "meta" or None (not article), from the rules' votes (-1: abstain)."""
-    meta = np.zeros(len(is_article), dtype=bool)
+    meta = np.zeros(len(is_article), dtype=np.bool_)
     for j, name in enumerate(rule_names):
         base = _base(name)
         if base in META_RULES:

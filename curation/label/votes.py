@@ -8,10 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from curation.label.features import Codes
 from curation.label.rules import ABSTAIN, CODE
 
 
-def votes_matrix(table: pa.Table, rules: Sequence[str]) -> np.ndarray:
+def votes_matrix(table: pa.Table, rules: Sequence[str]) -> Codes:
     """The `votes` list column as an (n, r) matrix of label codes (ABSTAIN where none); votes
     of voters outside *rules* (the model's, a rule no longer run) are left out."""
     n = table.num_rows

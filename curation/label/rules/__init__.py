@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
+from curation.label.features import Ints, Mask
 from curation.registry import Registry
 from curation.taxonomy import LABELS
 
@@ -23,7 +22,7 @@ CODE = {name: i for i, name in enumerate(LABELS)}
 class Rule:
     name: str
     label: str  # the label this rule votes for (one label per rule keeps the analysis simple)
-    fn: Callable[..., np.ndarray]  # returns a bool mask of segments it labels
+    fn: Callable[..., Mask]  # returns a bool mask of segments it labels
     stage: int
     weight: float
     doc: str
@@ -34,8 +33,8 @@ class Stage1:
     """What stage-2 (context) rules see: the stage-1 winner per segment, and whether a specific
     rule (weight >= 1) decided it rather than only the weak defaults."""
 
-    pre: np.ndarray
-    decided: np.ndarray
+    pre: Ints
+    decided: Mask
 
 
 RULES: Registry[Rule] = Registry("rule")
@@ -43,12 +42,12 @@ RULES: Registry[Rule] = Registry("rule")
 
 def rule(
     name: str, label: str, weight: float = 1.0, stage: int = 1
-) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+) -> Callable[[Callable[..., Mask]], Callable[..., Mask]]:
     """Register a rule: the decorated function returns a bool mask of the segments it labels."""
     if label not in CODE:
         raise ValueError(f"rule {name}: unknown label {label!r}")
 
-    def deco(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def deco(fn: Callable[..., Mask]) -> Callable[..., Mask]:
         RULES.register(name)(Rule(name, label, fn, stage, weight, (fn.__doc__ or "").strip()))
         return fn
 

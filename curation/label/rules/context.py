@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curation.label.features import Frame, codes_of
+from curation.label.features import Frame, Mask, codes_of
 from curation.label.rules import ABSTAIN, CODE, Stage1, rule
 
 _ART, _TEASER, _CAP, _JOKE = CODE["article"], CODE["teaser"], CODE["caption"], CODE["joke"]
@@ -12,40 +12,43 @@ _AD = CODE["ad"]
 
 
 @rule("article.sandwich.v1", "article", weight=1.2, stage=2)
-def sandwich(f: Frame, s1: Stage1) -> np.ndarray:
+def sandwich(f: Frame, s1: Stage1) -> Mask:
     """A short block between article blocks (sub-head, byline, short paragraph) is article,
     unless a specific stage-1 rule (weight >= 1) labelled it otherwise."""
     pre = s1.pre
     prev, nxt = f.shift(pre, -1, ABSTAIN), f.shift(pre, 1, ABSTAIN)
     prev2, nxt2 = f.shift(pre, -2, ABSTAIN), f.shift(pre, 2, ABSTAIN)
-    before = (prev == _ART) | ((prev2 == _ART) & (f.n_words <= 12))
-    after = (nxt == _ART) | ((nxt2 == _ART) & (f.n_words <= 12))
-    return before & after & (pre != _ART) & ~s1.decided & (f.n_words < 40) & (f.link_density < 0.5)
+    # `==` on arrays is typed as Any (it overrides object.__eq__): the masks are annotated
+    before: Mask = (prev == _ART) | ((prev2 == _ART) & (f.n_words <= 12))
+    after: Mask = (nxt == _ART) | ((nxt2 == _ART) & (f.n_words <= 12))
+    not_article: Mask = pre != _ART
+    return before & after & not_article & ~s1.decided & (f.n_words < 40) & (f.link_density < 0.5)
 
 
 @rule("article.byline.v1", "article", weight=1.0, stage=2)
-def byline(f: Frame, s1: Stage1) -> np.ndarray:
+def byline(f: Frame, s1: Stage1) -> Mask:
     """A short byline/date line ("By ...", "Updated ...") right before or after article text."""
     pre = s1.pre
-    near = (f.shift(pre, 1, ABSTAIN) == _ART) | (f.shift(pre, -1, ABSTAIN) == _ART)
+    near: Mask = (f.shift(pre, 1, ABSTAIN) == _ART) | (f.shift(pre, -1, ABSTAIN) == _ART)
     near |= f.shift(pre, 2, ABSTAIN) == _ART
     return f.cue("byline") & (f.n_words <= 15) & near
 
 
 @rule("teaser.inside_cards.v1", "teaser", weight=1.0, stage=2)
-def inside_cards(f: Frame, s1: Stage1) -> np.ndarray:
+def inside_cards(f: Frame, s1: Stage1) -> Mask:
     """A scrap (<= 3 words, e.g. "." or a lone letter) between two teaser segments is teaser."""
     pre = s1.pre
     prev, nxt = f.shift(pre, -1, ABSTAIN), f.shift(pre, 1, ABSTAIN)
-    return (prev == _TEASER) & (nxt == _TEASER) & (f.n_words <= 3)
+    between: Mask = (prev == _TEASER) & (nxt == _TEASER)
+    return between & (f.n_words <= 3)
 
 
 @rule("caption.alt_before_caption.v1", "caption", weight=1.5, stage=2)
-def alt_before_caption(f: Frame, s1: Stage1) -> np.ndarray:
+def alt_before_caption(f: Frame, s1: Stage1) -> Mask:
     """Image alt text just before its caption: the caption repeats it and adds a credit."""
     pre = s1.pre
     nxt_cap = (f.shift(pre, 1, ABSTAIN) == _CAP) & (f.n_words <= 40)
-    out = np.zeros(f.n, dtype=bool)
+    out = np.zeros(f.n, dtype=np.bool_)
     texts = f.text
     for i in np.flatnonzero(nxt_cap):
         a, b = texts[int(i)].as_py(), texts[int(i) + 1].as_py()
@@ -54,25 +57,27 @@ def alt_before_caption(f: Frame, s1: Stage1) -> np.ndarray:
 
 
 @rule("joke.before_read_more.v1", "joke", weight=1.5, stage=2)
-def before_joke_link(f: Frame, s1: Stage1) -> np.ndarray:
+def before_joke_link(f: Frame, s1: Stage1) -> Mask:
     """The text right before a joke widget's "read the whole joke" link is the joke."""
     pre = s1.pre
-    return (f.shift(pre, 1, ABSTAIN) == _JOKE) & (f.n_words <= 80) & (pre != _JOKE)
+    before_joke: Mask = (f.shift(pre, 1, ABSTAIN) == _JOKE) & (pre != _JOKE)
+    return before_joke & (f.n_words <= 80)
 
 
 @rule("ad.follow_group.v2", "ad", weight=2.0, stage=2)
-def follow_group(f: Frame, s1: Stage1) -> np.ndarray:
+def follow_group(f: Frame, s1: Stage1) -> Mask:
     """A short link beside a social network link (labelled ad) in the same kind of block: the
     rest of a follow-us group ("Email", "Subscribe" beside "Facebook"). Not beside any ad: one
     "Newsletter" item in a menu does not make the menu an ad."""
-    out = np.zeros(f.n, dtype=bool)
+    out = np.zeros(f.n, dtype=np.bool_)
     paths = codes_of(f, "tag_path").astype(np.int64)
-    social = (s1.pre == _AD) & f.cue("social") & (f.n_words <= 3)
+    is_ad: Mask = s1.pre == _AD
+    social = is_ad & f.cue("social") & (f.n_words <= 3)
     for k in (-2, -1, 1, 2):
         nb_social = f.shift(social, k, False)
-        same = f.shift(paths, k, -1) == paths
+        same: Mask = f.shift(paths, k, -1) == paths
         out |= nb_social & same
-    return out & f.is_html & (f.n_words <= 4) & (s1.pre != _AD)
+    return out & f.is_html & (f.n_words <= 4) & ~is_ad
 
 
 _HEADER_ATTR = (
@@ -82,7 +87,7 @@ _HEADER_ATTR = (
 
 
 @rule("article.header_block.v1", "article", weight=1.5, stage=2)
-def header_block(f: Frame, s1: Stage1) -> np.ndarray:
+def header_block(f: Frame, s1: Stage1) -> Mask:
     """Headline, byline and dateline just above the story's main container (up to six blocks
     before it) when they look like it: heading tag, author/date class, byline or date text."""
     # first in-main segment of each page, spread over the page's segments (-1: none)

@@ -3,15 +3,13 @@ so that a cue inside a long paragraph does not relabel body text."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from curation.label.features import Frame
+from curation.label.features import Frame, Mask
 from curation.label.rules import rule
 
 _SHARE = r"(^| )(share\w*|sharing|sharebar|addthis|sharethis)( |$)"
 
 
-def _near(f: Frame, mask: np.ndarray, before: int, after: int) -> np.ndarray:
+def _near(f: Frame, mask: Mask, before: int, after: int) -> Mask:
     """Segments within *before* places before or *after* places after a masked one."""
     out = mask.copy()
     for k in range(1, before + 1):
@@ -22,68 +20,68 @@ def _near(f: Frame, mask: np.ndarray, before: int, after: int) -> np.ndarray:
 
 
 @rule("caption.cue.v1", "caption", weight=2.5)
-def caption_cue(f: Frame) -> np.ndarray:
+def caption_cue(f: Frame) -> Mask:
     """Short text with a photo/source credit ("Photo:", "Източник: БТА")."""
     return f.cue("caption") & (f.n_words <= 40)
 
 
 @rule("ad.cue.v1", "ad", weight=2.5)
-def ad_cue(f: Frame) -> np.ndarray:
+def ad_cue(f: Frame) -> Mask:
     """Short text with an ad or self-promotion cue ("Advertisement", "follow us on")."""
     return f.cue("ad") & (f.n_words <= 30)
 
 
 @rule("comment_ui.cue.v1", "comment_ui", weight=2.0)
-def comment_cue(f: Frame) -> np.ndarray:
+def comment_cue(f: Frame) -> Mask:
     """Short text with a comment-form cue ("leave a comment", "password must not be empty")."""
     return f.cue("comment_ui") & (f.n_words <= 40)
 
 
 @rule("joke.cue.v1", "joke", weight=1.5)
-def joke_cue(f: Frame) -> np.ndarray:
+def joke_cue(f: Frame) -> Mask:
     """Short text with a joke-widget cue ("joke of the day", "read the whole joke")."""
     return f.cue("joke") & (f.n_words <= 30)
 
 
 @rule("teaser.cue.v1", "teaser", weight=2.0)
-def teaser_cue(f: Frame) -> np.ndarray:
+def teaser_cue(f: Frame) -> Mask:
     """A related/most-read list heading ("Related stories", "Още от")."""
     return f.cue("teaser") & (f.n_words <= 8)
 
 
 @rule("other.cue.v1", "other", weight=1.2)
-def other_cue(f: Frame) -> np.ndarray:
+def other_cue(f: Frame) -> Mask:
     """Short copyright, privacy, cookie, menu or share text."""
     return f.cue("other") & (f.n_words <= 25)
 
 
 @rule("teaser.time_ago.v1", "teaser", weight=2.0)
-def time_ago(f: Frame) -> np.ndarray:
+def time_ago(f: Frame) -> Mask:
     """A "category + time ago" line ("World 2 hours ago", "Свят Преди 42 минути")."""
     return f.cue("time_ago") & (f.n_words <= 8)
 
 
 @rule("teaser.card_window.v1", "teaser", weight=1.0)
-def card_window(f: Frame) -> np.ndarray:
+def card_window(f: Frame) -> Mask:
     """Title lines before and the lead after a time-ago line: the rest of a teaser card."""
     t = f.cue("time_ago") & (f.n_words <= 8)
     return _near(f, t, before=2, after=2) & (f.n_words <= 40) & ~t
 
 
 @rule("teaser.repeated_title.v1", "teaser", weight=0.8)
-def repeated_title(f: Frame) -> np.ndarray:
+def repeated_title(f: Frame) -> Mask:
     """A title-like line (4-25 words) that occurs twice on the page: card title + image alt."""
     return (f.dup_in_page >= 2) & (f.n_words >= 4) & (f.n_words <= 25) & (f.link_density < 0.6)
 
 
 @rule("ad.social_link.v2", "ad", weight=3.0)
-def social_link(f: Frame) -> np.ndarray:
+def social_link(f: Frame) -> Mask:
     """A lone social network name ("Facebook", "RSS Feed"): a follow-us group; not inside a
     share bar (class/id says share: those buttons are `other`)."""
     return f.cue("social") & (f.n_words <= 3) & ~f.match("attrs", _SHARE)
 
 
 @rule("other.legal.v1", "other", weight=2.0)
-def legal(f: Frame) -> np.ndarray:
+def legal(f: Frame) -> Mask:
     """Copyright, privacy and cookie text up to 80 words outside the story (long footers)."""
     return f.cue("other") & (f.n_words <= 80) & ~(f.in_main & (f.n_words > 25))

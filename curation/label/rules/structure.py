@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curation.label.features import Frame, codes_of
+from curation.label.features import Frame, Mask, codes_of
 from curation.label.rules import rule
 
 # class/id tokens (segment/html.py splits class and id values into lower-case alphanumeric runs)
@@ -28,19 +28,19 @@ _COMMENT = r"(^| )(comment\w*|disqus\w*|respond|reply|replies)( |$)"
 
 
 @rule("article.main_container.v1", "article", weight=2.0)
-def main_container(f: Frame) -> np.ndarray:
+def main_container(f: Frame) -> Mask:
     """Text in the page's main-text container, not link-heavy. Misses captions inside it."""
     return f.is_html & f.in_main & (f.n_words >= 4) & (f.link_density < 0.5)
 
 
 @rule("article.long_paragraph.v1", "article", weight=1.5)
-def long_paragraph(f: Frame) -> np.ndarray:
+def long_paragraph(f: Frame) -> Mask:
     """30+ words with few links: body text. Misses short paragraphs; hits long comments."""
     return (f.n_words >= 30) & (f.link_density < 0.25)
 
 
 @rule("article.headline.v1", "article", weight=1.5)
-def headline(f: Frame) -> np.ndarray:
+def headline(f: Frame) -> Mask:
     """An h1 heading (the story's headline), or an h2/h3 inside the main container."""
     h1 = f.match("tag_path", r"(^|>)h1$")
     h23 = f.match("tag_path", _HEADING) & f.in_main
@@ -48,32 +48,32 @@ def headline(f: Frame) -> np.ndarray:
 
 
 @rule("other.link_nav.v1", "other", weight=0.8)
-def link_nav(f: Frame) -> np.ndarray:
+def link_nav(f: Frame) -> Mask:
     """Short (1-4 words), almost all link text: menu items. Misses plain-text footers."""
     return f.is_html & (f.link_density >= 0.6) & (f.n_words <= 4) & ~f.in_main
 
 
 @rule("teaser.link_title.v1", "teaser", weight=0.8)
-def link_title(f: Frame) -> np.ndarray:
+def link_title(f: Frame) -> Mask:
     """A link of 5-25 words outside the main text: a headline linking to another article."""
     return f.is_html & (f.link_density >= 0.6) & (f.n_words >= 5) & (f.n_words <= 25) & ~f.in_main
 
 
 @rule("other.page_region.v3", "other", weight=0.8)
-def page_region(f: Frame) -> np.ndarray:
+def page_region(f: Frame) -> Mask:
     """Inside <nav>, <header> or <footer> (not <aside>: sidebars hold teasers and ads too)."""
     story_header = f.match("tag_path", _STORY) | f.match("attrs", _STORY_ATTR)
     return f.is_html & f.match("tag_path", _REGION) & ~f.in_main & ~story_header
 
 
 @rule("other.attr_hint.v1", "other", weight=0.8)
-def attr_other(f: Frame) -> np.ndarray:
+def attr_other(f: Frame) -> Mask:
     """class/id says navigation, menu, footer, breadcrumb, cookie, share, tags, sidebar."""
     return f.is_html & f.match("attrs", _ATTR["other"]) & (f.n_words < 40)
 
 
 @rule("ad.attr_hint.v3", "ad", weight=1.5)
-def attr_ad(f: Frame) -> np.ndarray:
+def attr_ad(f: Frame) -> Mask:
     """The class/id of the block or a near ancestor says ad, sponsor, promo, banner,
     newsletter, subscribe, follow (a page-wide wrapper class like `advertisement-off` far up
     the tree says nothing about the block)."""
@@ -81,14 +81,14 @@ def attr_ad(f: Frame) -> np.ndarray:
 
 
 @rule("teaser.attr_hint.v2", "teaser", weight=1.2)
-def attr_teaser(f: Frame) -> np.ndarray:
+def attr_teaser(f: Frame) -> Mask:
     """class/id says related, teaser, recommended, trending, popular, more stories."""
     inside = f.in_main & (f.link_density < 0.5)  # a "related" box inside the story is links
     return f.is_html & f.match("attrs", _ATTR["teaser"]) & (f.n_words < 60) & ~inside
 
 
 @rule("caption.figure.v2", "caption", weight=2.5)
-def figure_caption(f: Frame) -> np.ndarray:
+def figure_caption(f: Frame) -> Mask:
     """Inside <figcaption>, or the class/id of the block or a near ancestor says caption or
     photo credit (far-up wrappers named after a caption style do not count)."""
     tag = f.match("tag_path", r"(^|>)(figcaption|figure)(>|$)")
@@ -96,13 +96,13 @@ def figure_caption(f: Frame) -> np.ndarray:
 
 
 @rule("comment_ui.attr_hint.v1", "comment_ui", weight=2.0)
-def attr_comment(f: Frame) -> np.ndarray:
+def attr_comment(f: Frame) -> Mask:
     """class/id says comment, disqus, respond, reply: the comments area and its forms."""
     return f.is_html & f.match("attrs", _ATTR["comment_ui"])
 
 
 @rule("comment_ui.form.v2", "comment_ui", weight=0.8)
-def form_fields(f: Frame) -> np.ndarray:
+def form_fields(f: Frame) -> Mask:
     """Labels and text areas of a form outside the main text (often a comment form); not
     buttons or selects, which search and product finders have too."""
     form = f.match("tag_path", r"(^|>)form(>|$)") & f.match("tag_path", r"(^|>)(label|textarea)$")
@@ -110,54 +110,54 @@ def form_fields(f: Frame) -> np.ndarray:
 
 
 @rule("other.short_outside_main.v1", "other", weight=0.3)
-def short_outside(f: Frame) -> np.ndarray:
+def short_outside(f: Frame) -> Mask:
     """Default for HTML: fewer than 8 words outside the main container is page furniture."""
     return f.is_html & ~f.in_main & (f.n_words < 8)
 
 
 @rule("other.html_default.v1", "other", weight=0.2)
-def html_default(f: Frame) -> np.ndarray:
+def html_default(f: Frame) -> Mask:
     """Weak default for HTML segments outside the main container."""
     return f.is_html & ~f.in_main
 
 
 @rule("article.text_default.v1", "article", weight=0.3)
-def text_default(f: Frame) -> np.ndarray:
+def text_default(f: Frame) -> Mask:
     """Weak default for text dumps: a line of 12+ words is body text unless cues say otherwise."""
     return ~f.is_html & (f.n_words >= 12)
 
 
 @rule("other.text_default.v1", "other", weight=0.2)
-def text_default_other(f: Frame) -> np.ndarray:
+def text_default_other(f: Frame) -> Mask:
     """Weak default for text dumps: a short line is furniture unless cues say otherwise."""
     return ~f.is_html & (f.n_words < 12)
 
 
 @rule("article.in_main_default.v1", "article", weight=0.3)
-def in_main_default(f: Frame) -> np.ndarray:
+def in_main_default(f: Frame) -> Mask:
     """Weak default: a block inside the main container that is not mostly links."""
     return f.is_html & f.in_main & (f.link_density < 0.5)
 
 
 @rule("other.in_main_links.v1", "other", weight=0.3)
-def in_main_links(f: Frame) -> np.ndarray:
+def in_main_links(f: Frame) -> Mask:
     """Weak default: a mostly-link block inside the main container (share bars, tag lists)."""
     return f.is_html & f.in_main & (f.link_density >= 0.5)
 
 
-def _title_like(f: Frame) -> np.ndarray:
+def _title_like(f: Frame) -> Mask:
     return (f.link_density >= 0.6) & (f.n_words >= 4) & (f.n_words <= 30)
 
 
 @rule("teaser.link_list.v2", "teaser", weight=1.5)
-def link_list(f: Frame) -> np.ndarray:
+def link_list(f: Frame) -> Mask:
     """A headline-like link (4-30 words) with another of the same kind of block (same tag
     path) within three places, or two of any kind: a list of links to
     other articles. Menus are lists too, but of 1-3 word links. Misses single teaser cards."""
     t = _title_like(f)
     paths = codes_of(f, "tag_path").astype(np.int64)
     near = np.zeros(f.n, dtype=np.int64)
-    alike = np.zeros(f.n, dtype=bool)
+    alike = np.zeros(f.n, dtype=np.bool_)
     for k in (-3, -2, -1, 1, 2, 3):
         other = f.shift(t, k, False)
         near += other
@@ -167,7 +167,7 @@ def link_list(f: Frame) -> np.ndarray:
 
 
 @rule("teaser.list_meta.v2", "teaser", weight=0.9)
-def list_meta(f: Frame) -> np.ndarray:
+def list_meta(f: Frame) -> Mask:
     """A short non-link line (date, category, lead) beside the headline links of a teaser list:
     between two of them, or a date right after one."""
     t = _title_like(f)
@@ -178,7 +178,7 @@ def list_meta(f: Frame) -> np.ndarray:
 
 
 @rule("other.page_edge.v1", "other", weight=0.3)
-def page_edge(f: Frame) -> np.ndarray:
+def page_edge(f: Frame) -> Mask:
     """Short blocks in the first or last tenth of an HTML page, outside the main container:
     masthead and footer furniture. Misses menus in the middle of the page."""
     edge = (f.rel_pos < 0.1) | (f.rel_pos > 0.9)
@@ -186,7 +186,7 @@ def page_edge(f: Frame) -> np.ndarray:
 
 
 @rule("comment_ui.comment_block.v1", "comment_ui", weight=3.0)
-def comment_block(f: Frame) -> np.ndarray:
+def comment_block(f: Frame) -> Mask:
     """The block or a near ancestor is a comment (class/id `comment-body`, `comment-123`,
     disqus): user comments are comment_ui even inside the main container and even when long.
     Misses comment widgets with neutral class names."""
@@ -194,7 +194,7 @@ def comment_block(f: Frame) -> np.ndarray:
 
 
 @rule("caption.after_image.v1", "caption", weight=2.5)
-def after_image(f: Frame) -> np.ndarray:
+def after_image(f: Frame) -> Mask:
     """A short line (2-15 words, no links) right after an image in the story's container: its
     caption, even without a <figcaption>. Outside the story, text after an image is a teaser
     card or an ad. Misses captions above the image; hits a short paragraph after an image."""
@@ -204,7 +204,7 @@ def after_image(f: Frame) -> np.ndarray:
 
 
 @rule("teaser.card.v1", "teaser", weight=1.2)
-def card(f: Frame) -> np.ndarray:
+def card(f: Frame) -> Mask:
     """The block or a near ancestor is a card or tile outside the story (title, label, lead
     of a card linking to another article). Misses cards without such class names."""
     in_story = f.in_main & (f.link_density < 0.5)
