@@ -93,7 +93,10 @@ class LabelStudioConfig(_Model):
 class RunConfig(_Model):
     """The whole pipeline; `configs/default.yaml` is one of these."""
 
+    # the published label set: a list of built-in labels (a subset narrows the set), or a
+    # mapping from the user's own labels to the built-in ones they cover (`label_map`)
     labels: list[str] = list(LABELS)
+    label_map: dict[str, list[str]] = {}  # user label -> built-in labels; {}: labels are built-in
     input: InputConfig = InputConfig()
     output: str = "out"
     batch_pages: int = Field(256, ge=1)
@@ -108,11 +111,41 @@ class RunConfig(_Model):
     labelstudio: LabelStudioConfig = LabelStudioConfig()
     base_dir: str = Field(".", exclude=True)  # folder of the YAML file, for relative paths
 
+    @model_validator(mode="before")
+    @classmethod
+    def _labels_mapping(cls, data: Any) -> Any:
+        """`labels: {main: [article], ...}` is read as labels [main, ...] plus their label_map."""
+        if isinstance(data, dict) and isinstance(data.get("labels"), dict):
+            mapping = data["labels"]
+            data = {**data, "labels": [str(k) for k in mapping], "label_map": mapping}
+        return data
+
     @model_validator(mode="after")
-    def _labels_unique(self) -> RunConfig:
+    def _labels_valid(self) -> RunConfig:
         if len(set(self.labels)) != len(self.labels) or not self.labels:
             raise ValueError(f"labels must be a non-empty list without repeats, got {self.labels}")
+        if self.label_map:
+            check_label_map(self.labels, self.label_map)
+        else:
+            unknown = [lab for lab in self.labels if lab not in LABELS]
+            if unknown:
+                raise ValueError(
+                    f"unknown labels {unknown}: a list of labels takes the built-in ones "
+                    f"({', '.join(LABELS)}); to name your own, map them to the built-in ones, "
+                    "e.g. labels: {main: [article], boilerplate: [caption, ad, comment_ui, "
+                    "joke, teaser, other]}")
         return self
+
+    @property
+    def voter_labels(self) -> list[str]:
+        """The built-in labels rules and the model vote with (all of them under a mapping)."""
+        return list(LABELS) if self.label_map else list(self.labels)
+
+    @property
+    def user_label_of(self) -> dict[str, str]:
+        """Built-in label -> the published label it becomes (itself without a mapping)."""
+        return ({b: user for user, members in self.label_map.items() for b in members}
+                if self.label_map else {lab: lab for lab in self.labels})
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder (builtin:NAME: packaged)."""
@@ -121,6 +154,35 @@ class RunConfig(_Model):
             return packaged
         p = Path(path)
         return p if p.is_absolute() else Path(os.path.normpath(Path(self.base_dir) / p))
+
+
+_USER_LABEL = re.compile(r"^[\w.-]+$")  # what Label Studio choices and ClassLabel names take
+
+
+def check_label_map(labels: list[str], label_map: dict[str, list[str]]) -> None:
+    """ValueError unless *label_map* maps each of *labels* to built-in labels, every built-in
+    label exactly once."""
+    if list(label_map) != labels:
+        raise ValueError(f"label_map names {list(label_map)}, labels {labels}: they must agree")
+    bad_names = [u for u in labels if not _USER_LABEL.match(u)]
+    if bad_names:
+        raise ValueError(f"labels {bad_names}: a label name takes letters, digits, _ . - only")
+    seen: dict[str, str] = {}
+    for user, members in label_map.items():
+        if not members:
+            raise ValueError(f"labels.{user}: map it to one or more of {', '.join(LABELS)}")
+        for b in members:
+            if b not in LABELS:
+                raise ValueError(f"labels.{user}: unknown built-in label {b!r}; valid: "
+                                 f"{', '.join(LABELS)}")
+            if b in seen:
+                raise ValueError(f"built-in label {b!r} is mapped twice (to {seen[b]!r} and "
+                                 f"{user!r}); map each of {', '.join(LABELS)} exactly once")
+            seen[b] = user
+    missing = [b for b in LABELS if b not in seen]
+    if missing:
+        raise ValueError(f"built-in labels {missing} are not mapped: map each of "
+                         f"{', '.join(LABELS)} to one of your labels ({', '.join(labels)})")
 
 
 def read_yaml_mapping(path: Path, what: str, hint: str = "") -> dict[str, Any]:
@@ -181,6 +243,9 @@ def dump_config(cfg: RunConfig) -> str:
     """The resolved config as YAML (written next to every output as run_config.yaml), with the
     credentials of labelstudio.url masked: the file is published with the dataset."""
     data = cfg.model_dump(mode="json")
+    mapping = data.pop("label_map")
+    if mapping:  # written back in the form a user writes it, so the file loads as it was
+        data["labels"] = mapping
     if data["labelstudio"]["url"]:
         data["labelstudio"]["url"] = redact_url(data["labelstudio"]["url"])
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

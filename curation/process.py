@@ -15,19 +15,21 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.label import LabelReport, prelabel_table
+from curation.label.mapping import to_user_labels
 from curation.schema import PAGE_SCHEMA
 from curation.segment.pages import segment_with_language
 
 
 def label_segments(segments: pa.Table, cfg: RunConfig, report: LabelReport | None = None
                    ) -> pa.Table:
-    """Pre-label segmented pages: the rules' votes, then the model's when cfg names one."""
+    """Pre-label segmented pages: the rules' votes, then the model's when cfg names one; the
+    winner in the config's own label set."""
     table = prelabel_table(segments, cfg, report)
-    if not cfg.prelabel.model:
-        return table
-    from curation.model.inference import model_vote  # scikit-learn loads only when it votes
+    if cfg.prelabel.model:
+        from curation.model.inference import model_vote  # scikit-learn loads only when it votes
 
-    return model_vote(table, cfg)
+        table = model_vote(table, cfg)
+    return to_user_labels(table, cfg)  # voters chose a built-in label; publish the user's
 
 
 def label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,

@@ -77,7 +77,7 @@ def rule_set(cfg: RunConfig) -> RuleSet:
         str(cfg.resolve(p.weights_file)) if p.weights_file else None,
         str(cfg.resolve(p.calibration)) if p.calibration else None,
         str(cues_folder(cfg)),
-        tuple(cfg.labels),
+        tuple(cfg.voter_labels),
         p.fault_tolerant,
     )
 
@@ -139,7 +139,8 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
     for lang in frame.langs_without_cues:
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
     parts = rule_parts(frame, votes, [r.name for r in rules], winner == code["article"])
-    return attach_votes(table, votes, list(rules), winner, confidence, report, cfg.labels, parts)
+    return attach_votes(table, votes, list(rules), winner, confidence, report,
+                        cfg.voter_labels, parts)
 
 
 def rule_label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,

@@ -115,11 +115,11 @@ class Cleaner:
                 f"the model was trained with rules that this config does not run: "
                 f"{', '.join(missing)}; set prelabel.rules to 'all' (or include them) or retrain"
             )
-        extra = sorted(set(self.labels) - set(cfg.labels))
+        extra = sorted(set(self.labels) - set(cfg.voter_labels))
         if extra:
             raise ConfigError(
                 f"the model predicts labels {extra} that are not in the config's labels "
-                f"{cfg.labels}; retrain with this label set"
+                f"{cfg.voter_labels}; retrain with this label set"
             )
 
 

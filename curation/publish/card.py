@@ -123,6 +123,20 @@ def hf_dtype(t: pa.DataType) -> str:
     raise TypeError(f"no dataset-card dtype for {t}; add one to publish/card.py")
 
 
+def _label_definitions(cfg: RunConfig) -> list[str]:
+    """One line per published label: its meaning, or (a user's own label) the built-in labels it
+    covers and theirs."""
+    if not cfg.label_map:
+        return [f"- `{lab}`: {LABEL_DEFINITIONS.get(lab, 'defined by the config of this dataset')}"
+                for lab in cfg.labels]
+    lines = ["Each label covers built-in labels of `curation` (the labels its rules vote with):",
+             ""]
+    for user, members in cfg.label_map.items():
+        lines.append(f"- `{user}`: covers " + ", ".join(f"`{b}`" for b in members))
+        lines += [f"  - `{b}`: {LABEL_DEFINITIONS[b]}" for b in members]
+    return lines
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -214,8 +228,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | Non
         *_near_duplicates_note(summary.get("near_duplicates")),
         "## Labels",
         "",
-        *(f"- `{lab}`: {LABEL_DEFINITIONS.get(lab, 'defined by the config of this dataset')}"
-          for lab in cfg.labels),
+        *_label_definitions(cfg),
         "",
         _per_split("label", label_counts, splits, cfg.labels),
         "",

@@ -46,7 +46,7 @@ def _referenced_files(cfg: RunConfig) -> list[Any]:
 def segments_key(cfg: RunConfig) -> str:
     """What a shard's pages and segments depend on besides its inputs (not workers, engine,
     batch size or output: those never change a row)."""
-    return digest("segments", __version__, DEDUP_VERSION, cfg.labels,
+    return digest("segments", __version__, DEDUP_VERSION, cfg.labels, cfg.label_map,
                   cfg.input.model_dump(mode="json", exclude={"paths"}),
                   cfg.language.model_dump(mode="json"), cfg.segment.model_dump(mode="json"),
                   cfg.prelabel.model_dump(mode="json"), _referenced_files(cfg))
