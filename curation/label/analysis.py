@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from curation.config import RunConfig
 from curation.errors import InputError
@@ -28,6 +29,7 @@ from curation.evaluate.gold import GoldPage, iter_gold
 from curation.evaluate.metrics import _kind, token_overlap
 from curation.label import active_rules, rule_label_pages
 from curation.label.combine import rule_weights, weighted_vote
+from curation.label.features import Codes, Column, Floats, Ints, Mask
 from curation.label.rules import ABSTAIN, CODE
 from curation.label.votes import votes_matrix
 from curation.stats import Stats
@@ -44,16 +46,16 @@ class GoldVotes:
     """Per segment of ours on gold pages: every rule's vote, the gold label, where it came from."""
 
     rules: list[str]
-    rule_label: np.ndarray  # (r,) label code each rule votes for
-    weights: np.ndarray  # (r,) weights in effect
-    votes: np.ndarray  # (n, r) label code or ABSTAIN
-    gold: np.ndarray  # (n,) label code, NOT_ARTICLE or UNKNOWN
-    exact_page: np.ndarray  # (n,) the page's gold is complete with exact labels (taxonomy)
-    confidence: np.ndarray  # (n,) confidence as the pipeline wrote it (calibrated if configured)
-    n_tokens: np.ndarray
-    dataset: np.ndarray  # (n,) str
-    group: np.ndarray  # (n,) str: site
-    page: np.ndarray  # (n,) str: page id
+    rule_label: Codes  # (r,) label code each rule votes for
+    weights: Floats  # (r,) weights in effect
+    votes: Codes  # (n, r) label code or ABSTAIN
+    gold: Codes  # (n,) label code, NOT_ARTICLE or UNKNOWN
+    exact_page: Mask  # (n,) the page's gold is complete with exact labels (taxonomy)
+    confidence: Floats  # (n,) confidence as the pipeline wrote it (calibrated if configured)
+    n_tokens: Ints
+    dataset: Column  # (n,) str
+    group: Column  # (n,) str: site
+    page: Column  # (n,) str: page id
     config: RunConfig | None = None  # the run config the votes came from
 
     @property
@@ -61,7 +63,7 @@ class GoldVotes:
         """Number of segments."""
         return int(self.votes.shape[0])
 
-    def combine(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def combine(self, weights: Floats | None = None) -> tuple[Ints, Floats]:
         """(prelabel codes with no-vote -> other, raw confidence) under *weights*.
 
         Stage-2 rules saw the stage-1 labels of the pipeline's weights; re-weighting here does
@@ -70,14 +72,14 @@ class GoldVotes:
         winner, conf, _ = weighted_vote(self.votes, w, len(LABELS))
         return np.where(winner == ABSTAIN, CODE["other"], winner), conf
 
-    def select(self, mask: np.ndarray) -> GoldVotes:
+    def select(self, mask: Mask) -> GoldVotes:
         """The segments where *mask* is true."""
         cols = ("votes", "gold", "exact_page", "confidence", "n_tokens", "dataset", "group", "page")
         parts = {c: getattr(self, c)[mask] for c in cols}
         return GoldVotes(self.rules, self.rule_label, self.weights, **parts, config=self.config)
 
 
-def correct_for(label: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def correct_for(label: NDArray[np.integer[Any]], gold: Codes) -> tuple[Mask, Mask]:
     """(known, correct) of predicted/voted label codes against gold codes.
 
     >>> k, c = correct_for(np.array([0, 6, 0, 6]), np.array([0, -2, -2, -1]))
@@ -95,9 +97,9 @@ def gold_datasets(path: Path) -> dict[str, tuple[str, str]]:
     iter_gold counts them)."""
     if not path.is_file():
         raise InputError(f"gold file {path} does not exist (expected JSONL or JSONL.gz)")
-    opener = gzip.open if path.suffix == ".gz" else open
     out: dict[str, tuple[str, str]] = {}
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+    gz = path.suffix == ".gz"
+    with gzip.open(path, "rt", encoding="utf-8") if gz else path.open(encoding="utf-8") as fh:
         for line in fh:
             try:
                 row = json.loads(line)
@@ -192,7 +194,7 @@ def collect_gold_votes(
     if batch:
         flush()
 
-    def cat(key: str, dtype: Any) -> np.ndarray:
+    def cat(key: str, dtype: Any) -> Column:
         return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
 
     return GoldVotes(
@@ -217,7 +219,7 @@ def _acc(c: int, i: int) -> float | None:
     return round(c / (c + i), 4) if c + i else None
 
 
-def _by(keys: np.ndarray, correct: np.ndarray, wrong: np.ndarray) -> dict[str, list[int]]:
+def _by(keys: Column, correct: Mask, wrong: Mask) -> dict[str, list[int]]:
     """{key: [correct, incorrect]} over the segments where either is set."""
     sel = correct | wrong
     out: dict[str, list[int]] = {}

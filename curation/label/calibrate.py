@@ -19,12 +19,13 @@ from sklearn.isotonic import IsotonicRegression
 from curation.folds import balanced_folds
 from curation.label.analysis import ART, NOT_ARTICLE, GoldVotes, correct_for
 from curation.label.combine import Calibration, weighted_vote
+from curation.label.features import Floats, Ints, Mask
 from curation.taxonomy import LABELS
 
 MIN_EXACT = 200  # exact-gold segments needed to fit the not-article map on exact labels
 
 
-def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+def ece(confidence: Floats, correct: Mask, bins: int = 10) -> float:
     """Expected calibration error: |accuracy - mean confidence| per equal-width bin, weighted.
 
     >>> round(ece(np.array([0.9, 0.9, 0.6, 0.6]), np.array([1, 1, 1, 0])), 3)
@@ -41,14 +42,15 @@ def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
     return float(total / len(confidence))
 
 
-def fit_isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fit_isotonic(x: Floats, y: Mask) -> tuple[Floats, Floats]:
     """Rising piecewise-linear map x -> P(y) (isotonic regression), as breakpoints."""
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
     iso.fit(x, y.astype(np.float64))
-    return np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_)
+    return (np.asarray(iso.X_thresholds_, dtype=np.float64),
+            np.asarray(iso.y_thresholds_, dtype=np.float64))
 
 
-def _fit_sets(gv: GoldVotes, pre: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
+def _fit_sets(gv: GoldVotes, pre: Ints) -> dict[str, tuple[Mask, str]]:
     """Segments each map is fitted on: article predictions on all gold-known segments (their
     rightness is exact everywhere); other predictions on exact-label pages when there are
     enough, since "not article" gold cannot tell an `ad` from a `teaser`."""
@@ -64,7 +66,7 @@ def fit_calibration(gv: GoldVotes) -> tuple[Calibration, dict[str, str]]:
     """Calibration maps fitted on all of *gv*, and the scope of the gold each map used."""
     pre, conf = gv.combine()
     _, correct = correct_for(pre, gv.gold)
-    maps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    maps: dict[str, tuple[Floats, Floats]] = {}
     scopes: dict[str, str] = {}
     for kind, (sel, scope) in _fit_sets(gv, pre).items():
         if sel.sum() >= 20:
@@ -73,7 +75,7 @@ def fit_calibration(gv: GoldVotes) -> tuple[Calibration, dict[str, str]]:
     return Calibration(maps), scopes
 
 
-def site_folds(gv: GoldVotes, folds: int = 5) -> list[np.ndarray]:
+def site_folds(gv: GoldVotes, folds: int = 5) -> list[Mask]:
     """Boolean test masks of up to *folds* folds over all segments, split by site (the same
     assignment as the cleaner's cross-validation: `curation.folds`)."""
     sizes = Counter(gv.group.tolist())
@@ -85,7 +87,7 @@ def site_folds(gv: GoldVotes, folds: int = 5) -> list[np.ndarray]:
     return [fold == f for f in range(k)]
 
 
-def cross_validated(gv: GoldVotes, folds: int = 5) -> np.ndarray:
+def cross_validated(gv: GoldVotes, folds: int = 5) -> Floats:
     """Out-of-fold calibrated confidence per segment (folds split by site)."""
     pre, conf = gv.combine()
     _, correct = correct_for(pre, gv.gold)
@@ -157,7 +159,7 @@ def calibration_report(
     return CalibrationReport(rows)
 
 
-def site_weights(gv: GoldVotes, sel: np.ndarray, cap: int) -> np.ndarray:
+def site_weights(gv: GoldVotes, sel: Mask, cap: int) -> Floats:
     """Per-segment sample weight: every site counts at most *cap* segments of *sel*."""
     _, inv, counts = np.unique(gv.group, return_inverse=True, return_counts=True)
     per_site = np.bincount(inv, weights=sel.astype(np.float64), minlength=len(counts))
@@ -178,8 +180,8 @@ def rule_accuracy(gv: GoldVotes, cap: int = 50, prior: float = 4.0) -> dict[str,
     return out
 
 
-def _loss_grad(w: np.ndarray, gv: GoldVotes, sw: np.ndarray, w0: np.ndarray,
-               l2: float) -> tuple[float, np.ndarray]:
+def _loss_grad(w: Floats, gv: GoldVotes, sw: Floats, w0: Floats,
+               l2: float) -> tuple[float, Floats]:
     """Negative log-likelihood of gold under softmax(weighted vote scores), and its gradient."""
     _, _, scores = weighted_vote(gv.votes, w, len(LABELS))
     scores -= scores.max(axis=1, keepdims=True)
