@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, and .ci/run): installs the project and its test extras into ./.venv,
 # installs and starts a real Label Studio server on 127.0.0.1 (scripts/labelstudio.sh, its own
-# venv), lints, runs pytest, and stops the server. Extra arguments go to pytest.
+# venv), lints, checks the import contracts and the types (mypy), runs pytest, and stops the
+# server. Extra arguments go to pytest.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -23,4 +24,5 @@ trap 'scripts/labelstudio.sh stop || true' EXIT
 
 .venv/bin/ruff check curation tests benchmarks
 .venv/bin/lint-imports  # the dependency direction: contracts in pyproject.toml
+.venv/bin/mypy  # strict types of the modules in pyproject [tool.mypy] files
 .venv/bin/python -m pytest "$@"
