@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from curation.version import __version__
 
-__all__ = ["__version__", "clean", "label_page"]
+__all__ = ["__version__", "clean", "label_page", "rule"]
 
 if TYPE_CHECKING:
     from curation.api import clean, label_page
+    from curation.label.rules import rule
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from curation import api
 
         return getattr(api, name)
+    if name == "rule":  # the decorator a user's own rules register with
+        from curation.label.rules import rule
+
+        return rule
     raise AttributeError(f"module 'curation' has no attribute {name!r}")

@@ -45,6 +45,8 @@ class SegmentConfig(_Model):
 
 class PrelabelConfig(_Model):
     rules: list[str] | Literal["all"] = "all"
+    # a user's own rules: modules on the Python path, or .py files relative to the config
+    plugins: list[str] = []
     # relative to the config file, or builtin:cues (packaged); one YAML of cue words a language
     cues_dir: str = "builtin:cues"
     weights: dict[str, float] = {}  # rule name -> weight (default 1.0)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import typer
 
+from curation.cli.options import ConfigOpt, read_config
+
 
 def _first_line(doc: str | None) -> str:
     """The docstring's first paragraph on one line."""
     return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 
-def rules_list() -> None:
-    """List the registered rules: name, label, weight, stage, what it does."""
+def rules_list(config: ConfigOpt = None) -> None:
+    """List the rules a config may run: name, label, weight, stage, what it does (with
+    --config, its plugins' rules too)."""
     from curation.label.rules import RULES
+    from curation.label.rules.plugins import available_rules
 
-    for name in RULES:
+    for name in available_rules(read_config(config)):
         r = RULES.get(name)
         typer.echo(f"{name:38s} {r.label:11s} w={r.weight:<4} stage {r.stage}  "
                    f"{_first_line(r.doc)}")

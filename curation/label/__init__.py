@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.config import RunConfig
+from curation.errors import ConfigError
 from curation.label.combine import (
     Calibration,
     load_calibration,
@@ -28,6 +29,7 @@ from curation.label.cues import load_cues
 from curation.label.features import Codes, Column, Floats, Ints, Mask, build_frame
 from curation.label.parts import rule_parts
 from curation.label.rules import ABSTAIN, RULES, Rule, Stage1
+from curation.label.rules.plugins import available_rules
 from curation.segment.pages import segment_with_language
 from curation.taxonomy import LABELS
 
@@ -46,10 +48,20 @@ def cues_folder(cfg: RunConfig) -> Path:
     return cfg.resolve(cfg.prelabel.cues_dir)
 
 
+def rule_names(cfg: RunConfig) -> tuple[str, ...]:
+    """The names of the rules the config selects (its plugins' rules included, imported now);
+    an unknown name, or one only another config's plugin holds, lists the valid ones."""
+    available = available_rules(cfg)
+    names = available if cfg.prelabel.rules == "all" else list(cfg.prelabel.rules)
+    for name in [*names, *cfg.prelabel.weights]:
+        if name not in available:
+            raise ConfigError(f"unknown rule {name!r}; valid rules: {', '.join(available)}")
+    return tuple(names)
+
+
 def active_rules(cfg: RunConfig) -> list[Rule]:
     """The rules the config selects, in order; an unknown name lists the valid ones."""
-    names = RULES.names() if cfg.prelabel.rules == "all" else list(cfg.prelabel.rules)
-    return [RULES.get(n) for n in names]
+    return [RULES.get(n) for n in rule_names(cfg)]
 
 
 @dataclass(frozen=True)
@@ -69,10 +81,8 @@ def rule_set(cfg: RunConfig) -> RuleSet:
     """The RuleSet of *cfg* (cached per process: a batch does no lookups); every rule name,
     weight name and file is checked here, so a bad one fails before any data is read."""
     p = cfg.prelabel
-    for name in p.weights:
-        RULES.get(name)
     return _rule_set(
-        "all" if p.rules == "all" else tuple(p.rules),
+        rule_names(cfg),
         tuple(sorted(p.weights.items())),
         str(cfg.resolve(p.weights_file)) if p.weights_file else None,
         str(cfg.resolve(p.calibration)) if p.calibration else None,
@@ -83,10 +93,9 @@ def rule_set(cfg: RunConfig) -> RuleSet:
 
 
 @lru_cache(maxsize=8)
-def _rule_set(rules: str | tuple[str, ...], weights: tuple[tuple[str, float], ...],
+def _rule_set(names: tuple[str, ...], weights: tuple[tuple[str, float], ...],
               weights_file: str | None, calibration: str | None, cues: str,
               labels: tuple[str, ...], fault_tolerant: bool) -> RuleSet:
-    names = RULES.names() if rules == "all" else list(rules)
     chosen = tuple(RULES.get(n) for n in names)
     return RuleSet(
         rules=chosen,

@@ -39,7 +39,8 @@ def _referenced_files(cfg: RunConfig) -> list[Any]:
     """Fingerprints of the files the labelling step reads besides the pages (cue words, fitted
     weights, calibration, a trained model): editing one of them makes the shards out of date."""
     pre = cfg.prelabel
-    named = [pre.cues_dir, pre.weights_file, pre.calibration, pre.model]
+    named = [pre.cues_dir, pre.weights_file, pre.calibration, pre.model,
+             *(p for p in pre.plugins if p.endswith(".py"))]  # a user's own rule files
     return [[name, file_fingerprint(cfg.resolve(name))] for name in named if name]
 
 
