@@ -31,9 +31,9 @@ def _shingle_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
     every process), the five folded together with numpy."""
     w = np.fromiter((zlib.crc32(x.encode("utf-8")) for x in words), np.uint64, len(words))
     n = max(len(w) - SHINGLE_WORDS + 1, 1)
-    h = np.zeros(n, np.uint64)
+    h: npt.NDArray[np.uint64] = np.zeros(n, np.uint64)
     for j in range(min(SHINGLE_WORDS, len(w))):
-        h = (h * _MIX + w[j:j + n]) & np.uint64(0xFFFFFFFF)
+        h = np.asarray((h * _MIX + w[j:j + n]) & np.uint64(0xFFFFFFFF), np.uint64)
     return np.unique(h)
 
 

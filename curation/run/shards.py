@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,15 +42,23 @@ PAGES_PREFIX, SEGMENTS_PREFIX, MINHASH_PREFIX = "pages", "segments", "minhash"
 
 
 class Report(Protocol):
-    votes: Any
-    faults: Any
-    langs_without_cues: Any
+    @property
+    def votes(self) -> Mapping[str, int]: ...
+    @property
+    def faults(self) -> Mapping[str, int]: ...
+    @property
+    def langs_without_cues(self) -> Mapping[str, int]: ...
 
 
 class StepResult(Protocol):
-    pages: pa.Table
-    segments: pa.Table
-    report: Report
+    """What the per-batch step gives back (read-only view of process.BatchResult)."""
+
+    @property
+    def pages(self) -> pa.Table: ...
+    @property
+    def segments(self) -> pa.Table: ...
+    @property
+    def report(self) -> Report: ...
 
 
 Step = Callable[[pa.RecordBatch, RunConfig], StepResult]
