@@ -8,6 +8,7 @@ over ancestors: the deepest element holding most of the page's long, link-poor t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,27 @@ def _tokens(attributes: dict[str, str | None]) -> str:
         if len(_token_cache) < 200_000:
             _token_cache[key] = toks
     return toks
+
+
+def _tag_ids(names: Iterable[str]) -> dict[str, int]:
+    """lexbor's numeric id of each standard tag name (ids of known tags are fixed)."""
+    ids = {}
+    for name in names:
+        for html in (f"<{name}></{name}>", f"<table><{name}></{name}></table>"):  # td, tr ...
+            found = [n for n in LexborHTMLParser(html).root.traverse() if n.tag == name]
+            if found:
+                ids[name] = int(found[0].tag_id)
+                break
+    return ids
+
+
+_TEXT_ID = int(next(n for n in LexborHTMLParser("<p>t</p>").root.traverse(include_text=True)
+                    if n.tag == "-text").tag_id)
+# kind per tag id: 1 block, 2 skipped, 3 link; other tags are inline (their text only)
+_KIND_BY_ID = {**{i: 2 for i in _tag_ids(SKIP_TAGS).values()},
+               **{i: 1 for i in _tag_ids(BLOCK_TAGS).values()}, _tag_ids(["a"])["a"]: 3}
+_IMAGE_IDS = frozenset(_tag_ids(_IMAGE_TAGS).values())
+assert len(_KIND_BY_ID) == len(SKIP_TAGS) + len(BLOCK_TAGS) + 1, "a tag lexbor does not know"
 
 
 def _end_marker(node: Any, root_id: int, memo: dict[int, int]) -> int:
@@ -232,7 +254,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
             below[-1] += len(text) * (1.0 - density)
 
-    blocktags, skiptags = BLOCK_TAGS, SKIP_TAGS
+    kind_of, image_ids, text_id = _KIND_BY_ID.get, _IMAGE_IDS, _TEXT_ID
     for node in root.traverse(include_text=True):
         mid = node.mem_id
         while ends and ends[-1] == mid:  # leave every element whose subtree is over
@@ -252,8 +274,8 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                 attr_strs.pop()
             _close(ords, below, score, depth)
             last_desc[ords.pop()] = ordinal
-        tag = node.tag
-        if tag == "-text":
+        tid = node.tag_id  # an int: cheaper to read than the tag name
+        if tid == text_id:
             if not skip_depth:
                 txt = node.text_content
                 if txt:
@@ -265,22 +287,20 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                         if link_depth:
                             link_chars += len(txt.strip())
             continue
-        if tag in blocktags:
-            k = 1
-        elif tag == "a":
-            k = 3
-        elif tag in skiptags:
-            if tag in _IMAGE_TAGS and not parts:
+        k = kind_of(tid, 0)
+        if k == 2:
+            if tid in image_ids and not parts:
                 image_seen = True
             if not skip_depth:  # nodes inside are passed over until this element's end
                 skip_depth = 1
                 ends.append(_end_marker(node, root_id, memo))
                 kinds.append(2)
             continue
-        else:
+        if not k:
             continue  # inline elements (span, b, em ...), comments, doctype: text only
         if skip_depth:
             continue
+        tag = node.tag
         if k == 1:
             if parts:
                 emit(link_chars)
