@@ -111,3 +111,15 @@ def test_the_plain_list_form_still_narrows_the_built_in_set() -> None:
     assert cfg.label_map == {} and cfg.voter_labels == ["article", "other"]
     assert cfg.user_label_of == {"article": "article", "other": "other"}
     assert "label_map" not in yaml.safe_load(dump_config(cfg))
+
+
+def test_the_trained_models_vote_is_mapped_too() -> None:
+    from curation.process import label_pages
+
+    cfg = RunConfig.model_validate({"labels": MAPPED,
+                                    "prelabel": {"model": "builtin:models/cleaner.model"}})
+    resolve(cfg)  # the model's built-in labels are checked against the voters', not the user's
+    html = (ROOT / "curation" / "samples" / "en_news_article.html").read_text(encoding="utf-8")
+    t = label_pages([{"page_id": "p", "format": "html", "content": html, "lang": "en"}], cfg)
+    assert set(t.column("label").to_pylist()) == {"main", "boilerplate"}
+    assert set(t.column("label_source").to_pylist()) == {"model"}

@@ -5,6 +5,7 @@ The runs that register rules are real subprocesses: the rule registry is per pro
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,26 @@ def test_rules_report_scores_a_users_rule(tmp_path: Path, shared_data: Path) -> 
     rows = {r["rule"]: r for r in json.loads(res.stdout)["rules"]}
     assert set(builtin_rule_names()) < set(rows)
     assert rows[RULE]["coverage"] > 0
+
+
+def test_an_installed_packages_entry_point_rules_run_under_every_config(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "acme_rules-1.0.dist-info").mkdir(parents=True)
+    (site / "acme_rules-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n", encoding="utf-8")
+    (site / "acme_rules-1.0.dist-info" / "entry_points.txt").write_text(
+        "[curation.rules]\nacme = acme_rules\n", encoding="utf-8")
+    (site / "acme_rules.py").write_text(MODULE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    listed = subprocess.run([sys.executable, "-m", "curation.cli", "rules", "list"],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert any(x.startswith(RULE) for x in listed.stdout.splitlines())
+    (site / "acme_rules.py").write_text("import no_such_dependency\n", encoding="utf-8")
+    broken = subprocess.run([sys.executable, "-m", "curation.cli", "rules", "list"],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert broken.returncode == 2
+    assert "entry point acme = acme_rules (group curation.rules)" in broken.stderr
 
 
 @pytest.mark.parametrize(("source", "message"), [
