@@ -76,6 +76,10 @@ def test_the_labelling_screen_lists_the_users_labels() -> None:
         xml = label_config(cfg.labels, layout)
         assert config_labels(xml) == (layout, ["main", "boilerplate"])
         assert "comment_ui" not in xml
+    # each of the user's labels has a colour of its own on the screen
+    xml = label_config(cfg.labels, "paragraphs")
+    assert 'value="main" background="#2e7d32"' in xml
+    assert 'value="boilerplate" background="#c62828"' in xml
 
 
 def test_a_filter_naming_a_built_in_label_under_a_mapping_is_a_config_error() -> None:

@@ -19,10 +19,17 @@ _STYLE = {
     "joke": "#ef6c00", "teaser": "#1565c0", "other": "#616161",
 }
 
+# a user's own labels (a mapped label set, `labels: {main: [...], ...}`) take these in order
+_PALETTE = ("#2e7d32", "#c62828", "#1565c0", "#ef6c00", "#6a1b9a", "#558b2f", "#616161")
+
+
+def _colour(lab: str, labels: list[str]) -> str:
+    return _STYLE.get(lab) or _PALETTE[labels.index(lab) % len(_PALETTE)]
+
 
 def _choices(labels: list[str], name: str, to_name: str) -> str:
     opts = "".join(
-        f'<Choice value={quoteattr(lab)} style="color:{_STYLE.get(lab, "#333")}"/>'
+        f'<Choice value={quoteattr(lab)} style="color:{_colour(lab, labels)}"/>'
         for lab in labels
     )
     return (f'<Choices name="{name}" toName="{to_name}" choice="single-radio" required="true" '
@@ -64,7 +71,7 @@ def paragraphs_config(labels: list[str]) -> str:
     label for the whole run. Label hotkeys are 1..9 in label order."""
     _check_labels(labels)
     opts = "".join(
-        f'<Label value={quoteattr(lab)} background="{_STYLE.get(lab, "#333")}"'
+        f'<Label value={quoteattr(lab)} background="{_colour(lab, labels)}"'
         + (f' hotkey="{i + 1}"' if i < 9 else "") + "/>"
         for i, lab in enumerate(labels)
     )
