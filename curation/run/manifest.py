@@ -79,7 +79,9 @@ class StageRecord:
         return rec if isinstance(rec, dict) and rec.get("key") == key else None
 
     def put(self, stage: str, key: str, stats: dict[str, Any], result: Any) -> None:
-        self.stages[stage] = {"key": key, "stats": stats, "result": result}
+        # a copy: the caller may change its dicts later, the record must not follow
+        self.stages[stage] = json.loads(json.dumps({"key": key, "stats": stats,
+                                                    "result": result}))
         self._save()
 
     def drop(self, *stages: str) -> None:

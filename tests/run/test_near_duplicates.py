@@ -68,6 +68,16 @@ def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> N
     assert written["near_duplicates"]["clusters"] == 1
     card = (tmp_path / "out" / "dataset" / "README.md").read_text()
     assert "Jaccard >= 0.8): 1, holding 2 pages" in card
+    # publishing again from the kept shards (new split fractions) keeps the copies together
+    for fractions in ({"train": 0.5, "test": 0.5}, {"train": 0.34, "validation": 0.33,
+                                                     "test": 0.33}):
+        cfg = load_config(kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out",
+                                           batch_pages=2, publish={"splits": fractions}))
+        again = run(cfg, resume=True)
+        assert again["shards"]["run"] == 0 and "assemble" not in again["timing"]
+        split_of = {d: s for s, t in kit.dataset_rows(tmp_path / "out").items()
+                    for d in t["domain"].to_pylist()}
+        assert split_of["alpha.example"] == split_of["beta.example"]
 
 
 def test_a_filter_keeps_one_page_per_cluster(tmp_path: Path, kit: Any) -> None:
