@@ -381,10 +381,13 @@ _RISKY_ESCAPES = (b"\\ud", b"\\uD", b"\\u0000")
 
 def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
     try:
-        decoded = decode_page(line)
-        if decoded.replaced:
+        try:  # JSON rejects raw control bytes itself: valid UTF-8 needs no binary check
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            decoded = decode_page(line)
             stats.add(STAGE, "replaced_chars", decoded.replaced)
-        obj = json.loads(decoded.text)
+            text = decoded.text
+        obj = json.loads(text)
     except (DecodeError, ValueError, RecursionError) as exc:
         stats.add(STAGE, "pages")
         stats.skip(STAGE, "bad_json", source, str(exc)[:200])
