@@ -10,7 +10,9 @@ taxonomy gold (gold-taxonomy-dev), on the paragraphs screen against the old per-
 Our segments get their gold label from the gold segment covering most of their tokens
 (segments the gold does not cover break runs and need no action). With --first-paint, the
 largest page is also pushed to the Label Studio at $LABEL_STUDIO_URL and opened in Chromium
-(benchmarks/ls_browser.py), and the seconds to first paint and to a usable screen are printed.
+(benchmarks/ls_browser.py), once with a region per pre-label and once with regions only for
+the unsure ones (the default), and the seconds to first paint and to a usable screen and the
+browser's CPU seconds are printed.
 
     .venv/bin/python benchmarks/annotation_effort.py [--json out.json] [--first-paint]
 """
@@ -103,12 +105,14 @@ def main() -> int:
 
         largest = max(pages, key=lambda p: next(x["segments"] for x in per_page
                                                 if x["page_id"] == p.page_id))
-        summary["first_paint"] = time_largest_page(largest, cfg)
-        fp = summary["first_paint"]
-        print(f"largest page ({fp['segments']} segments): first paint {fp['first_paint_s']} s, "
-              f"usable {fp['usable_s']} s, browser CPU {fp['browser_cpu_s']} s "
-              f"(a one-segment task: usable {fp['one_segment_usable_s']} s, browser CPU "
-              f"{fp['one_segment_browser_cpu_s']} s)")
+        summary["first_paint"] = [time_largest_page(largest, cfg, regions)
+                                  for regions in ("all", "unsure")]
+        for fp in summary["first_paint"]:
+            print(f"largest page ({fp['segments']} segments, {fp['regions']} pre-label regions: "
+                  f"{fp['prelabel_regions']}): first paint {fp['first_paint_s']} s, usable "
+                  f"{fp['usable_s']} s, browser CPU {fp['browser_cpu_s']} s (a one-segment "
+                  f"task: usable {fp['one_segment_usable_s']} s, browser CPU "
+                  f"{fp['one_segment_browser_cpu_s']} s)")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "pages": per_page}, indent=2)
                              + "\n")

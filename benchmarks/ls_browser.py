@@ -151,8 +151,10 @@ def browser_cpu() -> float:
 
 
 def drag_label(page: Any, first: int, last: int, hotkey: str) -> None:
-    """Label lines first..last in one action: drag over the run (that selects the pre-label
-    regions in it), press the label's hotkey (every selected region takes that label)."""
+    """Label lines first..last in one action: press the label's hotkey, drag over the run; on
+    release Label Studio draws one region with that label over the whole run (it wins over
+    any pre-label region under it). Text selected first and a hotkey pressed after only
+    picks the label."""
     texts = page.locator(f"{PARAGRAPH} {LINE_TEXT}")
     deadline = time.perf_counter() + 120  # the screen may still be re-rendering on a busy host
     while texts.count() <= last:
@@ -165,11 +167,11 @@ def drag_label(page: Any, first: int, last: int, hotkey: str) -> None:
     a, b = start.bounding_box(), end.bounding_box()
     if a is None or b is None or b["y"] + b["height"] > page.viewport_size["height"]:
         raise RuntimeError(f"lines {first}..{last} do not fit on one screen; use a taller window")
+    page.keyboard.press(hotkey)
     page.mouse.move(a["x"] + 1, a["y"] + a["height"] / 2)
     page.mouse.down()
     page.mouse.move(b["x"] + b["width"] - 1, b["y"] + b["height"] / 2, steps=10)
     page.mouse.up()
-    page.keyboard.press(hotkey)
 
 
 def submit(page: Any) -> None:
@@ -180,11 +182,17 @@ def submit(page: Any) -> None:
         button.click()
 
 
-def time_largest_page(gold: Any, cfg: RunConfig) -> dict[str, Any]:
-    """Push one gold page (a GoldPage) to $LABEL_STUDIO_URL in a scratch project, open it in
-    Chromium and time it, against a one-segment task of the same page (Label Studio's own
-    share of the time); the browser cache is warmed first, as for a working annotator. The
-    project is deleted afterwards."""
+def drawn_regions(task: dict[str, Any]) -> int:
+    """How many pre-label regions a task draws (its prediction's result items)."""
+    preds = task.get("predictions") or []
+    return len(preds[0]["result"]) if preds else 0
+
+
+def time_largest_page(gold: Any, cfg: RunConfig, regions: str = "unsure") -> dict[str, Any]:
+    """Push one gold page (a GoldPage) to $LABEL_STUDIO_URL in a scratch project with
+    prelabel_regions=*regions*, open it in Chromium and time it, against a one-segment task of
+    the same page (Label Studio's own share of the time); the browser cache is warmed first,
+    as for a working annotator. The project is deleted afterwards."""
     import uuid
 
     from curation.evaluate import page_record
@@ -195,22 +203,24 @@ def time_largest_page(gold: Any, cfg: RunConfig) -> dict[str, Any]:
     one = Page(page.page_id + "#1", page.url, page.segments[:1])
     ls = connect(cfg)
     para = cfg.model_copy(update={"labelstudio": cfg.labelstudio.model_copy(
-        update={"layout": "paragraphs"})})
+        update={"layout": "paragraphs", "prelabel_regions": regions})})
     p = ls.projects.create(title=f"first-paint-{uuid.uuid4().hex[:8]}",
                            label_config=label_config(cfg.labels, "paragraphs"),
                            model_version=cfg.labelstudio.model_version,
                            show_collab_predictions=True)
     try:
-        big, small = ls.projects.import_tasks(id=p.id, request=build_tasks([page, one], para),
+        tasks = build_tasks([page, one], para)
+        big, small = ls.projects.import_tasks(id=p.id, request=tasks,
                                               return_task_ids=True).task_ids
         url = os.environ["LABEL_STUDIO_URL"].rstrip("/")
         with browser() as tab:
             login(tab, url)
-            open_task(tab, url, p.id, small, 1, timeout_s=300)  # warms the browser cache
-            n_pre = sum(1 for s in page.segments if s["prelabel"] in cfg.labels)
-            t = open_task(tab, url, p.id, big, len(page.segments), 300, n_pre)
-            base = open_task(tab, url, p.id, small, 1, timeout_s=300)
+            n_big, n_small = drawn_regions(tasks[0]), drawn_regions(tasks[1])
+            open_task(tab, url, p.id, small, 1, 300, n_small)  # warms the browser cache
+            t = open_task(tab, url, p.id, big, len(page.segments), 300, n_big)
+            base = open_task(tab, url, p.id, small, 1, 300, n_small)
         return {"page_id": page.page_id, "segments": len(page.segments),
+                "prelabel_regions": regions, "regions": n_big,
                 "first_paint_s": t.first_paint_s, "usable_s": t.usable_s,
                 "browser_cpu_s": t.browser_cpu_s, "one_segment_usable_s": base.usable_s,
                 "one_segment_browser_cpu_s": base.browser_cpu_s}

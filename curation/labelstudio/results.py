@@ -53,6 +53,7 @@ class TaskSegment:
     text: str
     text_hash: str
     occurrence: int
+    shown_prelabel: str | None = None  # a pre-label named in the line, not drawn as a region
 
 
 @dataclass(slots=True)
@@ -96,8 +97,9 @@ def task_segments(task: dict[str, Any]) -> tuple[str, list[TaskSegment]] | None:
         # a task holding only some of a page's segments says where each stands among equals
         occs = [s.get("occurrence") if isinstance(s.get("occurrence"), int) else occ
                 for s, (_, occ) in zip(segs, keys, strict=True)]
-        out = [TaskSegment(sid, pid, url, text, h, occ)
-               for (sid, text), (h, _), occ in zip(pairs, keys, occs, strict=True)]
+        shown = [s.get("pre") if isinstance(s.get("pre"), str) else None for s in segs]
+        out = [TaskSegment(sid, pid, url, text, h, occ, pre)
+               for (sid, text), (h, _), occ, pre in zip(pairs, keys, occs, shown, strict=True)]
         return ("page" if data.get("checksum") == checksum(pairs) else "page-edited", out)
     sid, text = data.get("segment_id"), data.get("text")
     if isinstance(sid, str) and isinstance(text, str):
@@ -205,10 +207,11 @@ def parse_tasks(tasks: list[dict[str, Any]], labels: list[str], model_version: s
             latest[who] = a
         for who, a in latest.items():
             chosen = annotation_labels(a, kind, segs, allowed, problems, tid)
+            chosen.update(accepted_lines(segs, chosen, preds, allowed, problems, tid))
             stats.add(STAGE, "annotations")
             for i, lab in sorted(chosen.items()):
                 s = segs[i]
-                pre = preds.get(i, prelabels.get(s.segment_id))
+                pre = preds.get(i, s.shown_prelabel or prelabels.get(s.segment_id))
                 rows.append(AnnotationRow(
                     s.segment_id, s.page_id, s.text_hash, s.occurrence, who, lab, pre,
                     None if pre is None else lab != pre, bool(a.get("ground_truth")),
@@ -216,6 +219,22 @@ def parse_tasks(tasks: list[dict[str, Any]], labels: list[str], model_version: s
             if len(chosen) < len(segs):
                 stats.add(STAGE, "segments_left_unlabelled", len(segs) - len(chosen))
     return rows
+
+
+def accepted_lines(segs: list[TaskSegment], chosen: dict[int, str], preds: dict[int, str],
+                   allowed: set[str], problems: Problems, tid: Any) -> dict[int, str]:
+    """Lines whose pre-label was named in the line (no region) and that the annotator left
+    without a region: submitted as they were shown, so the pre-label is accepted."""
+    out: dict[int, str] = {}
+    for i, s in enumerate(segs):
+        if s.shown_prelabel is None or i in chosen or i in preds:
+            continue
+        if s.shown_prelabel not in allowed:
+            problems("unknown_label", tid, f"line {i}: pre-label {s.shown_prelabel!r} not in "
+                     f"{sorted(allowed)}", segment_id=s.segment_id)
+            continue
+        out[i] = s.shown_prelabel
+    return out
 
 
 def annotation_labels(ann: dict[str, Any], kind: str, segs: list[TaskSegment],

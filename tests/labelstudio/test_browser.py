@@ -19,11 +19,20 @@ from label_studio_sdk import LabelStudio
 
 from curation.io.parquet import ShardWriter
 from curation.labelstudio import pull, push
+from curation.labelstudio.tasks import UNSURE, build_tasks
 from curation.schema import SEGMENT_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from ls_browser import browser, drag_label, gold_page, login, open_task, submit  # noqa: E402
+from ls_browser import (  # noqa: E402
+    browser,
+    drag_label,
+    drawn_regions,
+    gold_page,
+    login,
+    open_task,
+    submit,
+)
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.shared_data]
 RUN = 20
@@ -42,6 +51,11 @@ def test_relabel_a_run_of_20_segments_in_one_action(
     w.close()
     pid = push(cfg).project_id
     (task,) = ls.tasks.list(project=pid, fields="task_only")
+    # regions only for the unsure pre-labels (the default); the others are named in the lines
+    unsure = sum(1 for s in page.segments if s["prelabel"] in cfg.labels
+                 and (s["confidence"] is None or s["confidence"] < UNSURE))
+    n_pre = drawn_regions(build_tasks([page], cfg)[0])
+    assert n_pre == unsure < n // 4
     # a run of short lines (a menu, a list of teasers) past the first screen, as one drag
     first = next(i for i in range(n // 3, n - RUN)
                  if max(len(s["text"]) for s in page.segments[i:i + RUN]) <= 120)
@@ -49,9 +63,8 @@ def test_relabel_a_run_of_20_segments_in_one_action(
 
     with browser(width=1400, height=1600) as tab:
         login(tab, url)
-        n_pre = sum(1 for s in page.segments if s["prelabel"] in cfg.labels)
         timing = open_task(tab, url, pid, task.id, n, 300, regions=n_pre)
-        assert timing.lines == n and timing.regions == n_pre  # a region per pre-label
+        assert timing.lines == n and timing.regions == n_pre  # a region per unsure pre-label
         drag_label(tab, first, first + RUN - 1, HOTKEY)
         shot = (ROOT / "docs" / "img" / "labelstudio-labelling.png"
                 if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "labelling.png")

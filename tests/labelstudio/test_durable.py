@@ -58,7 +58,7 @@ def applied_labels(cfg: Any) -> dict[str, tuple[str | None, str | None]]:
 
 def test_one_region_relabels_a_run_and_labels_follow_their_text(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg()  # the paragraphs layout (the default)
+    cfg = make_cfg(prelabel_regions="all")  # a region per pre-label
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
@@ -102,7 +102,7 @@ def test_one_region_relabels_a_run_and_labels_follow_their_text(
 
 def test_deleted_tasks_and_a_new_colour_never_shrink_or_block(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg()
+    cfg = make_cfg(prelabel_regions="all")
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
@@ -123,7 +123,7 @@ def test_deleted_tasks_and_a_new_colour_never_shrink_or_block(
 
 def test_disagreeing_run_and_bad_regions_go_to_review(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg()
+    cfg = make_cfg(prelabel_regions="all")
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
