@@ -9,6 +9,7 @@ another pure-Python option.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -57,7 +58,15 @@ def _factory() -> Any:
                 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
                 factory = DetectorFactory()
-                factory.load_profile(PROFILES_DIRECTORY)
+                # the profiles are ~90k long-lived lists: collections triggered while they
+                # are built only re-scan them (0.57 -> 0.23-0.4 CPU-s); the map is the same
+                was_enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    factory.load_profile(PROFILES_DIRECTORY)
+                finally:
+                    if was_enabled:
+                        gc.enable()
                 _langdetect_factory = factory
     return _langdetect_factory
 

@@ -74,3 +74,18 @@ def test_langdetect_profiles_load_once() -> None:
     from curation.lang import _factory
 
     assert _factory() is _factory()
+
+
+def test_langdetect_profiles_load_the_same_map_and_leave_gc_on() -> None:
+    import gc
+
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    from curation import lang
+
+    plain = DetectorFactory()
+    plain.load_profile(PROFILES_DIRECTORY)
+    ours = lang._factory()
+    assert gc.isenabled()
+    assert ours.langlist == plain.langlist
+    assert ours.word_lang_prob_map == plain.word_lang_prob_map
