@@ -1,7 +1,10 @@
-"""Near-duplicate pages: a MinHash of each page's text (word 5-gram shingles, datasketch), then
-LSH over all pages in input order. A cluster is a set of pages linked by similar pairs; its
-first page in input order names it. Splits keep every cluster in one split (sites linked by a
-shared near-copy are grouped together), so near-copies never land in train and test both."""
+"""Near-duplicate pages: a MinHash of each page's text (word 5-gram shingles), then LSH over all
+pages in input order. Both are datasketch's ("affine32" MinHash, MinHashLSH banding), computed
+here with numpy bit for bit (tested against datasketch): importing datasketch imports scipy,
+~0.75 CPU-s of every run's start-up, for LSH parameters that are fixed here. A cluster is a
+set of pages linked by similar pairs; its first page in input order names it. Splits keep every
+cluster in one split (sites linked by a shared near-copy are grouped together), so near-copies
+never land in train and test both."""
 
 from __future__ import annotations
 
@@ -13,17 +16,34 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from datasketch import MinHash, MinHashLSH
 
 DEDUP_VERSION = "minhash-v2"  # part of the shards' cache key: a change recomputes signatures
 NUM_PERM = 64
 SCHEME = "affine32"  # 32-bit values (stored as uint32); explicit so stored values stay valid
 THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets
+# LSH bands x rows: datasketch.MinHashLSH's optimum for THRESHOLD and NUM_PERM (equal weights)
+BANDS, ROWS = 5, 11
 SHINGLE_WORDS = 5
 MIN_ARTICLE_WORDS = 50  # a page's article text decides when it has this much, else all its text
 SIGNATURE_SCHEMA = pa.schema([("page_id", pa.string()), ("minhash", pa.list_(pa.uint32()))])
 _WORD = re.compile(r"\w+")
 _MIX = np.uint64(0x9E3779B1)  # odd multiplier that folds a shingle's word hashes into one
+_SEED = 1
+_EMPTY = np.uint32(0xFFFFFFFF)
+# MurmurHash3's 32-bit finalizer, datasketch's pre-mix of each input hash
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
+         np.uint32(16))
+
+
+def _affine_permutations() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """datasketch's affine32 permutations for a seed: h -> a*h + b mod 2^32, a odd."""
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_PERM_A, _PERM_B = _affine_permutations()
 
 
 def _shingle_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
@@ -39,9 +59,22 @@ def _shingle_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
 
 def page_signature(text: str) -> npt.NDArray[np.uint32]:
     """The MinHash values of a page's text (word 5-gram shingles, lower-cased)."""
-    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int, scheme=SCHEME)
-    m.update_batch(_shingle_hashes(_WORD.findall(text.lower())).tolist())
-    return np.asarray(m.hashvalues, dtype=np.uint32)
+    return minhash_values(_shingle_hashes(_WORD.findall(text.lower())))
+
+
+def minhash_values(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
+    """datasketch's MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32") of 32-bit hashes."""
+    if not len(hashes):
+        return np.full(NUM_PERM, _EMPTY, np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX
+    hv: npt.NDArray[np.uint32] = hashes.astype(np.uint32).reshape(-1, 1)
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    values: npt.NDArray[np.uint32] = (hv * _PERM_A + _PERM_B).min(axis=0)
+    return values
 
 
 def signatures(segments: pa.Table) -> pa.Table:
@@ -77,7 +110,7 @@ class Clusters:
     """Union-find over pages in input order; each cluster's root is its first page."""
 
     def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.buckets: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]
         self.order: dict[str, int] = {}
         self.parent: dict[str, str] = {}
 
@@ -88,16 +121,22 @@ class Clusters:
         return pid
 
     def add(self, pid: str, values: list[int]) -> None:
-        m = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.asarray(values, np.uint64),
-                    scheme=SCHEME)
+        if pid in self.order:
+            raise ValueError(f"page {pid!r} was added twice")
+        sig = np.asarray(values, np.uint32)
+        if len(sig) != NUM_PERM:
+            raise ValueError(f"page {pid!r}: {len(sig)} MinHash values, expected {NUM_PERM}")
+        keys = [sig[i * ROWS:(i + 1) * ROWS].tobytes() for i in range(BANDS)]
         self.order[pid] = len(self.order)
         self.parent[pid] = pid
-        for other in self.lsh.query(m):
-            a, b = self._root(pid), self._root(other)
-            if a != b:
-                first, last = sorted((a, b), key=self.order.__getitem__)
-                self.parent[last] = first
-        self.lsh.insert(pid, m)
+        for key, bucket in zip(keys, self.buckets, strict=True):
+            for other in bucket.get(key, ()):
+                a, b = self._root(pid), self._root(other)
+                if a != b:
+                    first, last = sorted((a, b), key=self.order.__getitem__)
+                    self.parent[last] = first
+        for key, bucket in zip(keys, self.buckets, strict=True):
+            bucket.setdefault(key, []).append(pid)
 
     def members(self) -> dict[str, list[str]]:
         """Cluster (its first page) -> its pages in input order; clusters of two or more."""
