@@ -87,7 +87,7 @@ class LabelStudioConfig(_Model):
     project_title: str = "curation"
     layout: Literal["paragraphs", "page", "segment"] = "paragraphs"  # docs/labelstudio.md
     # paragraphs layout: pre-labels drawn as regions ("unsure": only those less sure than 0.7,
-    # the rest named in the line heading; a 300-line page opens ~3x faster) or "all"
+    # the rest named in the line heading; half the browser CPU on a 300-line page) or "all"
     prelabel_regions: Literal["unsure", "all"] = "unsure"
     batch_size: int = 500
     context: int = 2  # neighbours shown with each segment in the "segment" layout
