@@ -104,6 +104,9 @@ def format_curve(curve: dict[int, dict[str, Any]]) -> str:
     head = f"{'k':>2} {'sites':>6} {'pages':>6} {'mean':>7}" + "".join(f"{x[:10]:>11}" for x in SIX)
     lines = [head, "-" * len(head)]
     for k, r in curve.items():
+        if not r["sites"]:
+            lines.append(f"{k:>2}  (no site of the gold has more than {k} pages)")
+            continue
         lines.append(f"{k:>2} {r['sites']:>6} {r['scored_pages']:>6} {r['mean']:>7.3f}"
                      + "".join(f"{r['labels'].get(x, float('nan')):>11.3f}" for x in SIX))
     return "\n".join(lines)
