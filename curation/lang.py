@@ -74,7 +74,9 @@ def _factory() -> Any:
 def _langdetect(text: str, seed: int, trials: int = LANGDETECT_TRIALS) -> str:
     from langdetect.lang_detect_exception import LangDetectException
 
-    detector = _factory().create()
+    from curation.langdetect_detector import FastDetector
+
+    detector = FastDetector(_factory())
     detector.seed = seed  # per detector, not the shared DetectorFactory.seed: no race
     detector.n_trial = trials
     try:

@@ -89,3 +89,35 @@ def test_langdetect_profiles_load_the_same_map_and_leave_gc_on() -> None:
     assert gc.isenabled()
     assert ours.langlist == plain.langlist
     assert ours.word_lang_prob_map == plain.word_lang_prob_map
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_fast_detector_gives_langdetects_own_probabilities(seed: int) -> None:
+    import random
+
+    from langdetect.detector import Detector
+
+    from curation import lang
+    from curation.langdetect_detector import FastDetector
+
+    rng = random.Random(seed)
+    alphabet = "aZ  \t\n.,ÀÉçșțی ậẠあアㄅ中가ПрAB CDxyz19 http://x.com a@b.org"
+    texts = [*SENTENCES.values(), "NASA and the ESA  said   so.  ", "",
+             *("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300)))
+               for _ in range(60))]
+    factory = lang._factory()
+    for text in texts:
+        results = []
+        for cls in (Detector, FastDetector):
+            d = cls(factory)
+            d.seed, d.n_trial = seed, 7
+            d.append(text)
+            d.append(text[:40])  # a second append: spaces collapse per call, as langdetect does
+            d.cleaning_text()
+            ngrams = d._extract_ngrams()
+            try:
+                probs = [(x.lang, x.prob) for x in d.get_probabilities()]
+            except Exception as e:  # no n-grams: both must refuse the same way
+                probs = [(type(e).__name__, 0.0)]
+            results.append((d.text, ngrams, probs))
+        assert results[0] == results[1], text
