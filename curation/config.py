@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -14,9 +15,13 @@ from curation.defaults import builtin_path
 from curation.errors import ConfigError
 from curation.taxonomy import LABELS
 
+MAX_WEIGHT = 1000.0  # a rule weight above this drowns every other vote: surely a typo
+SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")  # what datasets accepts as a split name
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `batch_pages: true` or `workers: "2"` is an error, not a silent 1 or 2
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class InputConfig(_Model):
@@ -56,6 +61,16 @@ class PrelabelConfig(_Model):
     model: str | None = None  # a trained cleaner used as one more voter
     fault_tolerant: bool = False
 
+    @field_validator("weights")
+    @classmethod
+    def _weights_finite(cls, v: dict[str, float]) -> dict[str, float]:
+        # a negative, NaN or infinite weight makes confidence negative or NaN in the dataset
+        bad = {k: w for k, w in v.items() if not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT)}
+        if bad:
+            raise ValueError(f"rule weights must be finite numbers in [0, {MAX_WEIGHT:g}], "
+                             f"got {bad}")
+        return v
+
 
 class FilterSpec(_Model):
     name: str
@@ -79,6 +94,10 @@ class PublishConfig(_Model):
     def _splits_sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
         if not v or abs(sum(v.values()) - 1.0) > 1e-6 or min(v.values()) < 0:
             raise ValueError(f"split fractions must be >= 0 and sum to 1, got {v}")
+        bad = [s for s in v if not SPLIT_NAME.match(s)]
+        if bad:  # checked here, so a bad name fails before ingest, not at publish
+            raise ValueError(f"{bad} are not valid split names (letters, digits, _ and dots "
+                             "only), e.g. train, validation, test")
         return v
 
 

@@ -4,7 +4,6 @@ number of sites, not of segments."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.config import RunConfig, dump_config
-from curation.errors import ConfigError, InputError
+from curation.errors import InputError
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.parquet import ShardWriter, iter_batches
 from curation.publish.card import render_card
@@ -22,7 +21,6 @@ from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
 from curation.version import __version__
 
-_SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")  # what datasets accepts as a split name
 LISTED_SKIPS_PER_BATCH = 20  # the rest of a batch's bad rows are counted, not listed
 
 
@@ -64,10 +62,6 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
                     near_duplicates: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write SEGMENT_SCHEMA shards in *segments_dir* as a site-split HF dataset at *out_dir*;
     return the counts (rows per split, label, language, label source)."""
-    bad = [s for s in cfg.publish.splits if not _SPLIT_NAME.match(s)]
-    if bad:
-        raise ConfigError(f"publish.splits: {bad} are not valid split names (letters, digits, "
-                          "_ and dots only), e.g. train, validation, test")
     prepare_output(out_dir, overwrite)
     labels = pa.array(cfg.labels, pa.string())
 
