@@ -173,10 +173,12 @@ def write_config(path: Path, input_file: Path, out: Path, detector: str, workers
     data["workers"] = workers
     data["language"] = {**data.get("language", {}), "detector": detector}
     # the config moves to another folder: its relative file paths stay those of configs/
-    prelabel = {"cues_dir": "cues", **(data.get("prelabel") or {})}
+    prelabel = dict(data.get("prelabel") or {})
     for key in PRELABEL_PATHS:
         value = prelabel.get(key)
-        if isinstance(value, str) and not Path(value).is_absolute():
+        # builtin:NAME (the packaged defaults) resolves anywhere; keep it as it is
+        if (isinstance(value, str) and not value.startswith("builtin:")
+                and not Path(value).is_absolute()):
             prelabel[key] = str((DEFAULT_CONFIG.parent / value).resolve())
     data["prelabel"] = prelabel
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
