@@ -55,3 +55,14 @@ def choice(i: int | None, label: str) -> dict[str, Any]:
 def project_tasks(ls: LabelStudio, project_id: int) -> list[Any]:
     """All tasks of a project, with annotations and predictions."""
     return list(ls.tasks.list(project=project_id, fields="all", page_size=100))
+
+
+def span(lo: int, hi: int, label: str, origin: str | None = None) -> dict[str, Any]:
+    """A paragraphs-layout region over segments lo..hi, as the UI sends it."""
+    item: dict[str, Any] = {
+        "from_name": "seg_label", "to_name": "page", "type": "paragraphlabels",
+        "value": {"start": str(lo), "end": str(hi), "startOffset": 0, "endOffset": 3,
+                  "paragraphlabels": [label]}}
+    if origin:
+        item["origin"] = origin
+    return item

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
-from ls_helpers import PAGES, project_tasks, write_segments
+from ls_helpers import PAGES, project_tasks, span, write_segments
 
 from curation.config import FilterConfig
 from curation.filter.stage import filter_segments
@@ -20,16 +20,6 @@ from curation.stats import Stats
 
 pytestmark = pytest.mark.labelstudio
 
-
-def span(lo: int, hi: int, label: str, origin: str | None = None) -> dict[str, Any]:
-    """A paragraphs-layout region over segments lo..hi, as the UI sends it."""
-    item: dict[str, Any] = {
-        "from_name": "seg_label", "to_name": "page", "type": "paragraphlabels",
-        "value": {"start": str(lo), "end": str(hi), "startOffset": 0, "endOffset": 3,
-                  "paragraphlabels": [label]}}
-    if origin:
-        item["origin"] = origin
-    return item
 
 
 def pre_regions(page: str) -> list[dict[str, Any]]:
