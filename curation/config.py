@@ -33,8 +33,11 @@ class InputConfig(_Model):
     max_lines: int = Field(200_000, gt=0)
 
 
+Detector = Literal["langdetect", "fasttext", "py3langid", "none"]
+
+
 class LanguageConfig(_Model):
-    detector: Literal["langdetect", "fasttext", "py3langid", "none"] = "langdetect"
+    detector: Detector = "langdetect"
     # langdetect's cost is mostly a fixed number of random trials, not the text length: 600
     # characters (longest segments first) and 3 trials agreed with 2,000 characters and 7
     # trials on all 326 gold-dev pages at 40 % of the cost (see benchmarks/README.md)

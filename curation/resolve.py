@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from curation.config import RunConfig
-from curation.filter import FILTERS, Filter, Params
+from curation.filter import Bound, bind_filters
 from curation.label import RuleSet, rule_set
 
 
@@ -22,7 +21,7 @@ class Resolved:
 
     config: RunConfig
     rules: RuleSet
-    filters: tuple[tuple[Filter[Any], Params], ...]
+    filters: tuple[Bound, ...]  # each filter with its own validated params, no more
     model: Path | None  # the trained cleaner voting with the rules, loaded and checked
 
 
@@ -30,8 +29,7 @@ def resolve(cfg: RunConfig) -> Resolved:
     """Look up every rule, weight, calibration, cue folder, filter and model *cfg* names; a
     ConfigError (naming the valid choices) for the first that does not exist."""
     rules = rule_set(cfg)
-    filters = tuple((FILTERS.get(spec.name), FILTERS.get(spec.name).parse(spec.params, cfg.labels))
-                    for spec in cfg.filter.filters)
+    filters = bind_filters(cfg.filter.filters, cfg)
     model = None
     if cfg.prelabel.model:
         # scikit-learn loads only when a model is configured

@@ -10,15 +10,18 @@ from curation.filter import (  # noqa: F401  (registers the filters)
 from curation.filter.base import (
     FILTERS,
     REJECT_SCHEMA,
+    Bound,
     Filter,
     Params,
     apply_filters,
+    bind_filters,
     register_filter,
 )
 from curation.filter.human import apply_human_labels, load_human_labels
 from curation.filter.stage import filter_segments
 
 __all__ = [
-    "FILTERS", "REJECT_SCHEMA", "Filter", "Params", "apply_filters", "apply_human_labels",
-    "filter_segments", "load_human_labels", "register_filter",
+    "FILTERS", "REJECT_SCHEMA", "Bound", "Filter", "Params", "apply_filters",
+    "apply_human_labels", "bind_filters", "filter_segments", "load_human_labels",
+    "register_filter",
 ]

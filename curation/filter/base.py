@@ -1,15 +1,16 @@
 """Filter contract: a versioned name, a typed params model and a column-wise keep mask.
 
-A filter is a plain function `(table, params, cfg) -> (keep, detail)` registered with its params
-model. `keep` is a boolean array over the table's rows (null counts as drop); `detail` is a
-string (or a per-row string array) appended to the filter name to form the reject reason.
+A filter is a plain function `(table, params) -> (keep, detail)` registered with its params
+model; it sees its own validated params and nothing else of the config. `keep` is a boolean
+array over the table's rows (null counts as drop); `detail` is a string (or a per-row string
+array) appended to the filter name to form the reject reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeAlias, TypeVar, get_args, get_origin
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,9 +33,19 @@ Verdict: TypeAlias = tuple[Mask, str | pa.Array | pa.ChunkedArray]
 
 
 class Params(BaseModel):
-    """Base for filter params: unknown keys are errors; override `check_labels` if needed."""
+    """Base for filter params: unknown keys are errors; override `check_labels` if needed.
+
+    A param whose default is a run-wide setting (the language detector, the output folder)
+    names it in `FROM_CONFIG` and takes it in `config_defaults`: the filter gets the value in
+    its params, never the config itself, and a config may still set it per filter."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    FROM_CONFIG: ClassVar[dict[str, str]] = {}  # param -> the config setting it defaults to
+
+    @classmethod
+    def config_defaults(cls, cfg: RunConfig) -> dict[str, Any]:
+        """The values of the FROM_CONFIG params in *cfg*."""
+        return {}
 
     def check_labels(self, labels: list[str]) -> None:
         """Raise ValueError when the params name a label outside *labels*."""
@@ -49,22 +60,26 @@ class Filter(Generic[P]):
 
     name: str
     params_model: type[P]
-    fn: Callable[[pa.Table, P, RunConfig], Verdict]
+    fn: Callable[[pa.Table, P], Verdict]
 
     def params_help(self) -> str:
         """Each param with its type and default, e.g. `n (int, default 20)`."""
+        from_config = self.params_model.FROM_CONFIG
         return ", ".join(
             f"{k} ({_type_name(f.annotation)}"
-            + (")" if f.is_required() else f", default {f.default!r})")
+            + (f", default: the config's {from_config[k]})" if k in from_config
+               else ")" if f.is_required() else f", default {f.default!r})")
             for k, f in self.params_model.model_fields.items()
         )
 
-    def parse(self, params: dict[str, Any], labels: list[str]) -> P:
-        """Validated params, or a ConfigError that names the valid params."""
+    def parse(self, params: dict[str, Any], cfg: RunConfig) -> P:
+        """Validated params (the FROM_CONFIG ones filled from *cfg* unless *params* set them),
+        or a ConfigError that names the valid params."""
         valid = self.params_help()
         try:
-            parsed = self.params_model.model_validate(params)
-            parsed.check_labels(labels)
+            parsed = self.params_model.model_validate(
+                {**self.params_model.config_defaults(cfg), **params})
+            parsed.check_labels(cfg.labels)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(x) for x in e['loc']) or '(params)'}: "
@@ -78,29 +93,29 @@ class Filter(Generic[P]):
             raise ConfigError(f"filter {self.name}: {exc}") from None
         return parsed
 
-    def validate_params(self, params: dict[str, Any], labels: list[str]) -> None:
-        """Raise ConfigError unless *params* are valid for this filter and label set."""
-        self.parse(params, labels)
-
-    def evaluate(self, table: pa.Table, params: P, cfg: RunConfig) -> Verdict:
+    def evaluate(self, table: pa.Table, params: P) -> Verdict:
         """Keep mask (nulls already dropped) and reason detail for *table*."""
-        keep, detail = self.fn(table, params, cfg)
+        keep, detail = self.fn(table, params)
         return pc.fill_null(keep, False), detail
 
 
 def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:
+        return "one of " + "|".join(str(a) for a in get_args(annotation))
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
 FILTERS: Registry[Filter[Any]] = Registry("filter")
+# a filter looked up with its validated params: what the filter stage runs
+Bound: TypeAlias = tuple[Filter[Any], Params]
 
 
 def register_filter(
     name: str, params: type[P]
-) -> Callable[[Callable[[pa.Table, P, RunConfig], Verdict]], Filter[P]]:
+) -> Callable[[Callable[[pa.Table, P], Verdict]], Filter[P]]:
     """Decorator: register a column-wise filter function under a versioned *name*."""
 
-    def deco(fn: Callable[[pa.Table, P, RunConfig], Verdict]) -> Filter[P]:
+    def deco(fn: Callable[[pa.Table, P], Verdict]) -> Filter[P]:
         flt = Filter(name=name, params_model=params, fn=fn)
         FILTERS.register(name)(flt)
         return flt
@@ -119,17 +134,23 @@ def as_segments(table: pa.Table, what: str = "segments") -> pa.Table:
         raise SchemaError(f"{what}: does not match SEGMENT_SCHEMA: {exc}") from None
 
 
+def bind_filters(specs: Sequence[FilterSpec], cfg: RunConfig) -> tuple[Bound, ...]:
+    """Each spec's filter with its validated params; a ConfigError for an unknown name or a
+    bad param (the valid ones listed)."""
+    return tuple((FILTERS.get(s.name), FILTERS.get(s.name).parse(s.params, cfg)) for s in specs)
+
+
 def apply_filters(
-    table: pa.Table, specs: list[FilterSpec], cfg: RunConfig, stats: Stats
+    table: pa.Table, filters: Sequence[Bound], stats: Stats
 ) -> tuple[pa.Table, pa.Table]:
-    """Run *specs* in order; return (kept, rejected) with the first failing filter as `reason`."""
+    """Run the bound *filters* in order; return (kept, rejected) with the first failing filter
+    as `reason`."""
     kept = as_segments(table, "apply_filters input")
-    parsed = [(FILTERS.get(s.name), FILTERS.get(s.name).parse(s.params, cfg.labels)) for s in specs]
     rejected: list[pa.Table] = []
-    for flt, params in parsed:
+    for flt, params in filters:
         if kept.num_rows == 0:
             break
-        keep, detail = flt.evaluate(kept, params, cfg)
+        keep, detail = flt.evaluate(kept, params)
         drop = pc.invert(keep)
         dropped = kept.filter(drop)
         if dropped.num_rows:

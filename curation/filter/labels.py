@@ -6,7 +6,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
-from curation.config import RunConfig
 from curation.filter.base import Params, Verdict, register_filter
 
 
@@ -40,7 +39,7 @@ def _is_human(table: pa.Table) -> pa.ChunkedArray:
 
 
 @register_filter("labels.v1", LabelsParams)
-def labels_filter(table: pa.Table, p: LabelsParams, cfg: RunConfig) -> Verdict:
+def labels_filter(table: pa.Table, p: LabelsParams) -> Verdict:
     """Keep only (or drop) the listed labels; a null label is never in a list."""
     listed = pc.fill_null(pc.is_in(table["label"], value_set=pa.array(p.keep or p.drop,
                                                                        pa.string())), False)
@@ -49,13 +48,13 @@ def labels_filter(table: pa.Table, p: LabelsParams, cfg: RunConfig) -> Verdict:
 
 
 @register_filter("min_confidence.v1", MinConfidence)
-def min_confidence(table: pa.Table, p: MinConfidence, cfg: RunConfig) -> Verdict:
+def min_confidence(table: pa.Table, p: MinConfidence) -> Verdict:
     """Drop pre-labels with confidence below p; human labels pass (they replace the pre-label)."""
     return pc.or_kleene(_is_human(table), pc.greater_equal(table["confidence"], p.p)), f"<{p.p}"
 
 
 @register_filter("min_agreement.v1", MinAgreement)
-def min_agreement(table: pa.Table, p: MinAgreement, cfg: RunConfig) -> Verdict:
+def min_agreement(table: pa.Table, p: MinAgreement) -> Verdict:
     """Drop rows annotators saw with agreement below p (ties too); unseen rows pass unless
     require_human."""
     seen = pc.fill_null(pc.greater(table["annotators"], 0), False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,7 +18,15 @@ from curation.io.atomic import DONE_MARKER, is_complete
 
 
 class KeepFirst(Params):
-    """No params: the first page of each cluster in input order is kept."""
+    """The first page of each cluster in input order is kept."""
+
+    clusters: Path  # the clusters `curation run` writes: the run's out/near_duplicates/
+
+    FROM_CONFIG: ClassVar[dict[str, str]] = {"clusters": "output (its near_duplicates/)"}
+
+    @classmethod
+    def config_defaults(cls, cfg: RunConfig) -> dict[str, Any]:
+        return {"clusters": cfg.resolve(cfg.output) / "near_duplicates"}
 
 
 @lru_cache(maxsize=4)
@@ -29,10 +38,10 @@ def _copies(folder: Path, version: int) -> pa.Array:
 
 
 @register_filter("near_duplicates.v1", KeepFirst)
-def near_duplicates(table: pa.Table, p: KeepFirst, cfg: RunConfig) -> Verdict:
+def near_duplicates(table: pa.Table, p: KeepFirst) -> Verdict:
     """Drop the segments of near-copies of an earlier page (MinHash LSH clusters), keeping one
     page per cluster. Needs the clusters that `curation run` writes to out/near_duplicates/."""
-    folder = cfg.resolve(cfg.output) / "near_duplicates"
+    folder = p.clusters
     if not is_complete(folder):
         raise ConfigError(f"filter near_duplicates.v1 needs {folder}, which `curation run` "
                           "writes; run it (or drop the filter)")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.filter.base import REJECT_SCHEMA, apply_filters
+from curation.filter.base import REJECT_SCHEMA, apply_filters, bind_filters
 from curation.filter.human import apply_human_labels, load_human_labels
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.parquet import ShardWriter, iter_batches
@@ -21,6 +21,7 @@ def filter_segments(segments_dir: Path, filtered_dir: Path, rejects_dir: Path | 
                     overwrite: bool = False, batch_rows: int = 65_536) -> dict[str, int]:
     """Stream segment shards through apply_human_labels + cfg.filter; write both outputs
     atomically (rejects only when *rejects_dir* is given). Returns kept/rejected row counts."""
+    filters = bind_filters(cfg.filter.filters, cfg)  # checked before any output is touched
     prepare_output(filtered_dir, overwrite)
     if rejects_dir is not None:
         prepare_output(rejects_dir, overwrite)
@@ -38,7 +39,7 @@ def filter_segments(segments_dir: Path, filtered_dir: Path, rejects_dir: Path | 
         try:
             for batch in iter_batches(segments_dir, SEGMENT_SCHEMA, batch_rows):
                 table = apply_human_labels(pa.Table.from_batches([batch]), human)
-                kept, rejected = apply_filters(table, list(cfg.filter.filters), cfg, stats)
+                kept, rejected = apply_filters(table, filters, stats)
                 kept_w.write(kept)
                 n_rejected += rejected.num_rows
                 if rej_w is not None:

@@ -6,7 +6,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from curation.config import RunConfig
 from curation.filter.base import Params, Verdict, register_filter
 
 
@@ -19,12 +18,12 @@ class MaxChars(Params):
 
 
 @register_filter("min_chars.v1", MinChars)
-def min_chars(table: pa.Table, p: MinChars, cfg: RunConfig) -> Verdict:
+def min_chars(table: pa.Table, p: MinChars) -> Verdict:
     """Drop segments with fewer than n characters. Misses short but real headlines."""
     return pc.greater_equal(pc.utf8_length(table["text"]), p.n), f"<{p.n}"
 
 
 @register_filter("max_chars.v1", MaxChars)
-def max_chars(table: pa.Table, p: MaxChars, cfg: RunConfig) -> Verdict:
+def max_chars(table: pa.Table, p: MaxChars) -> Verdict:
     """Drop segments with more than n characters (usually a missed block split)."""
     return pc.less_equal(pc.utf8_length(table["text"]), p.n), f">{p.n}"

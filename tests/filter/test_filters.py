@@ -11,7 +11,7 @@ import pytest
 
 from curation.config import FilterSpec, RunConfig, load_config
 from curation.errors import ConfigError, SchemaError
-from curation.filter import FILTERS, REJECT_SCHEMA, apply_filters
+from curation.filter import FILTERS, REJECT_SCHEMA, apply_filters, bind_filters
 from curation.resolve import resolve
 from curation.stats import Stats
 
@@ -22,8 +22,8 @@ MakeSegments = Callable[[list[dict[str, Any]]], pa.Table]
 def run(table: pa.Table, *specs: tuple[str, dict[str, Any]],
         cfg: RunConfig = CFG) -> tuple[pa.Table, pa.Table, Stats]:
     stats = Stats()
-    kept, rejected = apply_filters(table, [FilterSpec(name=n, params=p) for n, p in specs],
-                                   cfg, stats)
+    bound = bind_filters([FilterSpec(name=n, params=p) for n, p in specs], cfg)
+    kept, rejected = apply_filters(table, bound, stats)
     return kept, rejected, stats
 
 
@@ -134,7 +134,7 @@ def test_per_segment_language(make_segments: MakeSegments) -> None:
 )
 def test_bad_params_fail_with_the_fix(name: str, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        FILTERS.get(name).validate_params(params, CFG.labels)
+        FILTERS.get(name).parse(params, CFG)
 
 
 def test_unknown_filter_lists_valid_names() -> None:
