@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.folds import balanced_folds
+from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.body import Rows, context_features, fit_stage
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
 from curation.model.stacker import Stacker, fit_stacker
@@ -62,14 +63,14 @@ class Cleaner:
         """Feature matrix of a pre-labelled segment table (one run)."""
         return featurize(table, self.feature_config, self.rule_names)
 
-    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+    def predict_proba(self, x: sp.csr_matrix) -> Floats:
         """(n, len(labels)) probabilities, columns in `labels` order."""
         if x.shape[0] == 0:
             return np.zeros((0, len(self.labels)))
         pt = self.type_head.predict_proba(x) if self.type_head is not None else None
         return self.label_proba(_positive(self.article_head, x), pt)
 
-    def label_proba(self, p_art: np.ndarray, pt: np.ndarray | None) -> np.ndarray:
+    def label_proba(self, p_art: Floats, pt: Floats | None) -> Floats:
         """Label probabilities from the article head's raw score (shifted by the tuned
         threshold here) and the type head's (n, type classes) probabilities."""
         out = np.zeros((len(p_art), len(self.labels)))
@@ -85,7 +86,7 @@ class Cleaner:
             out[:, self.labels.index("other")] = 1 - p_art
         return out
 
-    def predict_body(self, x: sp.csr_matrix, rows: Rows) -> np.ndarray:
+    def predict_body(self, x: sp.csr_matrix, rows: Rows) -> Floats:
         """P(the row is the story's body), per row; *rows* places them in their pages."""
         if x.shape[0] == 0:
             return np.zeros(0)
@@ -98,7 +99,7 @@ class Cleaner:
         feats = context_features(p, q, _dense(x), rows)
         return np.asarray(self.body_stage.predict_proba(feats)[:, 1])
 
-    def predict_table(self, table: pa.Table) -> tuple[list[str], np.ndarray]:
+    def predict_table(self, table: pa.Table) -> tuple[list[str], Floats]:
         """Labels and confidences for a pre-labelled segment table."""
         p = self.predict_proba(self.features(table))
         best = p.argmax(axis=1) if len(p) else np.zeros(0, dtype=int)
@@ -123,7 +124,7 @@ class Cleaner:
             )
 
 
-def _positive(head: LogisticRegression, x: sp.csr_matrix) -> np.ndarray:
+def _positive(head: LogisticRegression, x: sp.csr_matrix) -> Floats:
     classes = list(head.classes_)
     p = head.predict_proba(x)
     return p[:, classes.index(True)] if True in classes else np.zeros(x.shape[0])
@@ -143,17 +144,18 @@ class OneVsRest:
         self.classes_: list[str] = []
         self.heads: list[LogisticRegression] = []
 
-    def fit(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray) -> OneVsRest:
+    def fit(self, x: sp.csr_matrix, y: Labels, sample_weight: Floats) -> OneVsRest:
         """Fit one head per label seen in *y*."""
         self.classes_ = sorted({str(v) for v in y})
         self.heads = [_head(self.c).fit(x, y == lab, sample_weight=sample_weight)
                       for lab in self.classes_]
         return self
 
-    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+    def predict_proba(self, x: sp.csr_matrix) -> Floats:
         """(n, classes) probabilities, rows summing to 1."""
-        p = np.column_stack([_positive(h, x) for h in self.heads])
-        return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+        p: Floats = np.column_stack([_positive(h, x) for h in self.heads])
+        total: Floats = np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+        return p / total
 
 
 def rule_names(cfg: RunConfig) -> list[str]:
@@ -165,18 +167,18 @@ def rule_names(cfg: RunConfig) -> list[str]:
 
 def fit_matrix(
     x: sp.csr_matrix,
-    target: np.ndarray,
-    weight: np.ndarray,
+    target: Labels,
+    weight: Floats,
     cfg: RunConfig,
     fcfg: FeatureConfig,
     c_article: float = 4.0,
     c_type: float = 4.0,
     type_balance: float = 0.0,
-    group: np.ndarray | None = None,
+    group: Labels | None = None,
     tune_folds: int = 3,
     rows: Rows | None = None,
-    body_target: np.ndarray | None = None,
-    votes: np.ndarray | None = None,
+    body_target: Labels | None = None,
+    votes: Floats | None = None,
 ) -> Cleaner:
     """Fit on a feature matrix; *target* holds labels, NOT_ARTICLE, or "" (unknown).
 
@@ -232,7 +234,7 @@ def fit_matrix(
     return cleaner
 
 
-def _fit_types(x: sp.csr_matrix, target: np.ndarray, typed: np.ndarray, weight: np.ndarray,
+def _fit_types(x: sp.csr_matrix, target: Labels, typed: Bools, weight: Floats,
                c: float, balance: float) -> OneVsRest:
     # rare labels (ad, caption) weigh more: count ** -balance, mean weight kept
     counts = Counter(target[typed])
@@ -242,9 +244,9 @@ def _fit_types(x: sp.csr_matrix, target: np.ndarray, typed: np.ndarray, weight: 
 
 
 def out_of_fold_types(
-    x: sp.csr_matrix, target: np.ndarray, typed: np.ndarray, weight: np.ndarray,
-    fold: np.ndarray, full: OneVsRest, c: float, balance: float,
-) -> np.ndarray:
+    x: sp.csr_matrix, target: Labels, typed: Bools, weight: Floats,
+    fold: Ints, full: OneVsRest, c: float, balance: float,
+) -> Floats:
     """(n, type classes) type-head probabilities, each fold's rows from a head fitted without
     that fold (a fold lacking some class in its training part: the full head's)."""
     out = np.zeros((x.shape[0], len(full.classes_)))
@@ -261,11 +263,11 @@ def out_of_fold_types(
     return out
 
 
-def _dense(x: sp.csr_matrix) -> np.ndarray:
+def _dense(x: sp.csr_matrix) -> Floats:
     return np.asarray(x[:, x.shape[1] - len(DENSE_NAMES):].todense())
 
 
-def site_folds(group: np.ndarray, known: np.ndarray, folds: int) -> np.ndarray | None:
+def site_folds(group: Labels, known: Bools, folds: int) -> Ints | None:
     """Fold of each row, sites kept whole, largest sites first onto the lightest fold (-1: a
     site with no labelled row); None when there are fewer sites than folds."""
     sizes = Counter(group[known])
@@ -276,9 +278,9 @@ def site_folds(group: np.ndarray, known: np.ndarray, folds: int) -> np.ndarray |
 
 
 def out_of_fold_scores(
-    x: sp.csr_matrix, y: np.ndarray, known: np.ndarray, weight: np.ndarray, fold: np.ndarray,
+    x: sp.csr_matrix, y: Bools, known: Bools, weight: Floats, fold: Ints,
     c: float, full: LogisticRegression,
-) -> np.ndarray | None:
+) -> Floats | None:
     """Each row's positive score from a head fitted without its fold (rows of no fold: from
     *full*); None when a fold's training part lacks a class."""
     p = _positive(full, x)
@@ -292,7 +294,7 @@ def out_of_fold_scores(
     return p
 
 
-def best_threshold(p: np.ndarray, y: np.ndarray) -> float:
+def best_threshold(p: Floats, y: Bools) -> float:
     """The score threshold with the best F1 of *y*; among equally good ones, the one nearest
     0.5 (the model's own)."""
     grid = np.round(np.arange(0.2, 0.801, 0.025), 3)
@@ -304,10 +306,10 @@ def best_threshold(p: np.ndarray, y: np.ndarray) -> float:
 
 def article_threshold(
     x: sp.csr_matrix,
-    is_art: np.ndarray,
-    known: np.ndarray,
-    weight: np.ndarray,
-    group: np.ndarray,
+    is_art: Bools,
+    known: Bools,
+    weight: Floats,
+    group: Labels,
     c_article: float,
     folds: int,
 ) -> float:

@@ -16,16 +16,18 @@ from sklearn.linear_model import LogisticRegression
 
 from curation.label.rules import ABSTAIN
 from curation.label.votes import votes_matrix
+from curation.model.arrays import Bools, Floats, Labels
 
 _EPS = 1e-4
 
 
-def vote_indicators(table: pa.Table, rule_names: Sequence[str]) -> np.ndarray:
+def vote_indicators(table: pa.Table, rule_names: Sequence[str]) -> Floats:
     """(n, rules) 1.0 where the rule voted on the segment (each rule votes one label)."""
-    return (votes_matrix(table, rule_names) != ABSTAIN).astype(np.float64)
+    voted: Bools = np.asarray(votes_matrix(table, rule_names) != ABSTAIN)
+    return voted.astype(np.float64)
 
 
-def stack_features(proba: np.ndarray, p_body: np.ndarray | None, votes: np.ndarray) -> np.ndarray:
+def stack_features(proba: Floats, p_body: Floats | None, votes: Floats) -> Floats:
     """The combiner's inputs: log class probabilities, body log-odds, rule indicators."""
     logp = np.log(np.clip(proba, _EPS, 1.0))
     cols = [logp]
@@ -46,8 +48,8 @@ class Stacker:
         self.rule_names = list(rule_names)
         self.with_body = with_body
 
-    def predict_proba(self, proba: np.ndarray, p_body: np.ndarray | None,
-                      votes: np.ndarray) -> np.ndarray:
+    def predict_proba(self, proba: Floats, p_body: Floats | None,
+                      votes: Floats) -> Floats:
         """(n, len(labels)) combined probabilities (0 for labels it never saw)."""
         out = np.zeros((len(proba), len(self.labels)))
         if not len(proba):
@@ -78,8 +80,8 @@ class Stacker:
 
 
 def fit_stacker(
-    proba: np.ndarray, p_body: np.ndarray | None, votes: np.ndarray, target: np.ndarray,
-    weight: np.ndarray, labels: Sequence[str], rule_names: Sequence[str], c: float = 1.0,
+    proba: Floats, p_body: Floats | None, votes: Floats, target: Labels,
+    weight: Floats, labels: Sequence[str], rule_names: Sequence[str], c: float = 1.0,
 ) -> Stacker | None:
     """Fit on rows whose *target* is one of *labels* (out-of-fold *proba*/*p_body*); None when
     fewer than two labels occur."""
