@@ -30,9 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_CONFIG, GOLD_TAXONOMY  # noqa: E402
 
 from curation.config import load_config  # noqa: E402
-from curation.evaluate import page_record  # noqa: E402
-from curation.evaluate.gold import iter_gold  # noqa: E402
-from curation.model.data import segment_targets  # noqa: E402
+from curation.gold import iter_gold, majority_targets, page_record  # noqa: E402
 from curation.pipeline import label_pages  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 
@@ -66,7 +64,7 @@ def page_effort(records: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]]
     out = []
     for page in records:
         segs = sorted(rows.get(page.page_id, []), key=lambda r: r["position"])
-        gold = segment_targets(page, [s["text"] for s in segs])
+        gold = majority_targets(page, [s["text"] for s in segs])
         pre = [s["prelabel"] for s in segs]
         out.append({"page_id": page.page_id, "segments": len(segs),
                     "wrong": sum(1 for p, g in zip(pre, gold, strict=True)

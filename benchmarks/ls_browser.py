@@ -195,7 +195,7 @@ def time_largest_page(gold: Any, cfg: RunConfig, regions: str = "unsure") -> dic
     as for a working annotator. The project is deleted afterwards."""
     import uuid
 
-    from curation.evaluate import page_record
+    from curation.gold import page_record
     from curation.labelstudio import connect, label_config
     from curation.labelstudio.tasks import build_tasks
 

@@ -28,8 +28,8 @@ from _common import DEFAULT_CONFIG, GOLD_DEV, GOLD_TAXONOMY, SHARED_DATA  # noqa
 
 from curation.config import RunConfig, load_config  # noqa: E402
 from curation.evaluate import evaluate_gold  # noqa: E402
-from curation.evaluate.gold import GoldPage, iter_gold  # noqa: E402
-from curation.evaluate.metrics import align, tokenize  # noqa: E402
+from curation.gold import GoldPage, iter_gold  # noqa: E402
+from curation.gold.align import align, tokenize  # noqa: E402
 from curation.model.cv import out_of_fold, table_predictor  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 

@@ -7,12 +7,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.evaluate.gold import STAGE, GoldPage, iter_gold
 from curation.evaluate.metrics import (
     MISSING,
     UNALIGNED,
@@ -21,22 +19,13 @@ from curation.evaluate.metrics import (
     aggregate,
     score_page,
 )
+from curation.gold import STAGE, GoldPage, iter_gold, page_record
 from curation.stats import Stats
 from curation.taxonomy import ARTICLE, META
 
 Predict = Callable[[list[dict[str, Any]]], pa.Table]
 
-__all__ = ["evaluate_gold", "format_confusion", "format_table", "Predict"]
-
-
-def page_record(page: GoldPage) -> dict[str, Any]:
-    """A gold page as a PAGE_SCHEMA dict; `lang` stays empty so the pipeline detects it, as on
-    real input (the gold hint is missing or wrong on some pages)."""
-    host = urlsplit(page.url).hostname if page.url else None
-    return {
-        "page_id": page.page_id, "url": page.url, "domain": host, "source": page.source,
-        "lang": None, "format": page.format, "content": page.content,
-    }
+__all__ = ["evaluate_gold", "format_confusion", "format_table", "page_record", "Predict"]
 
 
 def _predicted_spans(table: pa.Table) -> dict[str, list[Span]]:

@@ -1,4 +1,4 @@
-"""Read gold pages (JSONL or JSONL.gz, see shared/data/SOURCES.md), validate, yield GoldPage."""
+"""Read gold pages (JSONL or JSONL.gz, one page a line), validate, yield GoldPage."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from curation.errors import InputError
 from curation.stats import Stats
 
-STAGE = "evaluate"
+STAGE = "evaluate"  # the stats stage bad gold lines, pages and segments are counted under
 ANNOTATIONS = ("taxonomy", "main_only", "partial_snippets")
 
 _NON_WORD = re.compile(r"\W+")
@@ -48,8 +49,18 @@ class GoldPage:
     group: str | None = None
     source: str = ""  # path:line
     # the same page's main-text annotation (main_only, from another gold file), when this page
-    # is a taxonomy page: it tells the story's body from its headline and byline (model/body.py)
+    # is a taxonomy page: it tells the story's body from its headline and byline (gold.copies)
     main_text: tuple[GoldSegment, ...] | None = None
+
+
+def page_record(page: GoldPage) -> dict[str, Any]:
+    """A gold page as a PAGE_SCHEMA dict; `lang` stays empty so the pipeline detects it, as on
+    real input (the gold hint is missing or wrong on some pages)."""
+    host = urlsplit(page.url).hostname if page.url else None
+    return {
+        "page_id": page.page_id, "url": page.url, "domain": host, "source": page.source,
+        "lang": None, "format": page.format, "content": page.content,
+    }
 
 
 def _open(path: Path) -> IO[str]:
@@ -217,3 +228,22 @@ def iter_gold(path: Path, labels: Collection[str], stats: Stats) -> Iterator[Gol
             raise InputError(f"cannot read gold file {path}: {exc}") from None
         # a truncated download: keep what was read, say where it stopped
         stats.skip(STAGE, "unreadable", f"{path}:{lineno}", f"reading stopped: {exc}")
+
+
+def dataset_names(path: Path) -> dict[str, tuple[str, str]]:
+    """{page_id: (dataset, annotation)} from a gold file's raw lines: the `dataset` field, else
+    the file's name (bad lines are skipped here: iter_gold counts them)."""
+    if not path.is_file():
+        raise InputError(f"gold file {path} does not exist (expected JSONL or JSONL.gz)")
+    out: dict[str, tuple[str, str]] = {}
+    with _open(path) as fh:
+        for line in fh:
+            try:
+                row = json.loads(line)
+                out[str(row["page_id"])] = (
+                    str(row.get("dataset") or path.name.split(".")[0]),
+                    str(row.get("annotation", "taxonomy")),
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+    return out

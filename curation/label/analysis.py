@@ -1,7 +1,7 @@
 """Rule analysis against gold pages, in the shape of Snorkel's `LFAnalysis.lf_summary`.
 
 `collect_gold_votes` runs our pipeline on gold pages and gives each of OUR segments the gold
-label covering most of its tokens (token alignment from curation.evaluate.metrics). How much
+label of the block holding most of its tokens (`curation.gold.largest_block_targets`). How much
 gold knows depends on the page's annotation: `taxonomy` pages give the exact label; on
 `main_only` pages a non-article block is only known to be "not article" (NOT_ARTICLE), and on
 `partial_snippets` pages only the listed blocks are known (the rest is UNKNOWN). A vote is
@@ -11,10 +11,8 @@ pages (the `exact` columns)."""
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,22 +21,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from curation.config import RunConfig
-from curation.errors import InputError
-from curation.evaluate import page_record
-from curation.evaluate.gold import GoldPage, iter_gold
-from curation.evaluate.metrics import _kind, token_overlap
+from curation.gold import (
+    GoldPage,
+    gold_pages_with_datasets,
+    largest_block_targets,
+    page_record,
+    page_site,
+)
 from curation.label import active_rules, rule_label_pages
 from curation.label.combine import rule_weights, weighted_vote
 from curation.label.features import Codes, Column, Floats, Ints, Mask
 from curation.label.rules import ABSTAIN, CODE
 from curation.label.votes import votes_matrix
 from curation.stats import Stats
-from curation.taxonomy import LABELS, site_of
+from curation.taxonomy import LABELS
+from curation.taxonomy import NOT_ARTICLE as NOT_ARTICLE_LABEL
 
 UNKNOWN = -1  # gold does not cover this segment
 NOT_ARTICLE = -2  # gold says: boilerplate of some kind (main_only, partial "other")
 ART = CODE["article"]
-_RANK = {"taxonomy": 0, "main_only": 1, "partial_snippets": 2}  # a page in several files
 
 
 @dataclass
@@ -92,67 +93,11 @@ def correct_for(label: NDArray[np.integer[Any]], gold: Codes) -> tuple[Mask, Mas
     return known, correct
 
 
-def gold_datasets(path: Path) -> dict[str, tuple[str, str]]:
-    """{page_id: (dataset, annotation)} from a gold file's raw lines (bad lines skipped:
-    iter_gold counts them)."""
-    if not path.is_file():
-        raise InputError(f"gold file {path} does not exist (expected JSONL or JSONL.gz)")
-    out: dict[str, tuple[str, str]] = {}
-    gz = path.suffix == ".gz"
-    with gzip.open(path, "rt", encoding="utf-8") if gz else path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                row = json.loads(line)
-                out[str(row["page_id"])] = (
-                    str(row.get("dataset") or path.name.split(".")[0]),
-                    str(row.get("annotation", "taxonomy")),
-                )
-            except (ValueError, KeyError, TypeError):
-                continue
-    return out
-
-
-def _pages(paths: Sequence[Path], cfg: RunConfig, stats: Stats) -> Iterator[tuple[GoldPage, str]]:
-    """Gold pages of every file once; a page in several files comes from its most exact one."""
-    meta = {p: gold_datasets(Path(p)) for p in paths}
-    best: dict[str, int] = {}
-    for m in meta.values():
-        for pid, (_, ann) in m.items():
-            best[pid] = min(best.get(pid, 9), _RANK.get(ann, 9))
-    seen: set[str] = set()
-    for p in paths:
-        for page in iter_gold(Path(p), cfg.labels, stats):
-            if page.page_id in seen or _RANK.get(page.annotation, 9) != best[page.page_id]:
-                continue
-            seen.add(page.page_id)
-            yield page, meta[p].get(page.page_id, ("?", ""))[0]
-
-
 def _segment_gold(page: GoldPage, texts: list[str]) -> tuple[list[int], list[int]]:
     """(gold code, token count) for each of our segments (*texts*, in page order)."""
-    kinds = [
-        "excluded" if i in page.excluded else _kind(page.annotation, g.label)
-        for i, g in enumerate(page.segments)
-    ]
-    owner, sizes = token_overlap([g.text for g in page.segments], texts)
-    codes: list[int] = []
-    for j in range(len(texts)):
-        if not owner[j]:
-            codes.append(UNKNOWN)
-            continue
-        gi, n = owner[j].most_common(1)[0]
-        if 2 * n < sizes[j] and page.annotation == "partial_snippets":
-            codes.append(UNKNOWN)  # mostly unlisted text: gold does not say
-            continue
-        kind = kinds[gi]
-        label = page.segments[gi].label
-        codes.append(
-            UNKNOWN
-            if kind == "excluded" or label not in CODE
-            else NOT_ARTICLE
-            if kind == "coarse"
-            else CODE[label]
-        )
+    targets, sizes = largest_block_targets(page, texts)
+    codes = [UNKNOWN if t is None else NOT_ARTICLE if t == NOT_ARTICLE_LABEL else CODE[t]
+             for t in targets]
     return codes, sizes
 
 
@@ -182,12 +127,11 @@ def collect_gold_votes(
             m = len(idx)
             parts["exact"].append(np.full(m, page.annotation == "taxonomy"))
             parts["dataset"].append(np.full(m, dataset, dtype=object))
-            parts["group"].append(np.full(m, site_of(page.group or page.url) or page.page_id,
-                                          dtype=object))
+            parts["group"].append(np.full(m, page_site(page), dtype=object))
             parts["page"].append(np.full(m, page.page_id, dtype=object))
         batch.clear()
 
-    for item in _pages(paths, cfg, stats):
+    for item in gold_pages_with_datasets(paths, cfg.labels, stats):
         batch.append(item)
         if len(batch) >= batch_pages:
             flush()

@@ -108,15 +108,17 @@ def adapt_model(
     """The model of *base* taught the sites of *gold* files and published *datasets* (their
     templates and repeated texts, see module doc); written to *out*. The heads and the
     combiner stay as trained: a site nobody labelled is labelled as before."""
+    from curation.gold import read_gold_pages
     from curation.model.cleaner import load, save
-    from curation.model.data import label_dataset, label_gold, read_gold_pages
+    from curation.model.data import STAGE, label_dataset, label_gold
 
     if not gold and not datasets:
         raise ConfigError("nothing to adapt to: give --gold FILE or --dataset DIR")
     stats = stats if stats is not None else Stats()
     cleaner = load(Path(base))
     cleaner.check_usable(cfg)
-    runs = [label_gold(pages, cfg) for pages in read_gold_pages(list(gold), cfg, stats)]
+    files = read_gold_pages(list(gold), cfg.labels, stats, STAGE)
+    runs = [label_gold(pages, cfg) for pages in files]
     runs += [label_dataset(Path(d), cfg, stats) for d in datasets]
     learned: Memory = {}
     for run in runs:

@@ -20,11 +20,12 @@ from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.evaluate import Predict
 from curation.folds import balanced_folds
+from curation.gold import iter_gold, read_gold_pages
 from curation.label import rule_label_pages
 from curation.model.apply import Mode, with_prediction
 from curation.model.body import rows_of, stack_rows
 from curation.model.cleaner import Cleaner, fit_matrix, rule_names
-from curation.model.data import Labelled, label_gold, read_gold_pages
+from curation.model.data import STAGE, Labelled, label_gold
 from curation.model.features import FeatureConfig
 from curation.model.stacker import vote_indicators
 from curation.model.stream import featurize_chunked
@@ -79,9 +80,7 @@ def out_of_fold(
     fold's model (labels, vote weight)."""
     stats = stats if stats is not None else Stats()
     fcfg = feature_config or FeatureConfig()
-    files = read_gold_pages([gold, *train_extra], cfg, stats)
-    from curation.evaluate.gold import iter_gold
-
+    files = read_gold_pages([gold, *train_extra], cfg.labels, stats, STAGE)
     eval_pages = list(iter_gold(Path(gold), cfg.labels, Stats()))
     kept_eval_ids = {p.page_id for p in files[0]}
     names = rule_names(cfg)

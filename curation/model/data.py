@@ -2,15 +2,14 @@
 from a gold page or a published dataset.
 
 Gold pages are cut by another segmenter, so each of our segments takes the gold label that
-covers most of its tokens (the token alignment of curation.evaluate.metrics). Partial
-annotations stay partial: a segment whose tokens are mostly unlabelled gets no target, and a
-gold block known only to be "not article" gives the target NOT_ARTICLE (it trains the article
-head, not the label-type head)."""
+covers most of its tokens (`curation.gold.majority_targets`). Partial annotations stay
+partial: a segment whose tokens are mostly unlabelled gets no target, and a gold block known
+only to be "not article" gives the target NOT_ARTICLE (it trains the article head, not the
+label-type head)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,26 +18,12 @@ import numpy as np
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.evaluate.gold import GoldPage, iter_gold
-from curation.evaluate.metrics import token_overlap
+from curation.gold import GoldPage, body_targets, majority_targets, page_record, page_site
 from curation.label import prelabel_table, rule_label_pages
 from curation.stats import Stats
 from curation.taxonomy import ARTICLE, META, NOT_ARTICLE, site_of
 
 STAGE = "train"
-# a page annotated more fully wins when two gold files hold the same page_id
-_RANK = {"taxonomy": 0, "main_only": 1, "partial_snippets": 2}
-
-
-def annotation_rank(annotation: str, file_index: int) -> tuple[int, int]:
-    """Sort key of one file's copy of a page: the fuller annotation first, then the first file."""
-    return _RANK.get(annotation, 3), file_index
-
-
-def is_main_text_twin(annotation: str, best: tuple[int, int]) -> bool:
-    """Whether a page copy with *annotation* is the main-text twin of a fuller copy ranked
-    *best*: its labels then give the fuller copy its body targets."""
-    return annotation == "main_only" and best[0] < _RANK["main_only"]
 
 
 @dataclass
@@ -58,93 +43,9 @@ class Labelled:
             self.body = list(self.target)
 
 
-def segment_targets(page: GoldPage, texts: list[str]) -> list[str | None]:
-    """The gold label covering most tokens of each of our segments (None: not known)."""
-    owner, n_tok = token_overlap([seg.text for seg in page.segments], texts)
-    targets = [_gold_target(page, i) for i in range(len(page.segments))]
-    votes: list[Counter[str]] = []
-    for counts in owner:
-        by_label: Counter[str] = Counter()
-        for gi, n in counts.items():
-            if targets[gi] is not None:
-                by_label[targets[gi]] += n  # type: ignore[index]
-        votes.append(by_label)
-    out: list[str | None] = []
-    for j in range(len(texts)):
-        if not votes[j]:
-            out.append(None)
-            continue
-        label, n = votes[j].most_common(1)[0]
-        out.append(label if 2 * n >= n_tok[j] else None)
-    return out
-
-
-def _gold_target(page: GoldPage, i: int) -> str | None:
-    if i in page.excluded:
-        return None
-    label = page.segments[i].label
-    if page.annotation == "taxonomy" or label == ARTICLE:
-        return label
-    if page.annotation == "main_only" or label == "other":
-        return NOT_ARTICLE
-    return label  # a listed block of a partial page with a specific label (comment_ui)
-
-
-def page_group(page: GoldPage) -> str:
-    """The page's site: the gold `group`, else from its URL, else the page itself."""
-    return site_of(page.group or page.url) or page.page_id
-
-
-def read_gold_pages(paths: Iterable[Path], cfg: RunConfig, stats: Stats) -> list[list[GoldPage]]:
-    """Gold pages of each file; a page_id held by several files is kept once, from the file
-    with the fuller annotation (taxonomy over main_only over partial_snippets)."""
-    files = [list(iter_gold(Path(p), cfg.labels, stats)) for p in paths]
-    best: dict[str, tuple[int, int]] = {}
-    for fi, pages in enumerate(files):
-        for page in pages:
-            rank = annotation_rank(page.annotation, fi)
-            if page.page_id not in best or rank < best[page.page_id]:
-                best[page.page_id] = rank
-    twins = {p.page_id: p.segments for pages in files for p in pages
-             if is_main_text_twin(p.annotation, best[p.page_id])}
-    out = []
-    for fi, pages in enumerate(files):
-        kept = [with_twin(p, twins) for p in pages if best[p.page_id][1] == fi]
-        for p in pages:
-            if best[p.page_id][1] != fi:
-                stats.add(STAGE, "duplicate_page_dropped")
-        out.append(kept)
-    return out
-
-
-def with_twin(page: GoldPage, twins: dict[str, Any]) -> GoldPage:
-    """*page* with its main-text twin's segments attached, when *twins* holds one."""
-    import dataclasses
-
-    twin = twins.get(page.page_id)
-    if twin is None or page.annotation != "taxonomy":
-        return page
-    return dataclasses.replace(page, main_text=twin)
-
-
-def body_targets(page: GoldPage, texts: list[str], targets: list[str | None]
-                 ) -> list[str | None]:
-    """Body targets of our segments: from the page's main-text twin when it has one (the
-    twin's "article" is the body alone), else the page's own targets."""
-    if page.main_text is None:
-        return targets
-    import dataclasses
-
-    twin = dataclasses.replace(page, annotation="main_only", segments=page.main_text,
-                               excluded=frozenset(), main_text=None)
-    return segment_targets(twin, texts)
-
-
 def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> Labelled:
     """Label gold pages with the rules (one run: cross-page features see them all) and give
     each segment its gold target."""
-    from curation.evaluate import page_record
-
     tables: list[pa.Table] = []
     for k in range(0, len(pages), batch_pages):
         batch = [page_record(p) for p in pages[k : k + batch_pages]]
@@ -164,12 +65,12 @@ def label_gold(pages: list[GoldPage], cfg: RunConfig, batch_pages: int = 64) -> 
     for page in pages:
         rows = by_page.get(page.page_id, [])
         page_texts = [texts[r] for r in rows]
-        page_targets = segment_targets(page, page_texts)
+        page_targets = majority_targets(page, page_texts)
         page_body = body_targets(page, page_texts, page_targets)
         for r, t, b in zip(rows, page_targets, page_body, strict=True):
             target[r] = t
             body[r] = b
-            group[r] = page_group(page)
+            group[r] = page_site(page)
     return Labelled(table, target, group, body=body)
 
 

@@ -22,16 +22,9 @@ import pyarrow.feather as feather
 import scipy.sparse as sp
 
 from curation.config import RunConfig
-from curation.evaluate.gold import GoldPage, iter_gold
+from curation.gold import GoldPage, best_copies_by_file
 from curation.model.body import Rows, rows_of, stack_rows
-from curation.model.data import (
-    STAGE,
-    Labelled,
-    annotation_rank,
-    is_main_text_twin,
-    label_gold,
-    with_twin,
-)
+from curation.model.data import STAGE, Labelled, label_gold
 from curation.model.features import DENSE_NAMES, FeatureConfig, SiteCounts, featurize
 from curation.model.stacker import vote_indicators
 from curation.stats import Stats
@@ -153,40 +146,10 @@ def labelled_matrix(lab: Labelled, fcfg: FeatureConfig, names: list[str]) -> Mat
     return m
 
 
-def _best_files(
-    paths: Sequence[Path], cfg: RunConfig
-) -> tuple[dict[str, int], dict[str, Any]]:
-    """page_id -> the file whose annotation of it is fullest (a cheap pass: ids only), and the
-    main-text twins of the taxonomy pages that won (their segments only)."""
-    best: dict[str, tuple[int, int]] = {}
-    main_only: set[str] = set()
-    for fi, path in enumerate(paths):
-        for page in iter_gold(Path(path), cfg.labels, Stats()):
-            rank = annotation_rank(page.annotation, fi)
-            if page.annotation == "main_only":
-                main_only.add(page.page_id)
-            if page.page_id not in best or rank < best[page.page_id]:
-                best[page.page_id] = rank
-    wanted = {pid for pid in main_only if is_main_text_twin("main_only", best[pid])}
-    twins: dict[str, Any] = {}
-    if wanted:  # one more pass, keeping only the twins' segments
-        for path in paths:
-            for page in iter_gold(Path(path), cfg.labels, Stats()):
-                if page.annotation == "main_only" and page.page_id in wanted:
-                    twins[page.page_id] = page.segments
-    return {pid: fi for pid, (_, fi) in best.items()}, twins
-
-
-def _page_chunks(
-    path: Path, fi: int, best: dict[str, int] | None, cfg: RunConfig, stats: Stats, size: int,
-    twins: dict[str, Any] | None = None,
-) -> Iterator[list[GoldPage]]:
+def _chunks(pages: Iterator[GoldPage], size: int) -> Iterator[list[GoldPage]]:
     chunk: list[GoldPage] = []
-    for page in iter_gold(Path(path), cfg.labels, stats):
-        if best is not None and best.get(page.page_id, fi) != fi:
-            stats.add(STAGE, "duplicate_page_dropped")
-            continue
-        chunk.append(with_twin(page, twins or {}))
+    for page in pages:
+        chunk.append(page)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -205,17 +168,16 @@ def gold_matrix(
     """The rows of gold files, one run per file; a page held by several files is used once,
     from the file with the fuller annotation (a taxonomy page keeps its main-text twin's
     labels as body targets)."""
-    best, twins = _best_files(paths, cfg) if len(paths) > 1 else (None, {})
     out: list[Matrix] = []
+    files = best_copies_by_file(paths, cfg.labels, stats, STAGE)
     with tempfile.TemporaryDirectory(prefix="curation-train-") as tmp:
-        for fi, path in enumerate(paths):
+        for fi, file_pages in enumerate(files):
             counts = SiteCounts()
             spilled: list[tuple[Path, Labelled]] = []
             targets: Counter[str] = Counter()
             sites: set[str] = set()
             n_pages = 0
-            chunks = _page_chunks(Path(path), fi, best, cfg, stats, chunk_pages, twins)
-            for k, pages in enumerate(chunks):
+            for k, pages in enumerate(_chunks(file_pages, chunk_pages)):
                 lab = label_gold(pages, cfg)
                 counts.add(lab.table)
                 f = Path(tmp) / f"{fi}-{k}.arrow"

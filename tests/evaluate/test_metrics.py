@@ -10,11 +10,10 @@ from curation.evaluate.metrics import (
     UNALIGNED,
     Span,
     aggregate,
-    align,
     prf,
     score_page,
-    tokenize,
 )
+from curation.gold.align import align, tokenize
 
 
 def test_tokenize_unicode_lowercase() -> None:

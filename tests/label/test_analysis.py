@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from curation.cli import app
 from curation.config import load_config
-from curation.evaluate.gold import GoldPage, GoldSegment
+from curation.gold import GoldPage, GoldSegment
 from curation.label.analysis import (
     NOT_ARTICLE,
     UNKNOWN,

@@ -15,8 +15,7 @@ import pytest
 
 from curation.config import load_config
 from curation.errors import ConfigError
-from curation.evaluate import page_record
-from curation.evaluate.gold import iter_gold
+from curation.gold import iter_gold, page_record
 from curation.label import rule_label_pages
 from curation.model.adapt import adapt_model, recall, site_memory
 from curation.model.apply import apply_model

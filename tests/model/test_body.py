@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from curation.config import load_config
-from curation.evaluate import page_record
+from curation.gold import page_record, read_gold_pages
 from curation.model.apply import apply_model
 from curation.model.body import Rows, context_features, rows_of, stack_rows
 from curation.model.cleaner import load
-from curation.model.data import NOT_ARTICLE, label_gold, read_gold_pages
+from curation.model.data import NOT_ARTICLE, STAGE, label_gold
 from curation.model.features import DENSE_NAMES
 from curation.model.run import train
 from curation.pipeline import label_pages
@@ -45,7 +45,8 @@ def test_a_taxonomy_page_takes_body_targets_from_its_main_text_twin(
 ):
     cfg = load_config()
     stats = Stats()
-    twin_file, tax_file = read_gold_pages([main_text_twin, synthetic_gold], cfg, stats)
+    files = [main_text_twin, synthetic_gold]
+    twin_file, tax_file = read_gold_pages(files, cfg.labels, stats, STAGE)
     assert twin_file == [] and stats.get("train", "duplicate_page_dropped") == 18
     page = tax_file[0]
     assert page.main_text is not None
@@ -57,7 +58,7 @@ def test_a_taxonomy_page_takes_body_targets_from_its_main_text_twin(
     body_rows = [k for k, t in enumerate(lab.target) if t == "article" and k != i]
     assert body_rows and all(lab.body[k] == "article" for k in body_rows)
     # a page without a twin: body targets are its own targets
-    alone = label_gold(read_gold_pages([synthetic_gold], cfg, Stats())[0][:1], cfg)
+    alone = label_gold(read_gold_pages([synthetic_gold], cfg.labels, Stats(), STAGE)[0][:1], cfg)
     assert alone.body == alone.target
 
 
@@ -83,7 +84,7 @@ def test_trained_body_stage_marks_the_headline_meta_and_the_paragraphs_body(
 
 
 def _record(page: dict) -> dict:
-    from curation.evaluate.gold import GoldPage
+    from curation.gold import GoldPage
 
     return page_record(GoldPage(page["page_id"], page["annotation"], "html", page["html"], (),
                                 url=page["url"]))

@@ -12,12 +12,11 @@ import pytest
 
 from curation.config import RunConfig, load_config
 from curation.errors import ConfigError, SchemaError
-from curation.evaluate import page_record
-from curation.evaluate.gold import GoldPage, iter_gold
+from curation.gold import GoldPage, iter_gold, majority_targets, page_record
 from curation.model.apply import apply_model
 from curation.model.cleaner import load, save
 from curation.model.cv import group_folds, out_of_fold
-from curation.model.data import NOT_ARTICLE, segment_targets
+from curation.model.data import NOT_ARTICLE
 from curation.model.features import FeatureConfig, featurize
 from curation.pipeline import label_pages
 from curation.stats import Stats
@@ -132,13 +131,13 @@ def test_out_of_fold_never_trains_on_a_test_site(synthetic_gold: Path, tmp_path:
 
 
 def test_targets_follow_the_gold_token_majority():
-    from curation.evaluate.gold import GoldPage, GoldSegment
+    from curation.gold import GoldPage, GoldSegment
 
     page = GoldPage(
         page_id="p", annotation="main_only", format="html", content="",
         segments=(GoldSegment("alpha beta gamma", "article"), GoldSegment("menu home", "other")),
     )
-    got = segment_targets(page, ["alpha beta", "gamma menu home", "unrelated words", "."])
+    got = majority_targets(page, ["alpha beta", "gamma menu home", "unrelated words", "."])
     assert got == ["article", NOT_ARTICLE, None, None]
 
 

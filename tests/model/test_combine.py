@@ -9,8 +9,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from curation.config import load_config
-from curation.evaluate import page_record
-from curation.evaluate.gold import iter_gold
+from curation.gold import iter_gold, page_record
 from curation.model.apply import specific_label, with_prediction
 from curation.model.cleaner import load
 from curation.pipeline import label_pages

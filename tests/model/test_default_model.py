@@ -10,8 +10,7 @@ import pytest
 
 from curation.config import load_config
 from curation.defaults import default_model_path
-from curation.evaluate import page_record
-from curation.evaluate.gold import iter_gold
+from curation.gold import iter_gold, page_record
 from curation.label import rule_label_pages
 from curation.model.apply import apply_model
 from curation.model.body import rows_of

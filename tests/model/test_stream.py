@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from curation.config import load_config
-from curation.evaluate.gold import iter_gold
+from curation.gold import iter_gold
 from curation.model.cleaner import rule_names
 from curation.model.data import label_gold
 from curation.model.features import DENSE_NAMES, FeatureConfig, featurize

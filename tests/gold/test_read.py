@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from curation.errors import InputError
-from curation.evaluate.gold import GoldPage, iter_gold
+from curation.gold import GoldPage, iter_gold
 from curation.stats import Stats
 from curation.taxonomy import LABELS
 
