@@ -8,7 +8,7 @@ over ancestors: the deepest element holding most of the page's long, link-poor t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,52 +94,36 @@ def _tokens(attributes: dict[str, str | None]) -> str:
     return toks
 
 
+def _node_ids(html: str) -> dict[str, int]:
+    """lexbor's numeric id of every node name in the parse of *html* ("p", "-text" ...)."""
+    root = LexborHTMLParser(html).root
+    if root is None:
+        return {}
+    top = root.parent or root  # the document: a doctype and comments before <html> too
+    return {n.tag: int(n.tag_id) for n in top.traverse(include_text=True) if n.tag}
+
+
 def _tag_ids(names: Iterable[str]) -> dict[str, int]:
     """lexbor's numeric id of each standard tag name (ids of known tags are fixed)."""
     ids = {}
     for name in names:
         for html in (f"<{name}></{name}>", f"<table><{name}></{name}></table>"):  # td, tr ...
-            found = [n for n in LexborHTMLParser(html).root.traverse() if n.tag == name]
-            if found:
-                ids[name] = int(found[0].tag_id)
+            found = _node_ids(html).get(name)
+            if found is not None:
+                ids[name] = found
                 break
     return ids
 
 
-_TEXT_ID = int(next(n for n in LexborHTMLParser("<p>t</p>").root.traverse(include_text=True)
-                    if n.tag == "-text").tag_id)
-# kind per tag id: 1 block, 2 skipped, 3 link; other tags are inline (their text only)
+_TEXT_ID, _COMMENT_ID, _DOCTYPE_ID = (_node_ids("<!doctype html><!-- c --><p>t</p>")[name]
+                                      for name in ("-text", "-comment", "-doctype"))
+# kind per tag id: 1 block, 2 skipped, 3 link, 4 no text (comments, doctype); other tags are
+# inline (their text only)
 _KIND_BY_ID = {**{i: 2 for i in _tag_ids(SKIP_TAGS).values()},
-               **{i: 1 for i in _tag_ids(BLOCK_TAGS).values()}, _tag_ids(["a"])["a"]: 3}
+               **{i: 1 for i in _tag_ids(BLOCK_TAGS).values()}, _tag_ids(["a"])["a"]: 3,
+               _COMMENT_ID: 4, _DOCTYPE_ID: 4}
 _IMAGE_IDS = frozenset(_tag_ids(_IMAGE_TAGS).values())
-assert len(_KIND_BY_ID) == len(SKIP_TAGS) + len(BLOCK_TAGS) + 1, "a tag lexbor does not know"
-
-
-def _end_marker(node: Any, root_id: int, memo: dict[int, int]) -> int:
-    """mem_id of the first node after *node*'s subtree in pre-order (-1: none). Inline parents
-    are not tracked, so this walks up; every node passed on the way is memoised, so each node
-    is climbed over once per page and deep nesting stays linear."""
-    climbed: list[int] = []
-    end = -1
-    while True:
-        nxt = node.next
-        if nxt is not None:
-            end = int(nxt.mem_id)
-            break
-        node = node.parent
-        if node is None:
-            break
-        mid = node.mem_id
-        if mid == root_id:
-            break
-        known = memo.get(mid)
-        if known is not None:
-            end = known
-            break
-        climbed.append(mid)
-    for mid in climbed:
-        memo[mid] = end
-    return end
+assert len(_KIND_BY_ID) == len(SKIP_TAGS) + len(BLOCK_TAGS) + 3, "a tag lexbor does not know"
 
 
 def limit_depth(html: str, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_TAGS
@@ -187,9 +171,10 @@ def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
 def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     """Split *html* into text blocks in document order, as columns, with main-container flags.
 
-    One pass over lexbor's pre-order traversal. Each open element remembers the node that
-    follows its subtree; meeting that node means the element was left (no Python recursion,
-    no parent look-ups: this loop is the hot path of HTML segmentation).
+    One pass over the tree, children by children (a stack of lexbor's child iterators): the
+    subtree of a skipped element (script, svg ...) is never entered, and the structure comes
+    from the stack, so no node is asked for its parent or its next sibling. This loop is the
+    hot path of HTML segmentation: per node it does as little as it can.
     """
     html, flattened = limit_depth(html)
     tree = LexborHTMLParser(html)
@@ -204,27 +189,20 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         return BlockColumns(texts, paths, attr_col, densities, [], [], 0, flattened)
     parts: list[str] = []
     link_chars = 0
-    # per open element (blocks, links, skipped): end marker, kind (1 block, 2 skipped, 3 link);
-    # per open block or link: its ordinal, tag and node. Reading attributes is the costliest
-    # call on a node (~1.4 us), so class/id tokens are read lazily, only for the elements that
-    # hold a block when one is emitted: attr_strs[i] = tokens of open elements 0..i, joined.
-    ends: list[int] = []
-    kinds: list[int] = []
-    ords: list[int] = []
-    path: list[str] = []
-    open_nodes: list[Any] = []
+    # per open block or link: (kind 1 block / 3 link, node, tag, ordinal). Reading attributes
+    # is the costliest call on a node (~1 us), so class/id tokens are read lazily, only for
+    # the elements that hold a block when one is emitted: attr_strs[i] = tokens of open
+    # elements 0..i, joined.
+    open_els: list[tuple[int, Any, str, int]] = []
     attr_strs: list[str] = []
-    skip_depth = link_depth = ordinal = 0
+    link_depth = ordinal = 0
     image_seen = False
     # main-container score: per element ordinal, the good text below it, and its depth; the
-    # good text is added to the innermost open element and passed up when it closes (below)
+    # good text is added to the innermost open element and passed up when it closes
     below: list[float] = []
     score: dict[int, float] = {}
     depth: dict[int, int] = {}
-    last_desc: dict[int, int] = {}  # element ordinal -> ordinal of its last descendant
-
-    memo: dict[int, int] = {}
-    root_id = root.mem_id
+    last_desc: dict[int, int] = {}  # scored element's ordinal -> its last descendant's
     truncated = 0
 
     def emit(link_chars: int) -> None:
@@ -238,9 +216,9 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
             truncated += 1
         density = min(1.0, link_chars / len(text))
         texts.append(text)
-        paths.append(">".join(path[-_MAX_PATH:]))
-        while len(attr_strs) < len(open_nodes):
-            toks = _tokens(open_nodes[len(attr_strs)].attributes)
+        paths.append(">".join([el[2] for el in open_els[-_MAX_PATH:]]))
+        while len(attr_strs) < len(open_els):
+            toks = _tokens(open_els[len(attr_strs)][1].attributes)
             prev = attr_strs[-1] if attr_strs else ""
             if len(prev) >= _MAX_ATTR_CHARS or not toks:
                 attr_strs.append(prev)  # the same string object: deep nesting stays linear
@@ -248,35 +226,41 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                 attr_strs.append(f"{prev} {toks}" if prev else toks)
         attr_col.append(attr_strs[-1] if attr_strs else "")
         densities.append(density)
-        owners.append(ords[-1])
+        owners.append(open_els[-1][3])
         images.append(image_seen)
         image_seen = False
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
             below[-1] += len(text) * (1.0 - density)
 
     kind_of, image_ids, text_id = _KIND_BY_ID.get, _IMAGE_IDS, _TEXT_ID
-    for node in root.traverse(include_text=True):
-        mid = node.mem_id
-        while ends and ends[-1] == mid:  # leave every element whose subtree is over
-            ends.pop()
-            k = kinds.pop()
-            if k == 2:
-                skip_depth = 0
-                continue
-            if k == 1 and parts:
-                emit(link_chars)
-                link_chars = 0
-            elif k == 3:
-                link_depth -= 1
-            path.pop()
-            open_nodes.pop()
-            if len(attr_strs) > len(open_nodes):
-                attr_strs.pop()
-            _close(ords, below, score, depth)
-            last_desc[ords.pop()] = ordinal
-        tid = node.tag_id  # an int: cheaper to read than the tag name
-        if tid == text_id:
-            if not skip_depth:
+    # children iterators of the open elements (inline ones too); an element is left when the
+    # next node after its subtree is met, so one that ends the document is never left: the
+    # text still open at the end is emitted once, where it stands
+    levels: list[Iterator[Any]] = [iter((root,))]
+    level_kinds = [0]
+    pending = 0  # elements whose subtree is over, left when the next node comes
+    while levels:
+        for node in levels[-1]:
+            while pending:  # leave the elements whose subtree is over, innermost first
+                pending -= 1
+                if open_els[-1][0] == 1:
+                    if parts:  # the block's own text, emitted while it is still open
+                        emit(link_chars)
+                        link_chars = 0
+                else:
+                    link_depth -= 1
+                o = open_els.pop()[3]
+                if len(attr_strs) > len(open_els):
+                    attr_strs.pop()
+                good = below.pop()
+                if good:  # pass the element's good text up to its parent
+                    score[o] = good
+                    depth[o] = len(open_els)
+                    last_desc[o] = ordinal
+                    if below:
+                        below[-1] += good
+            tid = node.tag_id  # an int: cheaper to read than the tag name
+            if tid == text_id:
                 txt = node.text_content
                 if txt:
                     if txt.isspace():
@@ -286,55 +270,47 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                         parts.append(txt)
                         if link_depth:
                             link_chars += len(txt.strip())
-            continue
-        k = kind_of(tid, 0)
-        if k == 2:
-            if tid in image_ids and not parts:
-                image_seen = True
-            if not skip_depth:  # nodes inside are passed over until this element's end
-                skip_depth = 1
-                ends.append(_end_marker(node, root_id, memo))
-                kinds.append(2)
-            continue
-        if not k:
-            continue  # inline elements (span, b, em ...), comments, doctype: text only
-        if skip_depth:
-            continue
-        tag = node.tag
-        if k == 1:
-            if parts:
-                emit(link_chars)
-                link_chars = 0
+                continue
+            k = kind_of(tid, 0)
+            if not k:  # inline elements (span, b, em ...): their text only
+                levels.append(node.iter(include_text=True))
+                level_kinds.append(0)
+                break
+            if k == 2:  # skipped with its subtree; an image in it marks the next block
+                if not parts and not image_seen and (
+                        tid in image_ids or any(d.tag_id in image_ids for d in node.traverse())):
+                    image_seen = True
+                continue
+            if k == 4:
+                continue  # comments, doctype
+            if k == 1:
+                if parts:
+                    emit(link_chars)
+                    link_chars = 0
+            else:
+                link_depth += 1
+            ordinal += 1
+            open_els.append((k, node, node.tag, ordinal))
+            below.append(0.0)
+            levels.append(node.iter(include_text=True))
+            level_kinds.append(k)
+            break
         else:
-            link_depth += 1
-        nxt = node.next
-        end = nxt.mem_id if nxt is not None else _end_marker(node, root_id, memo)
-        open_nodes.append(node)
-        ordinal += 1
-        path.append(tag)
-        ords.append(ordinal)
-        below.append(0.0)
-        ends.append(end)
-        kinds.append(k)
-    if parts and ords:
+            levels.pop()
+            if level_kinds.pop():
+                pending += 1
+    if parts and open_els:
         emit(link_chars)
-    while ords:  # elements open until the end of the document
-        _close(ords, below, score, depth)
-        ords.pop()
+    while open_els:  # elements open until the end of the document
+        o = open_els.pop()[3]
+        good = below.pop()
+        if good:
+            score[o] = good
+            depth[o] = len(open_els)
+            if below:
+                below[-1] += good
     in_main = _main_flags(owners, score, depth, last_desc, ordinal)
     return BlockColumns(texts, paths, attr_col, densities, in_main, images, truncated, flattened)
-
-
-def _close(ords: list[int], below: list[float], score: dict[int, float],
-           depth: dict[int, int]) -> None:
-    """The innermost open element closes: record its good text, pass it to its parent."""
-    good = below.pop()
-    if good:
-        o = ords[-1]
-        score[o] = good
-        depth[o] = len(ords) - 1
-        if below:
-            below[-1] += good
 
 
 def _main_flags(
