@@ -91,13 +91,42 @@ def prelabel_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int
 
 
 def filter_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[str, int]:
-    """`curation filter`: segments/ (+ human_labels/) -> filtered/ and rejects/."""
-    from curation.filter.stage import filter_segments
+    """`curation filter`: segments/ (+ human_labels/) -> filtered/ and rejects/, holding the
+    output folder's lock, the files spread over the configured workers."""
+    from curation.run.engine import open_engine
+    from curation.run.filter_parts import filter_stage_folders
 
     out = out_dir(cfg)
-    return filter_segments(out / "segments", out / "filtered",
-                           out / "rejects" if cfg.filter.write_rejects else None, cfg, stats,
-                           human_dir=out / "human_labels", overwrite=overwrite)
+    claim_output(out)
+    with output_lock(out, "curation filter"):
+        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address)
+        try:
+            return filter_stage_folders(
+                out / "segments", out / "filtered",
+                out / "rejects" if cfg.filter.write_rejects else None, cfg, stats,
+                human_dir=out / "human_labels", overwrite=overwrite, mapper=engine.map)
+        finally:
+            engine.close()
+
+
+def publish_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[str, Any]:
+    """`curation publish`: filtered/ -> dataset/, holding the output folder's lock; sites that
+    share a near-duplicate cluster of the last `curation run` go to one split, as in the run."""
+    from curation.publish import publish_dataset
+    from curation.run.driver import near_duplicate_groups
+    from curation.run.engine import open_engine
+
+    out = out_dir(cfg)
+    claim_output(out)
+    with output_lock(out, "curation publish"):
+        merges, near = near_duplicate_groups(out)
+        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address)
+        try:
+            return publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite,
+                                   group_merges=merges, near_duplicates=near,
+                                   mapper=engine.map)
+        finally:
+            engine.close()
 
 
 def _page_grouped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
@@ -141,5 +170,6 @@ __all__ = [
     "segment_stage",
     "prelabel_stage",
     "filter_stage",
+    "publish_stage",
     "segment_with_language",
 ]

@@ -1,53 +1,83 @@
-"""The shard step on Ray, for runs that outgrow one machine (`engine: ray`).
+"""The engine for runs that outgrow one machine (`engine: ray`).
 
-Each shard is one Ray task running the same function as the process engine
-(`run.shards.run_shard`): the task reads its inputs and writes and commits its shard itself, so
-only manifest entries (small dicts) pass through the driver. On a cluster (`ray_address`) the
-inputs and the output folder must be on storage every node can reach."""
+Each task (a shard, or a part of the filter or publish) is one Ray task running the same
+function as the process engine: the task reads its inputs and writes and commits its outputs
+itself, so only small results (manifest entries, counts) pass through the driver. On a cluster
+(`ray_address`) the inputs and the output folder must be on storage every node can reach."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from curation.config import RunConfig
 from curation.errors import ConfigError
-from curation.run.engine import OnDone
-from curation.run.shards import ShardSpec, Step, run_shard
+from curation.run.engine import measured
 
-MAX_RETRIES = 2  # a task whose worker died is run again (the shard commits once: by rename)
+T = TypeVar("T")
+R = TypeVar("R")
+MAX_RETRIES = 2  # a task whose worker died is run again (its outputs commit by rename)
 
 
-def run_on_ray(specs: list[ShardSpec], cfg: RunConfig, root: Path, step: Step,
-               on_done: OnDone) -> dict[str, Any]:
-    """Run *specs* as Ray tasks on a local Ray (`workers` CPUs) or the cluster at
-    `ray_address`; *on_done* gets each shard's entry as it commits. Returns the cluster's
-    address and size, for the run's stats."""
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError("engine: ray needs Ray: pip install 'curation[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        init: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                "configure_logging": False, "logging_level": logging.WARNING}
-        if cfg.ray_address:
-            init["address"] = cfg.ray_address
-        else:
-            init["num_cpus"] = cfg.workers
-        ray.init(**init)
-    try:
-        task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(run_shard)
-        cfg_ref = ray.put(cfg)
-        pending = {task.remote(spec, cfg_ref, str(root), step): spec for spec in specs}
+class RayEngine:
+    """Ray tasks on a local Ray (`workers` CPUs) or the cluster at *address*; Ray starts at
+    the first phase and stops when the engine closes."""
+
+    def __init__(self, workers: int, address: str | None = None) -> None:
+        self.workers, self.address = workers, address
+        self._started = False
+        self._info: dict[str, Any] = {}
+        self.worker_cpu_s = 0.0
+        self.worker_peak_rss_mb: float | None = None
+
+    def _ray(self) -> Any:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError("engine: ray needs Ray: pip install 'curation[ray]'") from None
+        if not ray.is_initialized():
+            init: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                    "configure_logging": False, "logging_level": logging.WARNING}
+            if self.address:
+                init["address"] = self.address
+            else:
+                init["num_cpus"] = self.workers
+            ray.init(**init)
+            self._started = True
+        if not self._info:
+            nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
+            self._info = {"ray_address": ray.get_runtime_context().gcs_address,
+                          "ray_nodes": len([n for n in nodes if n.get("Alive")])}
+        return ray
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T],
+            on_done: Callable[[T, R], None] | None = None) -> list[R]:
+        if not items:
+            return []
+        ray = self._ray()
+        task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(measured)
+        fn_ref = ray.put(fn)
+        pending = {task.remote(fn_ref, item): i for i, item in enumerate(items)}
+        results: dict[int, R] = {}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                on_done(pending.pop(ref), ray.get(ref))
-        nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
-        return {"ray_address": ray.get_runtime_context().gcs_address,
-                "ray_nodes": len([n for n in nodes if n.get("Alive")])}
-    finally:
-        if started:
+                i = pending.pop(ref)
+                results[i], cpu_s, pid, rss = ray.get(ref)
+                if pid != os.getpid():  # a local Ray may run a task in the driver
+                    self.worker_cpu_s += cpu_s
+                    self.worker_peak_rss_mb = max(self.worker_peak_rss_mb or 0.0, rss)
+                if on_done is not None:
+                    on_done(items[i], results[i])
+        return [results[i] for i in range(len(items))]
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._info)
+
+    def close(self) -> None:
+        if self._started:
+            import ray
+
             ray.shutdown()
+            self._started = False

@@ -111,12 +111,11 @@ def filter_cmd(config_arg: ConfigArg = None, config: ConfigOpt = None,
 def publish(config_arg: ConfigArg = None, config: ConfigOpt = None,
             overwrite: Overwrite = False) -> None:
     """Publish filtered/ as a Hugging Face dataset folder (dataset/) with a card."""
-    from curation.pipeline import out_dir
-    from curation.publish import publish_dataset
+    from curation.pipeline import out_dir, publish_stage
     from curation.stats import Stats
 
     cfg = read_config(config_path(config_arg, config))
     out, stats = out_dir(cfg), Stats()
-    summary = publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite)
+    summary = publish_stage(cfg, stats, overwrite)
     stats.write(out / "stats.publish.json")
     typer.echo(json.dumps(summary, ensure_ascii=False))

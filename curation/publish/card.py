@@ -6,12 +6,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 
 from curation.config import RunConfig
@@ -56,26 +53,6 @@ LABEL_DEFINITIONS = {
     "other": "everything else that is not content: navigation, footers, legal, cookie banners, "
     "share buttons, tags, search",
 }
-
-
-def data_figures(data_dir: Path, splits: list[str]) -> dict[str, Any]:
-    """Pages per split and the human-label figures, read back from the written shards."""
-    pages: dict[str, int] = {}
-    human = multi = 0
-    agreement_sum = 0.0
-    for split in splits:
-        ids: set[str] = set()
-        for shard in sorted(data_dir.glob(f"{split}-*.parquet")):
-            t = pq.read_table(shard, columns=["page_id", "label_source", "annotators",
-                                              "agreement"])
-            ids.update(pc.unique(t["page_id"]).to_pylist())
-            human += pc.sum(pc.equal(t["label_source"], "human")).as_py() or 0
-            several = pc.fill_null(pc.greater_equal(t["annotators"], 2), False)
-            multi += pc.sum(several).as_py() or 0
-            agreement_sum += pc.sum(pc.filter(t["agreement"], several)).as_py() or 0.0
-        pages[split] = len(ids)
-    return {"pages": pages, "human": human, "multi": multi,
-            "mean_agreement": round(agreement_sum / multi, 4) if multi else None}
 
 
 def _human_section(cfg: RunConfig, figures: Mapping[str, Any]) -> list[str]:
@@ -159,12 +136,13 @@ def _near_duplicates_note(found: Mapping[str, Any] | None) -> list[str]:
             f"{found['largest']}); all pages of a cluster are in one split.", ""]
 
 
-def render_card(cfg: RunConfig, summary: Mapping[str, Any], data_dir: Path | None = None
-                ) -> str:
+def render_card(cfg: RunConfig, summary: Mapping[str, Any],
+                figures: Mapping[str, Any] | None = None) -> str:
     """README.md text for a published dataset described by *summary* (see publish_dataset);
-    with *data_dir* (its written shards) also pages per split and the human-label figures."""
+    with *figures* (pages per split, and `human`, `multi`, `mean_agreement`: segments labelled
+    by people, by two or more, their mean agreement) also those."""
     splits: list[str] = list(summary["splits"])
-    figures = data_figures(data_dir, splits) if data_dir is not None else {}
+    figures = figures or {}
     pages: Mapping[str, int] = figures.get("pages", {})
     label_counts: Mapping[str, Mapping[str, int]] = summary["labels_per_split"]
     lang_counts: Mapping[str, Mapping[str, int]] = summary["langs_per_split"]

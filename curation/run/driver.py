@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from curation.errors import NoUsablePagesError, OutputExistsError
 from curation.io.atomic import atomic_write_text, is_complete, mark_stale, read_marker
 from curation.io.ingest import input_paths
 from curation.run.assemble import assemble
+from curation.run.engine import Engine, open_engine
 from curation.run.manifest import StageRecord, digest, filter_key, publish_key, segments_key
 from curation.run.outputs import RUN_FILES, STAGE_FOLDERS, claim_output, output_lock
 from curation.run.progress import Progress, StageClock
@@ -27,20 +29,11 @@ from curation.run.shards import (
     plan_inputs,
     plan_shards,
     read_entry,
+    run_shard,
 )
 from curation.stats import Stats
 
 SHARDS = "_shards"
-
-
-def _engine(cfg: RunConfig) -> Any:
-    if cfg.engine == "ray":
-        from curation.ray_engine import run_on_ray
-
-        return run_on_ray
-    from curation.run.engine import run_local
-
-    return run_local
 
 
 def _invalidate(out: Path, record: StageRecord, reason: str, folders: tuple[str, ...],
@@ -53,7 +46,8 @@ def _invalidate(out: Path, record: StageRecord, reason: str, folders: tuple[str,
 
 
 def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stats,
-             record: StageRecord, timing: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+             record: StageRecord, timing: dict[str, Any],
+             engine: Engine) -> tuple[str, dict[str, Any]]:
     """Shards -> pages/ + segments/ + near_duplicates/; returns the stage key and the
     assembly's result (page and segment counts, near-duplicate figures)."""
     root = out / SHARDS
@@ -81,9 +75,10 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
         progress.update(int(entry["pages"]), spec.bytes)
 
     try:
-        engine_info = _engine(cfg)(todo, cfg, root, step, done) if todo else {}
+        engine.map(partial(run_shard, cfg=cfg, root=str(root), step=step), todo, on_done=done)
     finally:
         progress.close()
+    engine_info = engine.info() if todo else {}
     ordered = [entries[s.id] for s in specs]
     stats.merge(plan_stats)
     for entry in ordered:
@@ -110,6 +105,19 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     return assembled_key, result
 
 
+def near_duplicate_groups(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    """The split merges (sites joined by a shared near-duplicate cluster) and the cluster
+    figures of the assembly now in *out*; empty when there is none (no finished run)."""
+    folder = out / "near_duplicates"
+    if not is_complete(folder):
+        return {}, {}
+    saved = StageRecord(out / SHARDS).get("assemble", str(read_marker(folder).get("key")))
+    if saved is None:
+        return {}, {}
+    result = saved["result"]
+    return dict(result.get("split_merges", {})), dict(result.get("near_duplicates", {}))
+
+
 def _no_pages(out: Path, stats: Stats) -> NoUsablePagesError:
     skipped = {k.removeprefix("skipped:"): n for k, n in stats.counts.get("ingest", {}).items()
                if k.startswith("skipped:")}
@@ -120,8 +128,8 @@ def _no_pages(out: Path, stats: Stats) -> NoUsablePagesError:
 
 
 def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
-            timing: dict[str, Any], pages: int) -> tuple[str, dict[str, int]]:
-    from curation.filter.stage import filter_segments
+            timing: dict[str, Any], pages: int, engine: Engine) -> tuple[str, dict[str, int]]:
+    from curation.run.filter_parts import filter_stage_folders
 
     key = filter_key(upstream, cfg, out / "human_labels")
     saved = record.get("filter", key)
@@ -131,19 +139,20 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
         return key, dict(saved["result"])
     _invalidate(out, record, "filtered again by a newer run that did not finish",
                 ("filtered", "rejects", "dataset"), ("filter", "publish"))
-    clock, own = StageClock(), Stats()
-    kept = filter_segments(out / "segments", out / "filtered",
-                           out / "rejects" if cfg.filter.write_rejects else None, cfg, own,
-                           human_dir=out / "human_labels", overwrite=True)
+    clock, own, cpu0 = StageClock(), Stats(), engine.worker_cpu_s
+    kept = filter_stage_folders(out / "segments", out / "filtered",
+                                out / "rejects" if cfg.filter.write_rejects else None, cfg, own,
+                                human_dir=out / "human_labels", overwrite=True,
+                                mapper=engine.map)
     record.put("filter", key, own.to_dict(), kept)
     stats.merge(own)
-    timing["filter"] = clock.timing(pages)
+    timing["filter"] = _timing(clock, pages, engine.worker_cpu_s - cpu0)
     return key, kept
 
 
 def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
              timing: dict[str, Any], pages: int, merges: dict[str, str],
-             near: dict[str, Any]) -> dict[str, Any]:
+             near: dict[str, Any], engine: Engine) -> dict[str, Any]:
     from curation.publish import publish_dataset
 
     key = publish_key(upstream, cfg)
@@ -153,49 +162,66 @@ def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Sta
         return dict(saved["result"])
     _invalidate(out, record, "published again by a newer run that did not finish",
                 ("dataset",), ("publish",))
-    clock, own = StageClock(), Stats()
+    clock, own, cpu0 = StageClock(), Stats(), engine.worker_cpu_s
     summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True,
-                              group_merges=merges, near_duplicates=near)
+                              group_merges=merges, near_duplicates=near, mapper=engine.map)
     record.put("publish", key, own.to_dict(), summary)
     stats.merge(own)
-    timing["publish"] = clock.timing(pages)
+    timing["publish"] = _timing(clock, pages, engine.worker_cpu_s - cpu0)
     return summary
+
+
+def _timing(clock: StageClock, pages: int, worker_cpu_s: float) -> dict[str, Any]:
+    """A stage's timing: its CPU time counts the workers' (worker_cpu_s), so cpu_s - worker_cpu_s
+    is what this process spent on it."""
+    return clock.timing(pages, worker_cpu_s, worker_cpu_s=round(worker_cpu_s, 3))
 
 
 def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
                 resume: bool = False) -> dict[str, Any]:
-    """Every stage into *out*; with *resume*, only what is unfinished or out of date runs."""
+    """Every stage into *out*; with *resume*, only what is unfinished or out of date runs.
+    One engine serves every parallel phase (shards, filter, publish)."""
     claim_output(out)
     with output_lock(out, "curation run"):
-        earlier = [n for n in (*STAGE_FOLDERS, *RUN_FILES) if (out / n).exists()]
-        if earlier and not (overwrite or resume):
-            raise OutputExistsError(
-                f"{out} holds the outputs of an earlier run ({', '.join(earlier)}); pass "
-                "--overwrite to replace them, or --resume to keep what is finished and current")
-        stats, timing = Stats(), dict[str, Any]()
-        clock = StageClock()
-        fresh = overwrite and not resume
-        if fresh:  # every shard and stage is made again
-            shutil.rmtree(out / SHARDS, ignore_errors=True)
-        (out / SHARDS).mkdir(exist_ok=True)
-        record = StageRecord(out / SHARDS)
-        upstream, assembled = _segment(cfg, out, step, fresh, stats, record, timing)
-        counts = dict(assembled)
-        near: dict[str, Any] = counts.pop("near_duplicates", {})
-        merges: dict[str, str] = counts.pop("split_merges", {})
-        stats.notes["near_duplicates"] = near
-        if counts["pages"] == 0:
-            stats.notes["summary"] = {**counts, "kept": 0, "rejected": 0, "dataset": {}}
-            stats.notes["timing"] = timing
-            stats.write(out / "stats.json")
-            raise _no_pages(out, stats)
-        upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"])
-        summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges,
-                           near)
-        stats.notes["summary"] = {**counts, **kept, "dataset": summary}
-        timing["total"] = clock.timing(counts["pages"],
-                                       timing["segment+prelabel"]["worker_cpu_s"])
+        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address)
+        try:
+            return _run(cfg, out, step, overwrite, resume, engine)
+        finally:
+            engine.close()  # the workers stop before the lock is given back
+
+
+def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
+         engine: Engine) -> dict[str, Any]:
+    earlier = [n for n in (*STAGE_FOLDERS, *RUN_FILES) if (out / n).exists()]
+    if earlier and not (overwrite or resume):
+        raise OutputExistsError(
+            f"{out} holds the outputs of an earlier run ({', '.join(earlier)}); pass "
+            "--overwrite to replace them, or --resume to keep what is finished and current")
+    stats, timing = Stats(), dict[str, Any]()
+    clock = StageClock()
+    fresh = overwrite and not resume
+    if fresh:  # every shard and stage is made again
+        shutil.rmtree(out / SHARDS, ignore_errors=True)
+    (out / SHARDS).mkdir(exist_ok=True)
+    record = StageRecord(out / SHARDS)
+    upstream, assembled = _segment(cfg, out, step, fresh, stats, record, timing, engine)
+    counts = dict(assembled)
+    near: dict[str, Any] = counts.pop("near_duplicates", {})
+    merges: dict[str, str] = counts.pop("split_merges", {})
+    stats.notes["near_duplicates"] = near
+    if counts["pages"] == 0:
+        stats.notes["summary"] = {**counts, "kept": 0, "rejected": 0, "dataset": {}}
         stats.notes["timing"] = timing
         stats.write(out / "stats.json")
-        atomic_write_text(out / "run_config.yaml", dump_config(cfg))
-        return stats.to_dict()
+        raise _no_pages(out, stats)
+    upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"],
+                             engine)
+    summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges,
+                       near, engine)
+    stats.notes["summary"] = {**counts, **kept, "dataset": summary}
+    worker_cpu = sum(t.get("worker_cpu_s") or 0.0 for t in timing.values())
+    timing["total"] = _timing(clock, counts["pages"], worker_cpu)
+    stats.notes["timing"] = timing
+    stats.write(out / "stats.json")
+    atomic_write_text(out / "run_config.yaml", dump_config(cfg))
+    return stats.to_dict()
