@@ -30,6 +30,7 @@ from curation.config import RunConfig, load_config  # noqa: E402
 from curation.evaluate import evaluate_gold  # noqa: E402
 from curation.gold import GoldPage, iter_gold  # noqa: E402
 from curation.gold.align import align, tokenize  # noqa: E402
+from curation.model.cache import PreparedCache, default_cache_dir  # noqa: E402
 from curation.model.cv import out_of_fold, table_predictor  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 
@@ -107,7 +108,7 @@ def score_all(
 ) -> dict[str | None, dict[str, dict[str, Any]]]:
     """Scores of every system on *gold* (once per page-id prefix)."""
     t0 = time.perf_counter()
-    oof = out_of_fold(gold, cfg, k, extra)
+    oof = out_of_fold(gold, cfg, k, extra, cache=PreparedCache(default_cache_dir()))
     table = oof.table
     print(f"  segment + rules + {k}-fold training: {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)

@@ -29,6 +29,7 @@ from curation.evaluate import score_pages  # noqa: E402
 from curation.evaluate.metrics import PageScore, aggregate  # noqa: E402
 from curation.model.adapt import site_memory  # noqa: E402
 from curation.model.apply import with_prediction  # noqa: E402
+from curation.model.cache import PreparedCache, default_cache_dir  # noqa: E402
 from curation.model.cv import OutOfFold, out_of_fold, table_predictor  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 from curation.taxonomy import site_of  # noqa: E402
@@ -118,7 +119,8 @@ def main() -> None:
     ap.add_argument("--cv", type=int, default=5, help="folds, grouped by site")
     args = ap.parse_args()
     cfg = load_config(DEFAULT_CONFIG)
-    oof = out_of_fold(GOLD_TAXONOMY, cfg, args.cv, [GOLD_DEV, SHARED_DATA / "gold-seed.jsonl"])
+    oof = out_of_fold(GOLD_TAXONOMY, cfg, args.cv, [GOLD_DEV, SHARED_DATA / "gold-seed.jsonl"],
+                      cache=PreparedCache(default_cache_dir()))
     print(f"== site adaptation on {GOLD_TAXONOMY.name} (k labelled pages of a site; the "
           f"cleaner never saw the site otherwise)")
     print(format_curve(adaptation_curve(oof, GOLD_TAXONOMY, cfg)))

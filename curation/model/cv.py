@@ -23,7 +23,9 @@ from curation.folds import balanced_folds
 from curation.gold import iter_gold, read_gold_pages
 from curation.label import rule_label_pages
 from curation.model.apply import Mode, with_prediction
+from curation.model.arrays import Floats, Labels
 from curation.model.body import rows_of, stack_rows
+from curation.model.cache import PreparedCache, features_key, labelled_key
 from curation.model.cleaner import Cleaner, fit_matrix, rule_names
 from curation.model.data import STAGE, Labelled, label_gold
 from curation.model.features import FeatureConfig
@@ -36,11 +38,11 @@ class OutOfFold(NamedTuple):
     """Out-of-fold predictions for every segment of the scored gold pages."""
 
     table: pa.Table
-    proba: np.ndarray  # the model's label probabilities
-    p_body: np.ndarray  # the model's P(story body)
+    proba: Floats  # the model's label probabilities
+    p_body: Floats  # the model's P(story body)
     cleaner: Cleaner  # the last fold's (labels, thresholds)
-    combined: np.ndarray | None  # each fold's combiner's probabilities (None: no combiner)
-    target: np.ndarray  # each segment's gold label ("" unknown)
+    combined: Floats | None  # each fold's combiner's probabilities (None: no combiner)
+    target: Labels  # each segment's gold label ("" unknown)
 
     def labelled(self, cfg: RunConfig, mode: Mode) -> pa.Table:
         """The table labelled by *mode* (rules, model, combined)."""
@@ -65,6 +67,46 @@ def _drop_pages(lab: Labelled, keep_ids: set[str]) -> Labelled:
     return Labelled(lab.table, target, lab.group, lab.weight, body)
 
 
+class Prepared(NamedTuple):
+    """The CV inputs: the scored gold file's run first, then the extra training files' runs
+    (each run pre-labelled by the rules, with gold targets), and each run's feature matrix."""
+
+    runs: list[Labelled]
+    xs: list[sp.csr_matrix]
+
+
+def prepare(
+    gold: Path,
+    cfg: RunConfig,
+    train_extra: Sequence[Path] = (),
+    feature_config: FeatureConfig | None = None,
+    stats: Stats | None = None,
+    cache: PreparedCache | None = None,
+) -> Prepared:
+    """Segment, pre-label and featurise *gold* and *train_extra* (from *cache* when it holds
+    them: model/cache.py keys them by data, config and code)."""
+    stats = stats if stats is not None else Stats()
+    fcfg = feature_config or FeatureConfig()
+    names = rule_names(cfg)
+    paths = [Path(gold), *map(Path, train_extra)]
+
+    def build_runs() -> list[Labelled]:
+        files = read_gold_pages(paths, cfg.labels, stats, STAGE)
+        eval_pages = list(iter_gold(Path(gold), cfg.labels, Stats()))
+        kept_eval_ids = {p.page_id for p in files[0]}
+        runs = [_drop_pages(label_gold(eval_pages, cfg), kept_eval_ids)]
+        return runs + [label_gold(pages, cfg) for pages in files[1:]]
+
+    if cache is None:
+        runs = build_runs()
+        return Prepared(runs, [featurize_chunked(r.table, fcfg, names) for r in runs])
+    key = labelled_key(paths, cfg.model_dump_json())
+    runs = cache.labelled(key, build_runs)
+    xs = cache.features(features_key(key, fcfg.digest(names)),
+                        lambda: [featurize_chunked(r.table, fcfg, names) for r in runs])
+    return Prepared(runs, xs)
+
+
 def out_of_fold(
     gold: Path,
     cfg: RunConfig,
@@ -74,19 +116,16 @@ def out_of_fold(
     stats: Stats | None = None,
     vote_weight: float | None = None,
     tune_folds: int = 3,
+    cache: PreparedCache | None = None,
 ) -> OutOfFold:
     """The gold pages' segments (pre-labelled by the rules), out-of-fold model probabilities,
     body probabilities and combined (model + rules) probabilities for them; also the last
-    fold's model (labels, vote weight)."""
+    fold's model (labels, vote weight). *tune_folds* < 2 skips the inner CV (no threshold,
+    body stage or combiner: a quicker screen of the model alone)."""
     stats = stats if stats is not None else Stats()
     fcfg = feature_config or FeatureConfig()
-    files = read_gold_pages([gold, *train_extra], cfg.labels, stats, STAGE)
-    eval_pages = list(iter_gold(Path(gold), cfg.labels, Stats()))
-    kept_eval_ids = {p.page_id for p in files[0]}
+    runs, xs = prepare(gold, cfg, train_extra, fcfg, stats, cache)
     names = rule_names(cfg)
-    runs = [_drop_pages(label_gold(eval_pages, cfg), kept_eval_ids)]
-    runs += [label_gold(pages, cfg) for pages in files[1:]]
-    xs = [featurize_chunked(r.table, fcfg, names) for r in runs]
     x = sp.vstack(xs, format="csr")
     target = np.array([t or "" for r in runs for t in r.target], dtype=object)
     body = np.array([t or "" for r in runs for t in r.body or []], dtype=object)
@@ -121,7 +160,8 @@ def out_of_fold(
         stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
         stats.add("cv", f"fold{f}_article_threshold_x1000",
                   round(1000 / (1 + np.exp(-cleaner.article_shift))))
-    assert cleaner is not None
+    if cleaner is None:
+        raise ConfigError(f"--cv {k}: at least one fold is needed")
     return OutOfFold(runs[0].table, proba, p_body, cleaner,
                      combined if cleaner.stacker is not None else None, target[:n_eval])
 
