@@ -43,11 +43,13 @@ def run(
     """Run every stage: ingest, segment, pre-label, filter, publish."""
     from curation.pipeline import out_dir
     from curation.pipeline import run as run_all
+    from curation.process import settle_gc
 
     cfg = read_config(config_path(config_arg, config), workers=workers, engine=engine)
     if dry_run:
         typer.echo(dump_config(cfg))
         return
+    settle_gc()
     stats = run_all(cfg, overwrite=overwrite, resume=resume)
     out = out_dir(cfg)
     typer.echo(_summary(stats))
