@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-DEDUP_VERSION = "minhash-v2"  # part of the shards' cache key: a change recomputes signatures
+DEDUP_VERSION = "minhash-v3"  # part of the shards' cache key: a change recomputes signatures
 NUM_PERM = 64
 SCHEME = "affine32"  # 32-bit values (stored as uint32); explicit so stored values stay valid
 THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets

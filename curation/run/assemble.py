@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 from curation.dedup import Clusters, cluster_table, merged_groups, summary
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.readers import SeenIds
-from curation.publish.splits import group_keys
 from curation.run.shards import MINHASH_PREFIX, PAGES_PREFIX, SEGMENTS_PREFIX
 from curation.stats import Stats
 
@@ -87,26 +86,22 @@ def assemble(root: Path, entries: list[dict[str, Any]], out: Path, marker: dict[
 def _near_duplicates(root: Path, plan: list[tuple[dict[str, Any], list[str]]], out: Path,
                      marker: dict[str, object], stats: Stats) -> dict[str, Any]:
     """Cluster the pages' MinHash signatures (input order) into out/near_duplicates/; returns
-    the counts and the split groups that clusters merge."""
+    the counts and the split groups that clusters merge (each signature carries its page's
+    group, computed by the worker that made it)."""
     clusters = Clusters()
+    group_of: dict[str, str] = {}
     for entry, dup_ids in plan:
         drop = set(dup_ids)
         for name in entry["files"].get(MINHASH_PREFIX, []):
             table = pq.read_table(root / entry["id"] / name)
-            for pid, values in zip(table["page_id"].to_pylist(), table["minhash"].to_pylist(),
-                                   strict=True):
+            for pid, values, group in zip(table["page_id"].to_pylist(),
+                                          table["minhash"].to_pylist(),
+                                          table["group"].to_pylist(), strict=True):
                 if pid not in drop:
                     clusters.add(pid, values)
+                    if group is not None:
+                        group_of[pid] = group
     members = clusters.members()
-    in_clusters = {p for pages in members.values() for p in pages}
-    group_of: dict[str, str] = {}
-    for entry, _ in plan:
-        for name in entry["files"][PAGES_PREFIX]:
-            table = pq.read_table(root / entry["id"] / name, columns=["page_id", "domain"])
-            table = table.filter(pc.is_in(table["page_id"],
-                                          value_set=pa.array(sorted(in_clusters), pa.string())))
-            group_of.update(zip(table["page_id"].to_pylist(),
-                                group_keys(table).to_pylist(), strict=True))
     target = out / "near_duplicates"
     prepare_output(target, overwrite=True)
     with atomic_dir(target, marker) as tmp:

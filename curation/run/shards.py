@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.config import RunConfig
 from curation.dedup import SIGNATURE_SCHEMA, signatures
 from curation.io.ingest import pages_to_batches
 from curation.io.parquet import ShardWriter
 from curation.io.readers import JSONL_EXT, InputFile, iter_pages, resolve_inputs
+from curation.publish.splits import group_keys
 from curation.run.manifest import digest, file_fingerprint
 from curation.run.outputs import inside
 from curation.run.progress import peak_rss_mb
@@ -39,6 +41,8 @@ from curation.stats import Stats
 SHARD_BYTES = 16 << 20  # a shard stops growing here (a few hundred typical HTML pages)
 ENTRY = "_entry.json"
 PAGES_PREFIX, SEGMENTS_PREFIX, MINHASH_PREFIX = "pages", "segments", "minhash"
+# a page's MinHash with its split group (site or page), so that clustering needs no other file
+SHARD_SIGNATURE_SCHEMA = SIGNATURE_SCHEMA.append(pa.field("group", pa.string()))
 
 
 class Report(Protocol):
@@ -171,6 +175,13 @@ def record_report(stats: Stats, report: Report) -> None:
         stats.add("prelabel", f"no_cue_words:{lang}", n)
 
 
+def _signatures(res: StepResult) -> pa.Table:
+    """The batch's page signatures, each with its page's split group."""
+    sigs = signatures(res.segments)
+    at = pc.index_in(sigs["page_id"], value_set=res.pages["page_id"].combine_chunks())
+    return sigs.append_column("group", pc.take(group_keys(res.pages), at))
+
+
 def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[str, Any]:
     """Read, process and commit one shard under *root*; returns its manifest entry. Runs in a
     worker: only the entry (a small dict) goes back to whoever scheduled it."""
@@ -182,14 +193,14 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     tmp.mkdir(parents=True)
     pages_w = ShardWriter(tmp, PAGE_SCHEMA, 1 << 40, prefix=PAGES_PREFIX)
     segments_w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows, prefix=SEGMENTS_PREFIX)
-    minhash_w = ShardWriter(tmp, SIGNATURE_SCHEMA, 1 << 40, prefix=MINHASH_PREFIX)
+    minhash_w = ShardWriter(tmp, SHARD_SIGNATURE_SCHEMA, 1 << 40, prefix=MINHASH_PREFIX)
     try:
         pages = iter_pages(list(spec.paths), cfg.input, stats, spec.lines)
         for batch in pages_to_batches(pages, cfg.batch_pages):
             res = step(batch, cfg)
             pages_w.write(res.pages)
             segments_w.write(res.segments)
-            minhash_w.write(signatures(res.segments))
+            minhash_w.write(_signatures(res))
             record_report(stats, res.report)
             for key, n in getattr(res, "segment_counts", {}).items():
                 stats.add("segment", key, n)  # segments cut, tags flattened (when any)
