@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import time
@@ -39,6 +40,21 @@ def write_pages(folder: Path, indices: range) -> list[Path]:
         path.write_text(page_html(i), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def story(seed: int, words: int = 300) -> list[str]:
+    """A made-up story of *words* words (the same for the same seed)."""
+    rng = random.Random(seed)
+    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "ru", "sa", "te") for b in
+             ("ban", "dor", "fin", "gal", "hur", "jex", "mop", "tiv")]
+    return [rng.choice(vocab) for _ in range(words)]
+
+
+def article_page(site: str, words: list[str]) -> str:
+    """An HTML page of *site* holding *words* as an article of 50-word paragraphs."""
+    paras = "".join(f"<p>{' '.join(words[k:k + 50])}.</p>" for k in range(0, len(words), 50))
+    return (f'<html><head><link rel="canonical" href="https://{site}/a"></head><body>'
+            f"<article>{paras}</article></body></html>")
 
 
 def write_config(path: Path, inputs: list[str], output: Path, **extra: Any) -> Path:

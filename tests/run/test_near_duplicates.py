@@ -4,7 +4,6 @@ stats.json, and never spread over two splits, even when the copies sit on differ
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 from typing import Any
 
@@ -15,37 +14,25 @@ from curation.dedup import page_signature
 from curation.pipeline import run
 
 
-def _story(seed: int, words: int = 300) -> list[str]:
-    rng = random.Random(seed)
-    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "ru", "sa", "te") for b in
-             ("ban", "dor", "fin", "gal", "hur", "jex", "mop", "tiv")]
-    return [rng.choice(vocab) for _ in range(words)]
-
-
-def _page(site: str, words: list[str]) -> str:
-    paras = "".join(f"<p>{' '.join(words[k:k + 50])}.</p>" for k in range(0, len(words), 50))
-    return (f'<html><head><link rel="canonical" href="https://{site}/a"></head><body>'
-            f"<article>{paras}</article></body></html>")
-
-
-def test_signatures_tell_copies_from_other_pages() -> None:
-    a = " ".join(_story(1))
+def test_signatures_tell_copies_from_other_pages(kit: Any) -> None:
+    a = " ".join(kit.story(1))
     b = a.replace(a.split()[100], "changed", 1)
     same = (page_signature(a) == page_signature(b)).mean()
-    other = (page_signature(a) == page_signature(" ".join(_story(2)))).mean()
+    other = (page_signature(a) == page_signature(" ".join(kit.story(2)))).mean()
     assert same > 0.8 and other < 0.2
 
 
 def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> None:
     inp = tmp_path / "in"
     inp.mkdir()
-    story = _story(7)
+    story = kit.story(7)
     copy = list(story)
     copy[150] = "changed"
-    (inp / "a-original.html").write_text(_page("alpha.example", story))
-    (inp / "b-copy.html").write_text(_page("beta.example", copy))
+    (inp / "a-original.html").write_text(kit.article_page("alpha.example", story))
+    (inp / "b-copy.html").write_text(kit.article_page("beta.example", copy))
     for i in range(12):  # other sites, each its own story
-        (inp / f"c-{i:02d}.html").write_text(_page(f"site{i}.example", _story(100 + i)))
+        (inp / f"c-{i:02d}.html").write_text(kit.article_page(f"site{i}.example",
+                                                              kit.story(100 + i)))
     cfg = load_config(kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out",
                                        batch_pages=2, workers=2))
     stats = run(cfg)
@@ -83,12 +70,12 @@ def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> N
 def test_a_filter_keeps_one_page_per_cluster(tmp_path: Path, kit: Any) -> None:
     inp = tmp_path / "in"
     inp.mkdir()
-    story = _story(11)
+    story = kit.story(11)
     for i in range(3):  # three copies, one word apart, on three sites
         copy = list(story)
         copy[40 * i] = f"edit{i}"
-        (inp / f"copy-{i}.html").write_text(_page(f"copy{i}.example", copy))
-    (inp / "other.html").write_text(_page("other.example", _story(12)))
+        (inp / f"copy-{i}.html").write_text(kit.article_page(f"copy{i}.example", copy))
+    (inp / "other.html").write_text(kit.article_page("other.example", kit.story(12)))
     path = kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out", filter={
         "filters": [{"name": "near_duplicates.v1"}]})
     stats = run(load_config(path))
@@ -106,8 +93,8 @@ def test_a_sites_shared_furniture_does_not_make_its_pages_copies(tmp_path: Path,
                                                                  kit: Any) -> None:
     inp = tmp_path / "in"
     inp.mkdir()
-    menu, footer = _story(98, 500), _story(99, 500)  # on every page of the site
-    stories = [_story(200 + i, 80) for i in range(4)]
+    menu, footer = kit.story(98, 500), kit.story(99, 500)  # on every page of the site
+    stories = [kit.story(200 + i, 80) for i in range(4)]
     for i, story in enumerate(stories):
         links = ["".join(f"<li><a href=/x{k}>{w}</a></li>" for k, w in enumerate(words))
                  for words in (menu, footer)]
