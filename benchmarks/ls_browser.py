@@ -27,9 +27,18 @@ from curation.labelstudio.tasks import Page  # noqa: E402
 from curation.pipeline import label_pages  # noqa: E402
 
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-PARAGRAPH = '[data-testid^="phrase:"]'  # one line (segment) of the labelling screen
-LINE_TEXT = '[class*="dialoguetext--"]'  # the segment's text inside a line
+PARAGRAPH = '[data-testid^="phrase:"]'  # one line (segment) of the paragraphs screen
+# per layout: one line (segment) of the screen, and the element holding the segment's text
+LINE = {"hypertext": "p[data-line]", "paragraphs": PARAGRAPH}
+LINE_TEXT = {"hypertext": "p[data-line]",
+             "paragraphs": f'{PARAGRAPH} [class*="dialoguetext--"]'}
 REGION = ".htx-highlight"  # a labelled region (pre-label or drawn)
+# the on-screen box of an element's text (a hypertext line's heading is a CSS ::before,
+# outside the text): where a drag over lines starts and ends
+_TEXT_BOX = """el => { const r = document.createRange(); r.selectNodeContents(el);
+  const rs = r.getClientRects(); const a = rs[0], b = rs[rs.length - 1];
+  return {x0: a.left, y0: a.top + a.height / 2, x1: b.right, y1: b.top + b.height / 2,
+          bottom: b.bottom}; }"""
 
 
 def chromium_path() -> str:
@@ -106,12 +115,12 @@ def login(page: Any, url: str) -> None:
 
 
 def open_task(page: Any, url: str, project_id: int, task_id: int, lines: int,
-              timeout_s: float = 60, regions: int = 1) -> Timing:
+              timeout_s: float = 60, regions: int = 1, layout: str = "hypertext") -> Timing:
     """Open the task in the labelling screen; time the first line on screen and a usable
     screen (*lines* lines and *regions* pre-label regions drawn, the same on two polls).
     Polls with one plain query every 50 ms: Playwright's wait_for_selector re-runs its query
     on every DOM mutation, which slowed the 300-line render down two- to three-fold."""
-    count = (f"() => [document.querySelectorAll('{PARAGRAPH}').length, "
+    count = (f"() => [document.querySelectorAll('{LINE[layout]}').length, "
              f"document.querySelectorAll('{REGION}').length]")
     cpu0 = browser_cpu()
     t0 = time.perf_counter()
@@ -150,27 +159,26 @@ def browser_cpu() -> float:
     return total
 
 
-def drag_label(page: Any, first: int, last: int, hotkey: str) -> None:
+def drag_label(page: Any, first: int, last: int, hotkey: str, layout: str = "hypertext") -> None:
     """Label lines first..last in one action: press the label's hotkey, drag over the run; on
     release Label Studio draws one region with that label over the whole run (it wins over
     any pre-label region under it). Text selected first and a hotkey pressed after only
     picks the label."""
-    texts = page.locator(f"{PARAGRAPH} {LINE_TEXT}")
+    texts = page.locator(LINE_TEXT[layout])
     deadline = time.perf_counter() + 120  # the screen may still be re-rendering on a busy host
     while texts.count() <= last:
         if time.perf_counter() > deadline:
             raise TimeoutError(f"{texts.count()} line texts on screen, need {last + 1}")
         time.sleep(0.1)
-    start, end = texts.nth(first), texts.nth(last)
     # a few lines of margin above: the label bar is pinned over the top of the screen
     texts.nth(max(first - 4, 0)).evaluate("el => el.scrollIntoView({block: 'start'})")
-    a, b = start.bounding_box(), end.bounding_box()
-    if a is None or b is None or b["y"] + b["height"] > page.viewport_size["height"]:
+    a, b = texts.nth(first).evaluate(_TEXT_BOX), texts.nth(last).evaluate(_TEXT_BOX)
+    if b["bottom"] > page.viewport_size["height"]:
         raise RuntimeError(f"lines {first}..{last} do not fit on one screen; use a taller window")
     page.keyboard.press(hotkey)
-    page.mouse.move(a["x"] + 1, a["y"] + a["height"] / 2)
+    page.mouse.move(a["x0"] + 1, a["y0"])
     page.mouse.down()
-    page.mouse.move(b["x"] + b["width"] - 1, b["y"] + b["height"] / 2, steps=10)
+    page.mouse.move(b["x1"] - 1, b["y1"], steps=10)
     page.mouse.up()
 
 

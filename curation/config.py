@@ -107,10 +107,13 @@ class PublishConfig(_Model):
 class LabelStudioConfig(_Model):
     url: str | None = None  # else $LABEL_STUDIO_URL; the token only ever comes from the env
     project_title: str = "curation"
-    layout: Literal["paragraphs", "page", "segment"] = "paragraphs"  # docs/labelstudio.md
-    # paragraphs layout: pre-labels drawn as regions ("unsure": only those less sure than 0.7,
-    # the rest named in the line heading; half the browser CPU on a 300-line page) or "all"
+    # the labelling screen, docs/labelstudio.md
+    layout: Literal["hypertext", "paragraphs", "page", "segment"] = "hypertext"
+    # hypertext/paragraphs layouts: pre-labels drawn as regions ("unsure": only those less sure
+    # than 0.7, the rest named in the line heading; regions cost most of the render) or "all"
     prelabel_regions: Literal["unsure", "all"] = "unsure"
+    # the human-label store (relative to the config's folder); None: OUTPUT/human_labels
+    human_labels: str | None = None
     batch_size: int = 500
     context: int = 2  # neighbours shown with each segment in the "segment" layout
     timeout_s: float = 600.0

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from curation.config import RunConfig, dump_config
+from curation.human.store import store_dir
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.ingest import ingest
 from curation.io.parquet import ShardWriter, conform, iter_batches
@@ -104,7 +105,7 @@ def filter_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[
             return filter_stage_folders(
                 out / "segments", out / "filtered",
                 out / "rejects" if cfg.filter.write_rejects else None, cfg, stats,
-                human_dir=out / "human_labels", overwrite=overwrite, mapper=engine.map)
+                human_dir=store_dir(cfg), overwrite=overwrite, mapper=engine.map)
         finally:
             engine.close()
 

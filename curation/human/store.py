@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curation.config import RunConfig
 from curation.errors import SchemaError
 from curation.io.atomic import atomic_dir
 from curation.io.parquet import iter_batches
@@ -46,6 +47,14 @@ STORE_SCHEMA = pa.schema(
 
 _SPACE = re.compile(r"\s+")
 Key = tuple[str, str, int]  # (page_id, text_hash, occurrence)
+
+
+def store_dir(cfg: RunConfig) -> Path:
+    """Where the run's human labels live: labelstudio.human_labels (relative to the config's
+    folder), else OUTPUT/human_labels. Pulls write it, filter reads it, forget deletes from it;
+    `--overwrite` never touches it."""
+    named = cfg.labelstudio.human_labels
+    return cfg.resolve(named) if named else cfg.resolve(cfg.output) / "human_labels"
 
 
 def normalise(text: str) -> str:

@@ -94,15 +94,15 @@ def forget(
                     typer.Option(help="a page_id whose labels go (repeatable)")] = None,
     all_pages: Annotated[bool, typer.Option("--all", help="delete every human label")] = False,
 ) -> None:
-    """Delete human labels from the store (output/human_labels/): the only command that does;
-    pulls and `run --overwrite` never remove a human label."""
+    """Delete human labels from the store (OUTPUT/human_labels/, or labelstudio.human_labels):
+    the only command that does; pulls and `run --overwrite` never remove a human label."""
     from curation.human.store import forget as do_forget
+    from curation.human.store import store_dir
 
     def go() -> dict[str, Any]:
         if bool(page) == all_pages:
             raise InputError("say which labels to delete: --page PAGE_ID (repeatable) or --all")
         cfg = load_config(config or config_arg)
-        store = cfg.resolve(cfg.output) / "human_labels"
-        return do_forget(store, None if all_pages else set(page or []))
+        return do_forget(store_dir(cfg), None if all_pages else set(page or []))
 
     _run(go)

@@ -18,6 +18,7 @@ from curation.human.store import (
     read_store,
     resolve,
     run_pages,
+    store_dir,
     update_store,
     write_store,
 )
@@ -116,12 +117,12 @@ def pull(cfg: RunConfig, from_file: Path | None = None,
     merged, review = merge(rows)
     agree = agreement(rows, merged, cfg.labels, votes)
     out = cfg.resolve(cfg.output)
-    store_dir = out / "human_labels"
-    labels, update = update_store(read_store(store_dir), [stored(m) for m in merged])
+    store = store_dir(cfg)
+    labels, update = update_store(read_store(store), [stored(m) for m in merged])
     res = resolve(labels, run_pages(segs, labels))
     for s in labels:  # offsets of the text in the current page, where it was found
         s.start, s.end = res.offsets.get(s.key, (s.start, s.end))
-    total = write_store(store_dir, labels)
+    total = write_store(store, labels)
     for u in res.unmatched:
         stats.skip(STAGE, f"label_{u['reason']}", f"page {u['page_id']}",
                    f"{u['label']!r} on {u['text'][:80]!r}")

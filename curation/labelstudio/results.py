@@ -14,11 +14,14 @@ import pyarrow as pa
 
 from curation.human.store import content_keys
 from curation.labelstudio.labelconfig import (
+    LINES_CONTROL,
+    LINES_OBJECT,
     PAGE_CONTROL,
     PARAGRAPH_CONTROL,
     PARAGRAPH_OBJECT,
     SEGMENT_CONTROL,
 )
+from curation.labelstudio.lines import line_span
 from curation.labelstudio.tasks import checksum
 from curation.schema import SCHEMA_VERSION
 from curation.stats import Stats
@@ -81,8 +84,9 @@ class AnnotationRow:
 
 
 def task_segments(task: dict[str, Any]) -> tuple[str, list[TaskSegment]] | None:
-    """(kind, segments by index) of one of our tasks: kind "page" (segments list) or "segment",
-    with "-edited" when the data changed after import; None for a foreign task."""
+    """(kind, segments by index) of one of our tasks: kind "page" (segments list), "lines"
+    (segments list + its HTML document) or "segment", with "-edited" when the data changed
+    after import; None for a foreign task."""
     data = task.get("data") or {}
     pid, url = data.get("page_id"), data.get("url")
     if not isinstance(pid, str):
@@ -100,6 +104,11 @@ def task_segments(task: dict[str, Any]) -> tuple[str, list[TaskSegment]] | None:
         shown = [s.get("pre") if isinstance(s.get("pre"), str) else None for s in segs]
         out = [TaskSegment(sid, pid, url, text, h, occ, pre)
                for (sid, text), (h, _), occ, pre in zip(pairs, keys, occs, shown, strict=True)]
+        html = data.get("html")
+        if html is not None:  # the hypertext screen: the document is part of what was shown
+            ok = isinstance(html, str) and data.get("checksum") == checksum(
+                [*pairs, ("html", html)])
+            return ("lines" if ok else "lines-edited", out)
         return ("page" if data.get("checksum") == checksum(pairs) else "page-edited", out)
     sid, text = data.get("segment_id"), data.get("text")
     if isinstance(sid, str) and isinstance(text, str):
@@ -115,15 +124,28 @@ def _labels_of(item: dict[str, Any]) -> list[str] | None:
     value = item.get("value")
     if not isinstance(value, dict):
         return None
-    found = value.get("choices", value.get("paragraphlabels"))
-    return found if isinstance(found, list) else None
+    for key in ("choices", "paragraphlabels", "hypertextlabels"):
+        if key in value:
+            found = value[key]
+            return found if isinstance(found, list) else None
+    return None
 
 
-def _span(item: dict[str, Any], kind: str, n: int) -> range | None:
-    """The segment indices one result item covers; None when it names no segment of the task."""
-    name, to = item.get("from_name"), item.get("to_name")
+_RESULT_TYPES = ("choices", "paragraphlabels", "hypertextlabels")
+
+
+def _span(item: dict[str, Any], kind: str, texts: list[str]) -> range | None:
+    """The segment indices one result item covers; None when it names no segment of the task.
+    *texts*: the task's segment texts, in order."""
+    name, to, n = item.get("from_name"), item.get("to_name"), len(texts)
     if kind == "segment":
         return range(1) if name == SEGMENT_CONTROL and to == "text" else None
+    if kind == "lines":
+        value = item.get("value")
+        if (item.get("type") != "hypertextlabels" or name != LINES_CONTROL or to != LINES_OBJECT
+                or not isinstance(value, dict)):
+            return None
+        return line_span(value, texts)
     if item.get("type") == "paragraphlabels" and name == PARAGRAPH_CONTROL \
             and to == PARAGRAPH_OBJECT:
         value = item.get("value") or {}
@@ -143,10 +165,11 @@ def prediction_labels(task: dict[str, Any], kind: str, model_version: str) -> di
     """Segment index -> pre-label of our prediction in the task (full predictions only)."""
     preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     ours = [p for p in preds if p.get("model_version") == model_version] or preds[:1]
-    n = len((task.get("data") or {}).get("segments") or [None])
+    segs = (task.get("data") or {}).get("segments") or [{}]
+    texts = [str(s.get("text", "")) if isinstance(s, dict) else "" for s in segs]
     out: dict[int, str] = {}
     for item in (ours[0].get("result") or []) if ours else []:
-        span, labs = _span(item, kind, n), _labels_of(item)
+        span, labs = _span(item, kind, texts), _labels_of(item)
         if span is not None and labs:
             out.update(dict.fromkeys(span, labs[0]))
     return out
@@ -246,10 +269,10 @@ def annotation_labels(ann: dict[str, Any], kind: str, segs: list[TaskSegment],
     own: dict[int, set[str]] = {}
     kept: dict[int, set[str]] = {}
     for item in ann.get("result") or []:
-        if not isinstance(item, dict) or item.get("type") not in ("choices", "paragraphlabels"):
+        if not isinstance(item, dict) or item.get("type") not in _RESULT_TYPES:
             problems("not_a_label", tid, f"annotation {aid}: {str(item)[:200]}")
             continue
-        span, labs = _span(item, kind, len(segs)), _labels_of(item)
+        span, labs = _span(item, kind, [s.text for s in segs]), _labels_of(item)
         if span is None:
             problems("unknown_segment", tid, f"annotation {aid}: {item.get('from_name')}->"
                      f"{item.get('to_name')} {str(item.get('value'))[:80]} is no segment of "

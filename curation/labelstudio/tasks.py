@@ -15,11 +15,14 @@ from curation.human.store import content_keys
 from curation.io.atomic import atomic_write_text
 from curation.io.parquet import iter_batches
 from curation.labelstudio.labelconfig import (
+    LINES_CONTROL,
+    LINES_OBJECT,
     PARAGRAPH_CONTROL,
     PARAGRAPH_OBJECT,
     SEGMENT_CONTROL,
     label_config,
 )
+from curation.labelstudio.lines import line_html, line_region
 from curation.schema import SEGMENT_SCHEMA
 
 Select = Literal["all", "uncertain"]
@@ -166,12 +169,14 @@ def where(i: int, seg: dict[str, Any]) -> str:
 
 
 def paragraph_task(page: Page, labels: list[str], model_version: str,
-                   below: float | None = None, regions: str = "unsure") -> dict[str, Any] | None:
-    """One task per page, each segment a labelled line. *regions* "all": a region per
-    pre-label with its score; "unsure": regions only for pre-labels less sure than UNSURE, the
-    others named with their score in the line heading and stored as the line's "pre" (a line
-    left without a region is accepted with it by the pull). Regions cost Label Studio most of
-    its render time: 300 of them take ~3x the CPU of 300 plain lines.
+                   below: float | None = None, regions: str = "unsure",
+                   layout: str = "paragraphs") -> dict[str, Any] | None:
+    """One task per page, each segment a labelled line (*layout* "paragraphs": Label Studio's
+    Paragraphs; "hypertext": one HTML document, data.html, a <p> per line). *regions* "all":
+    a region per pre-label with its score; "unsure": regions only for pre-labels less sure
+    than UNSURE, the others named with their score in the line heading and stored as the
+    line's "pre" (a line left without a region is accepted with it by the pull). Regions cost
+    Label Studio most of its render time.
     With *below*, only the segments less sure than it (the rest keep their pre-label); None
     when no segment is that unsure."""
     if regions not in ("unsure", "all"):
@@ -181,21 +186,32 @@ def paragraph_task(page: Page, labels: list[str], model_version: str,
               if below is None or (s["confidence"] or 0.0) < below]
     if not picked:
         return None
-    data: dict[str, Any] = {
-        "page_id": page.page_id, "url": page.url,
-        "segments": [_line(i, s, occ, labels, regions) for i, s, (_, occ) in picked],
-        "checksum": checksum((s["segment_id"], s["text"]) for _, s, _ in picked),
-    }
+    lines = [_line(i, s, occ, labels, regions) for i, s, (_, occ) in picked]
+    pairs = [(s["segment_id"], s["text"]) for _, s, _ in picked]
+    data: dict[str, Any] = {"page_id": page.page_id, "url": page.url, "segments": lines}
+    if layout == "hypertext":
+        data["html"] = "".join(
+            line_html(s, ln["where"] if "pre" in ln or s["prelabel"] not in labels
+                      else f"{ln['where']} · {s['prelabel']}", _unsure(s), labels)
+            for (_, s, _), ln in zip(picked, lines, strict=True))
+        data["checksum"] = checksum([*pairs, ("html", data["html"])])
+    else:
+        data["checksum"] = checksum(pairs)
     if below is not None:
         data["pre_accepted"] = len(page.segments) - len(picked)
     result = []
     for j, (_, s, _) in enumerate(picked):
-        if s["prelabel"] not in labels or "pre" in data["segments"][j]:
+        if s["prelabel"] not in labels or "pre" in lines[j]:
             continue
-        item: dict[str, Any] = {
-            "from_name": PARAGRAPH_CONTROL, "to_name": PARAGRAPH_OBJECT, "type": "paragraphlabels",
-            "value": {"start": str(j), "end": str(j), "startOffset": 0,
-                      "endOffset": len(s["text"]), "paragraphlabels": [s["prelabel"]]}}
+        item: dict[str, Any]
+        if layout == "hypertext":
+            item = {"from_name": LINES_CONTROL, "to_name": LINES_OBJECT,
+                    "type": "hypertextlabels", "value": line_region(j, s["text"], s["prelabel"])}
+        else:
+            item = {"from_name": PARAGRAPH_CONTROL, "to_name": PARAGRAPH_OBJECT,
+                    "type": "paragraphlabels",
+                    "value": {"start": str(j), "end": str(j), "startOffset": 0,
+                              "endOffset": len(s["text"]), "paragraphlabels": [s["prelabel"]]}}
         if s["confidence"] is not None:
             item["score"] = round(float(s["confidence"]), 4)
         result.append(item)
@@ -203,9 +219,15 @@ def paragraph_task(page: Page, labels: list[str], model_version: str,
     return _with_prediction(data, result, conf, model_version)
 
 
+def _unsure(seg: dict[str, Any]) -> bool:
+    return seg["confidence"] is None or seg["confidence"] < UNSURE
+
+
 def _drawn(seg: dict[str, Any], regions: str) -> bool:
     """Whether the segment's pre-label is drawn as a region (else named in its heading)."""
-    return regions == "all" or seg["confidence"] is None or seg["confidence"] < UNSURE
+    if not seg["text"]:
+        return False  # an empty line cannot hold a region
+    return regions == "all" or _unsure(seg)
 
 
 def _line(i: int, seg: dict[str, Any], occurrence: int, labels: list[str],
@@ -214,7 +236,8 @@ def _line(i: int, seg: dict[str, Any], occurrence: int, labels: list[str],
     line = {"seg_id": seg["segment_id"], "text": seg["text"], "where": where(i, seg),
             "occurrence": occurrence}
     if seg["prelabel"] in labels and not _drawn(seg, regions):
-        line["where"] += f" · {seg['prelabel']} {seg['confidence']:.2f}"
+        conf = seg["confidence"]
+        line["where"] += f" · {seg['prelabel']}" + ("" if conf is None else f" {conf:.2f}")
         line["pre"] = seg["prelabel"]
     return line
 
@@ -252,13 +275,16 @@ def _with_prediction(data: dict[str, Any], result: list[dict[str, Any]], score: 
 
 def build_tasks(pages: list[Page], cfg: RunConfig,
                 below: float | None = None) -> list[dict[str, Any]]:
-    """Tasks for *pages* in the configured layout (*below*: paragraphs, unsure segments only)."""
+    """Tasks for *pages* in the configured layout (*below*: hypertext or paragraphs, unsure
+    segments only)."""
     ls = cfg.labelstudio
-    if below is not None and ls.layout != "paragraphs":
-        raise InputError("pushing only the unsure segments needs labelstudio.layout: paragraphs")
-    if ls.layout == "paragraphs":
-        tasks = (paragraph_task(p, cfg.labels, ls.model_version, below, ls.prelabel_regions)
-                 for p in pages)
+    lines = ls.layout in ("hypertext", "paragraphs")
+    if below is not None and not lines:
+        raise InputError("pushing only the unsure segments needs labelstudio.layout: "
+                         "hypertext or paragraphs")
+    if lines:
+        tasks = (paragraph_task(p, cfg.labels, ls.model_version, below, ls.prelabel_regions,
+                                ls.layout) for p in pages)
         return [t for t in tasks if t is not None]
     if ls.layout == "page":
         return [page_task(p, cfg.labels, ls.model_version) for p in pages]

@@ -15,6 +15,7 @@ from typing import Any
 
 from curation.config import RunConfig, dump_config
 from curation.errors import NoUsablePagesError, OutputExistsError
+from curation.human.store import store_dir
 from curation.io.atomic import atomic_write_text, is_complete, mark_stale, read_marker
 from curation.io.ingest import input_paths
 from curation.run.assemble import assemble
@@ -131,7 +132,7 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
             timing: dict[str, Any], pages: int, engine: Engine) -> tuple[str, dict[str, int]]:
     from curation.run.filter_parts import filter_stage_folders
 
-    key = filter_key(upstream, cfg, out / "human_labels")
+    key = filter_key(upstream, cfg, store_dir(cfg))
     saved = record.get("filter", key)
     folders = ["filtered"] + (["rejects"] if cfg.filter.write_rejects else [])
     if saved is not None and all(is_complete(out / d) for d in folders):
@@ -142,7 +143,7 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
     clock, own, cpu0 = StageClock(), Stats(), engine.worker_cpu_s
     kept = filter_stage_folders(out / "segments", out / "filtered",
                                 out / "rejects" if cfg.filter.write_rejects else None, cfg, own,
-                                human_dir=out / "human_labels", overwrite=True,
+                                human_dir=store_dir(cfg), overwrite=True,
                                 mapper=engine.map)
     record.put("filter", key, own.to_dict(), kept)
     stats.merge(own)

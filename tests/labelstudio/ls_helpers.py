@@ -66,3 +66,16 @@ def span(lo: int, hi: int, label: str, origin: str | None = None) -> dict[str, A
     if origin:
         item["origin"] = origin
     return item
+
+
+def line_run(lo: int, hi: int, label: str, texts: list[str],
+             origin: str | None = None) -> dict[str, Any]:
+    """A hypertext-layout region over the whole of lines lo..hi (of *texts*), as the UI sends
+    it: xpaths of the first and last line's text, offsets in them."""
+    item: dict[str, Any] = {
+        "from_name": "seg_label", "to_name": "page", "type": "hypertextlabels",
+        "value": {"start": f"/p[{lo + 1}]/text()[1]", "end": f"/p[{hi + 1}]/text()[1]",
+                  "startOffset": 0, "endOffset": len(texts[hi]), "hypertextlabels": [label]}}
+    if origin:
+        item["origin"] = origin
+    return item

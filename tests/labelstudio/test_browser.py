@@ -1,7 +1,8 @@
 """A real Chromium against the real Label Studio: a 300-segment gold-dev page, a run of 20
-segments relabelled in one drag, Submit, pull; the human labels land on exactly that run.
+segments relabelled in one drag, Submit, pull; the human labels land on exactly that run. On
+the default hypertext screen and on the paragraphs one.
 
-The README's screenshot comes from here: UPDATE_SCREENSHOT=1 writes it to
+The README's screenshot comes from here (the default screen): UPDATE_SCREENSHOT=1 writes it to
 docs/img/labelstudio-labelling.png (otherwise to the test's temporary folder)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
+from curation.config import LabelStudioConfig
 from curation.io.parquet import ShardWriter
 from curation.labelstudio import pull, push
 from curation.labelstudio.tasks import UNSURE, build_tasks
@@ -25,6 +27,7 @@ from curation.schema import SEGMENT_SCHEMA
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from ls_browser import (  # noqa: E402
+    LINE,
     browser,
     drag_label,
     drawn_regions,
@@ -39,9 +42,11 @@ RUN = 20
 LABEL, HOTKEY = "joke", "5"  # a label the rules almost never give: the run stands out
 
 
+@pytest.mark.parametrize("layout", ["hypertext", "paragraphs"])
 def test_relabel_a_run_of_20_segments_in_one_action(
-        ls: LabelStudio, make_cfg: Any, tmp_path: Path, shared_data: Path) -> None:
-    cfg = make_cfg()
+        ls: LabelStudio, make_cfg: Any, tmp_path: Path, shared_data: Path, layout: str) -> None:
+    cfg = make_cfg(layout=layout)
+    default = layout == LabelStudioConfig().layout
     page = gold_page(300, cfg)
     n = len(page.segments)
     assert n >= 300
@@ -63,19 +68,19 @@ def test_relabel_a_run_of_20_segments_in_one_action(
 
     with browser(width=1400, height=1600) as tab:
         login(tab, url)
-        timing = open_task(tab, url, pid, task.id, n, 300, regions=n_pre)
+        timing = open_task(tab, url, pid, task.id, n, 300, n_pre, layout)
         assert timing.lines == n and timing.regions == n_pre  # a region per unsure pre-label
-        drag_label(tab, first, first + RUN - 1, HOTKEY)
+        drag_label(tab, first, first + RUN - 1, HOTKEY, layout)
         shot = (ROOT / "docs" / "img" / "labelstudio-labelling.png"
-                if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "labelling.png")
+                if os.environ.get("UPDATE_SCREENSHOT") and default else tmp_path / "labelling.png")
         tab.set_viewport_size({"width": 1400, "height": 900})
-        tab.locator('[data-testid^="phrase:"]').nth(max(first - 6, 0)).evaluate(
+        tab.locator(LINE[layout]).nth(max(first - 6, 0)).evaluate(
             "el => el.scrollIntoView({block: 'start'})")
         tab.screenshot(path=str(shot))
         submit(tab)
     (tmp_path / "timing.json").write_text(json.dumps(timing.__dict__))
-    print(f"\n{n}-segment task: first line {timing.first_paint_s} s, usable {timing.usable_s} s, "
-          f"browser CPU {timing.browser_cpu_s} s")
+    print(f"\n{layout}, {n}-segment task: first line {timing.first_paint_s} s, usable "
+          f"{timing.usable_s} s, browser CPU {timing.browser_cpu_s} s")
 
     report = pull(cfg)
     assert report.skipped == {} and report.annotation_rows > 0

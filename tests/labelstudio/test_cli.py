@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
-from ls_helpers import write_segments
+from ls_helpers import line_run, write_segments
 from typer.testing import CliRunner
 
 from curation.cli import app
@@ -69,9 +69,9 @@ def test_human_labels_survive_a_recrawl_and_overwrite_through_the_cli(
     pid = ls.projects.list(title=title).items[0].id
     (p1,) = [t for t in ls.tasks.list(project=pid) if t.data["page_id"] == "p1"]
     n = len(p1.data["segments"])
-    ls.annotations.create(id=p1.id, completed_by=annotators["ann1@example.com"], result=[
-        {"from_name": "seg_label", "to_name": "page", "type": "paragraphlabels",
-         "value": {"start": "0", "end": str(n - 1), "paragraphlabels": ["joke"]}}])
+    texts = [s["text"] for s in p1.data["segments"]]
+    ls.annotations.create(id=p1.id, completed_by=annotators["ann1@example.com"],
+                          result=[line_run(0, n - 1, "joke", texts)])  # one drag over all
     r = runner.invoke(app, ["tasks", "pull", str(conf)])
     assert json.loads(r.output)["applied"] == n, r.output
 

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
-from ls_helpers import PAGES, project_tasks, span, write_segments
+from ls_helpers import PAGES, line_run, project_tasks, span, write_segments
 
 from curation.config import FilterConfig
 from curation.filter.stage import filter_segments
@@ -48,7 +48,7 @@ def applied_labels(cfg: Any) -> dict[str, tuple[str | None, str | None]]:
 
 def test_one_region_relabels_a_run_and_labels_follow_their_text(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg(prelabel_regions="all")  # a region per pre-label
+    cfg = make_cfg(layout="paragraphs", prelabel_regions="all")  # a region per pre-label
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
@@ -92,7 +92,7 @@ def test_one_region_relabels_a_run_and_labels_follow_their_text(
 
 def test_deleted_tasks_and_a_new_colour_never_shrink_or_block(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg(prelabel_regions="all")
+    cfg = make_cfg(layout="paragraphs", prelabel_regions="all")
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
@@ -113,7 +113,7 @@ def test_deleted_tasks_and_a_new_colour_never_shrink_or_block(
 
 def test_disagreeing_run_and_bad_regions_go_to_review(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg(prelabel_regions="all")
+    cfg = make_cfg(layout="paragraphs", prelabel_regions="all")
     out = Path(cfg.output)
     write_segments(out)
     pid = push(cfg).project_id
@@ -150,7 +150,7 @@ def test_push_only_unsure_segments(ls: LabelStudio, make_cfg: Any,
     assert [(s["seg_id"], s["occurrence"]) for s in task.data["segments"]] == [("p1:2", 1)]
     assert task.data["pre_accepted"] == 2
     ls.annotations.create(id=task.id, completed_by=annotators["ann1@example.com"],
-                          result=[span(0, 0, "ad")])
+                          result=[line_run(0, 0, "ad", ["Share"])])
     pull(cfg)
     # the second "Share" (occurrence 1) got the label, not the first
     assert applied_labels(cfg)["p1:2"] == ("ad", "human")

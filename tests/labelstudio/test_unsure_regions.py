@@ -1,4 +1,4 @@
-"""The default paragraphs screen: pre-label regions only for the unsure segments, the others
+"""The paragraphs screen: pre-label regions only for the unsure segments, the others
 named in their line; a line submitted without a region is its named pre-label accepted."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PAGES = {
 
 def test_only_unsure_pre_labels_are_regions_and_the_rest_is_accepted_on_submit(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg()  # the default: prelabel_regions "unsure"
+    cfg = make_cfg(layout="paragraphs")  # prelabel_regions "unsure", the default
     out = Path(cfg.output)
     write_segments(out, PAGES)
     pid = push(cfg).project_id
@@ -64,7 +64,7 @@ def test_only_unsure_pre_labels_are_regions_and_the_rest_is_accepted_on_submit(
 
 def test_a_named_pre_label_outside_the_label_set_is_listed_not_applied(
         ls: LabelStudio, make_cfg: Any, annotators: dict[str, int]) -> None:
-    cfg = make_cfg()
+    cfg = make_cfg(layout="paragraphs")
     out = Path(cfg.output)
     write_segments(out, {"p2": PAGES["p2"]})
     pid = push(cfg).project_id
