@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.errors import ConfigError
+from curation.model.arrays import Bools, Floats
 from curation.stats import Stats
 from curation.taxonomy import site_of
 
@@ -47,13 +48,13 @@ def site_memory(table: pa.Table, targets: Sequence[str | None], labels: Sequence
     out: Memory = {}
     sites, tmpl, texts = _keys(table)
     for i, target in enumerate(targets):
-        if target not in allowed or not sites[i]:
+        if target is None or target not in allowed or not sites[i]:
             continue
         site = out.setdefault(sites[i], {})
         for key in (tmpl[i], texts[i]):
             if key is not None:
                 counts = site.setdefault(key, {})
-                counts[target] = counts.get(target, 0.0) + 1.0  # type: ignore[index]
+                counts[target] = counts.get(target, 0.0) + 1.0
     return out
 
 
@@ -69,8 +70,8 @@ def merge(a: Memory, b: Memory) -> Memory:
     return out
 
 
-def recall(table: pa.Table, proba: np.ndarray, labels: Sequence[str], memory: Memory,
-           prior: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def recall(table: pa.Table, proba: Floats, labels: Sequence[str], memory: Memory,
+           prior: float = 1.0) -> tuple[Floats, Bools]:
     """*proba* mixed, where a row's site remembers its text or template, with the remembered
     labels: (counts + prior * proba) / (n + prior); the text key wins over the template.
     Also returns which rows were remembered."""

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.model.adapt import recall
+from curation.model.arrays import Floats, Ints, Labels
 from curation.model.body import rows_of
 from curation.model.cleaner import Cleaner
 from curation.model.stacker import vote_indicators
@@ -24,7 +25,7 @@ SPECIFIC_WEIGHT = 2.5
 
 def _rule_votes(
     table: pa.Table, cfg: RunConfig, labels: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[Floats, Floats]:
     """Per segment and label: the summed weight of the rules voting it, and the heaviest one."""
     from curation.label.combine import rule_weights
     from curation.label.rules import RULES
@@ -46,16 +47,17 @@ def _rule_votes(
     return total, top
 
 
-def _shares(out: np.ndarray) -> np.ndarray:
-    out = out.copy()
+def _shares(weights: Floats) -> Floats:
+    out = weights.copy()
     total = out.sum(axis=1, keepdims=True)
     empty = total[:, 0] == 0
     out[empty] = 1.0 / out.shape[1]
     total[empty] = 1.0
-    return out / total
+    shares: Floats = out / total
+    return shares
 
 
-def specific_label(top: np.ndarray, total: np.ndarray, a: int, min_weight: float) -> np.ndarray:
+def specific_label(top: Floats, total: Floats, a: int, min_weight: float) -> Ints:
     """Per segment, the non-article label a specific rule (weight >= *min_weight*) voted for
     when no article rule at least as heavy voted too; -1 elsewhere."""
     rest = np.array([k for k in range(top.shape[1]) if k != a], dtype=int)
@@ -68,11 +70,11 @@ def specific_label(top: np.ndarray, total: np.ndarray, a: int, min_weight: float
 
 def combined_proba(
     cleaner: Cleaner,
-    proba: np.ndarray,
+    proba: Floats,
     table: pa.Table,
     cfg: RunConfig,
     specific_weight: float = SPECIFIC_WEIGHT,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[Floats, Ints]:
     """The model's probabilities mixed with the rules' vote shares, in two steps: whether a
     segment is article (model share `vote_weight`, the model's strength: it learns from every
     gold page), then which non-article label (model share `type_weight`: the type head learns
@@ -94,7 +96,7 @@ def combined_proba(
     w, wt = cleaner.vote_weight, cleaner.type_weight
     p_art = w * proba[:, a] + (1 - w) * rules[:, a]
 
-    def norm(m: np.ndarray) -> np.ndarray:
+    def norm(m: Floats) -> Floats:
         s = m.sum(axis=1, keepdims=True)
         return np.where(s > 0, m / np.maximum(s, 1e-12), 1.0 / m.shape[1])
 
@@ -126,11 +128,11 @@ def apply_model(table: pa.Table, cleaner: Cleaner, cfg: RunConfig, mode: Mode) -
 def with_prediction(
     table: pa.Table,
     cleaner: Cleaner,
-    proba: np.ndarray,
+    proba: Floats,
     cfg: RunConfig,
     mode: Mode,
-    p_body: np.ndarray | None = None,
-    combined: np.ndarray | None = None,
+    p_body: Floats | None = None,
+    combined: Floats | None = None,
 ) -> pa.Table:
     """Write the labels chosen from *proba* (model output) into the table's columns.
 
@@ -145,7 +147,7 @@ def with_prediction(
         return table
     labels = cleaner.labels
     model_label = [labels[k] for k in proba.argmax(axis=1)]
-    keep = np.full(len(proba), -1)
+    keep: Ints = np.full(len(proba), -1, dtype=np.int64)
     final = proba
     if mode == "combined" and combined is not None:  # already combined (out-of-fold)
         final = combined
@@ -157,9 +159,9 @@ def with_prediction(
     if cleaner.site_memory:  # what the user's labelled pages of a site say (model/adapt.py)
         final, remembered = recall(table, final, labels, cleaner.site_memory)
         keep = np.where(remembered & (keep < 0), final.argmax(axis=1), keep)
-    best = final.argmax(axis=1)
+    best: Ints = final.argmax(axis=1)
     conf = final[np.arange(len(best)), best].astype(np.float32)
-    part = np.array(table.column("article_part").to_pylist(), dtype=object)
+    part: Labels = np.array(table.column("article_part").to_pylist(), dtype=object)
     if ARTICLE in labels:
         a = labels.index(ARTICLE)
         if p_body is not None:
@@ -167,10 +169,11 @@ def with_prediction(
             promote = body & (keep < 0) & (best != a)
             best = np.where(promote, a, best)
             conf = np.where(promote, p_body, conf).astype(np.float32)
-            part = np.where(body, BODY, META)
-        part = np.where(best == a, np.where(part == None, BODY, part), None)  # noqa: E711
+            part = np.where(body, BODY, META).astype(object)
+        part = np.where(part == None, BODY, part).astype(object)  # noqa: E711
+        part[best != a] = None  # only article segments have a part
     chosen = [labels[k] for k in best]
-    votes = [
+    with_model_vote = [
         [v for v in (vs or []) if v["rule"] != MODEL_VOTER] + [{"rule": MODEL_VOTER, "label": m}]
         for vs, m in zip(table.column("votes").to_pylist(), model_label, strict=True)
     ]
@@ -179,7 +182,7 @@ def with_prediction(
         arr = pa.array(values, type=SEGMENT_SCHEMA.field(name).type)
         return t.set_column(t.schema.get_field_index(name), name, arr)
 
-    table = put(table, "votes", votes)
+    table = put(table, "votes", with_model_vote)
     table = put(table, "prelabel", chosen)
     table = put(table, "confidence", conf)
     table = put(table, "label", chosen)

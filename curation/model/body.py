@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from curation.model.arrays import Bools, Floats, Ints
 from curation.model.features import DENSE_NAMES
 
 _WORDS = DENSE_NAMES.index("log_words")
@@ -30,13 +31,13 @@ class Rows:
     """Where each row of a feature matrix sits: its page (pages contiguous, ids ascending) and
     its block template within the page (tag path and class/id tokens, numbered per page)."""
 
-    page: np.ndarray
-    template: np.ndarray
+    page: Ints
+    template: Ints
 
     def __len__(self) -> int:
         return len(self.page)
 
-    def take(self, idx: np.ndarray) -> Rows:
+    def take(self, idx: Ints | Bools) -> Rows:
         """The rows at *idx* (whole pages, in order)."""
         return Rows(self.page[idx], self.template[idx])
 
@@ -71,7 +72,7 @@ def stack_rows(parts: Sequence[Rows]) -> Rows:
     return Rows(np.concatenate(pages), np.concatenate(temps))
 
 
-def _page_bounds(page: np.ndarray) -> list[tuple[int, int]]:
+def _page_bounds(page: Ints) -> list[tuple[int, int]]:
     if not len(page):
         return []
     cut = np.flatnonzero(np.diff(page)) + 1
@@ -80,13 +81,13 @@ def _page_bounds(page: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def context_features(p: np.ndarray, q: np.ndarray, dense: np.ndarray, rows: Rows) -> np.ndarray:
+def context_features(p: Floats, q: Floats, dense: Floats, rows: Rows) -> Floats:
     """Stage-two inputs per row: body score *p* and article score *q* of the row and its
     neighbours, position against the page's confident article run, template statistics, and
     the row's dense features."""
     n = len(p)
     words = np.expm1(dense[:, _WORDS] * np.log1p(1000)) if n else np.zeros(0)
-    cols: list[np.ndarray] = [p, q]
+    cols: list[Floats] = [p, q]
     bounds = _page_bounds(rows.page)
     shifted = {by: np.full(n, -1.0) for by in _SHIFTS}
     core_start, core_end = np.zeros(n), np.zeros(n)
@@ -127,7 +128,7 @@ def context_features(p: np.ndarray, q: np.ndarray, dense: np.ndarray, rows: Rows
     return np.column_stack([*cols, dense]) if n else np.zeros((0, len(cols) + dense.shape[1]))
 
 
-def fit_stage(features: np.ndarray, is_body: np.ndarray, weight: np.ndarray) -> object:
+def fit_stage(features: Floats, is_body: Bools, weight: Floats) -> object:
     """The stage-two classifier (small trees, early stopping off: deterministic)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 

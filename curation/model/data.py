@@ -20,6 +20,7 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.gold import GoldPage, body_targets, majority_targets, page_record, page_site
 from curation.label import prelabel_table, rule_label_pages
+from curation.model.arrays import Floats
 from curation.stats import Stats
 from curation.taxonomy import ARTICLE, META, NOT_ARTICLE, site_of
 
@@ -33,7 +34,7 @@ class Labelled:
     table: pa.Table
     target: list[str | None]
     group: list[str]  # site of each segment's page: CV folds never split one
-    weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    weight: Floats = field(default_factory=lambda: np.zeros(0))
     body: list[str | None] | None = None  # "is it the story's body" targets; default: target
 
     def __post_init__(self) -> None:

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from curation.config import RunConfig
 from curation.gold import GoldPage, best_copies_by_file
+from curation.model.arrays import Floats, Labels
 from curation.model.body import Rows, rows_of, stack_rows
 from curation.model.data import STAGE, Labelled, label_gold
 from curation.model.features import DENSE_NAMES, FeatureConfig, SiteCounts, featurize
@@ -41,12 +42,12 @@ class Matrix:
     summaries."""
 
     x: sp.csr_matrix
-    target: np.ndarray  # object array of labels, NOT_ARTICLE or ""
-    weight: np.ndarray
-    group: np.ndarray
-    body: np.ndarray  # object array: "article" (the story's body), another label or "": unknown
+    target: Labels  # labels, NOT_ARTICLE or ""
+    weight: Floats
+    group: Labels  # sites
+    body: Labels  # "article" (the story's body), another label or "": unknown
     rows: Rows
-    votes: np.ndarray  # (rows, rules) the rules' vote indicators (the combiner's inputs)
+    votes: Floats  # (rows, rules) the rules' vote indicators (the combiner's inputs)
     runs: list[dict[str, Any]] = field(default_factory=list)
 
 
