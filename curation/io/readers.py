@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -206,7 +208,7 @@ class SeenIds:
 
     def __init__(self, flush_every: int = 100_000) -> None:
         self._recent: set[int] = set()
-        self._old = np.zeros(0, dtype=np.uint64)
+        self._old: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(0, dtype=np.uint64)
         self._flush_every = flush_every
 
     def add(self, page_id: str) -> bool:
@@ -245,7 +247,7 @@ def _read_any(path: InputFile, cfg: InputConfig, stats: Stats,
     name = path.name.lower()
     if source_name(path) != str(path):
         stats.add(STAGE, "non_utf8_file_names")
-    if path.is_dir():
+    if isinstance(path, Path) and path.is_dir():  # a remote "folder" is never a saved dataset
         yield from _read_hf(path, stats)
     elif name.endswith(TEXT_EXT):
         yield from _read_file(path, "text", cfg, stats)
@@ -314,7 +316,7 @@ def _lines(stream: _LineSource, limit: int) -> Iterator[tuple[int, bytes | None]
             yield lineno, line
 
 
-def _open_binary(path: InputFile) -> IO[bytes]:
+def _open_binary(path: InputFile) -> IO[bytes] | gzip.GzipFile:
     """A local or remote file opened for reading, gunzipped when its name ends in .gz."""
     raw = path.open("rb")
     if not path.name.lower().endswith(".gz"):
@@ -376,7 +378,8 @@ def _read_jsonl(path: InputFile, cfg: InputConfig, stats: Stats,
                        f"{type(exc).__name__}: {exc.strerror or exc}")
 
 
-_RISKY_ESCAPES = (b"\\ud", b"\\uD", b"\\u0000")
+# \uDxxx (a surrogate half, maybe lone) or \u0000: one scan of the line, not three
+_RISKY_ESCAPE = re.compile(rb"\\u(?:[dD]|0000)")
 
 
 def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
@@ -398,7 +401,7 @@ def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
         return None
     raw = _from_row(obj, source, stats)
     if raw is not None:  # JSON text can only make a lone surrogate or a NUL by escaping it
-        raw.clean = not any(esc in line for esc in _RISKY_ESCAPES)
+        raw.clean = _RISKY_ESCAPE.search(line) is None
     return raw
 
 

@@ -47,7 +47,7 @@ class RemoteFile:
 
     def __init__(self, fs: Any, path: str, info: dict[str, Any]) -> None:
         self.fs, self.path = fs, path
-        self.url = fs.unstrip_protocol(path)
+        self.url: str = fs.unstrip_protocol(path)
         self.name = path.rstrip("/").rsplit("/", 1)[-1]
         self._info = info
 
