@@ -5,13 +5,15 @@ repeat), so the ratios hold even on a busy machine; absolute pages/s do not.
 
     .venv/bin/python benchmarks/throughput.py                    # all gold-dev pages, 5 repeats
     .venv/bin/python benchmarks/throughput.py --limit 50 --repeat 3 --json out/throughput.json
+    .venv/bin/python benchmarks/throughput.py --modes html/run-langdetect,justext --pages 1000
 
 HTML input: the gold-dev pages (../shared/data/gold-dev.jsonl.gz), each timed from its parsed
 JSON record to the pre-labelled Arrow table, batched as `curation run` batches them. Text input:
 distinct text dumps (seed page, bundled .txt samples, gold-dev segment texts joined by newlines).
 `html/run-langdetect` is the whole `curation run` CLI on one worker in a child process on the
 same HTML pages (wall time with start-up, every stage and the writes; CPU seconds per run in
-`cpu_s_per_run`).
+`cpu_s_per_run`). `--pages N` cycles the gold-dev pages up to N, each copy under its own id and
+URL, the same N pages for every mode (start-up spread over as many pages as a real run).
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any]) -> Callable
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         extra.setdefault("cpu_s_per_run", []).append(round(cpu, 2))
+        stats = json.loads((work / "out" / "stats.json").read_text(encoding="utf-8"))
+        extra["run_pages"] = stats["summary"]["pages"]  # every page kept: none deduplicated
         return len(records)
 
     return run
@@ -164,9 +168,31 @@ def given_langs(records: list[dict[str, Any]]) -> list[str | None]:
     return [p["lang"] for p in done]
 
 
-def build_modes(limit: int | None, batch: int, only: set[str] | None) -> list[Mode]:
-    """Every mode over the same inputs (HTML: gold-dev records; text: distinct text dumps)."""
+def cycled(records: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """*n* records: *records* repeated in order, every copy after the first with its own page
+    id and URL (a run keeps each page once by id).
+
+    >>> [r["page_id"] for r in cycled([{"page_id": "a", "url": "u"}], 3)]
+    ['a', 'a~1', 'a~2']
+    """
+    out = []
+    for i in range(n):
+        rec, copy = records[i % len(records)], i // len(records)
+        if copy:
+            url = rec.get("url")
+            rec = {**rec, "page_id": f"{rec['page_id']}~{copy}",
+                   "url": f"{url}{'&' if '?' in url else '?'}copy={copy}" if url else url}
+        out.append(rec)
+    return out
+
+
+def build_modes(limit: int | None, batch: int, only: set[str] | None,
+                pages: int | None = None) -> list[Mode]:
+    """Every mode over the same inputs (HTML: gold-dev records, cycled up to *pages*; text:
+    distinct text dumps)."""
     records = gold_html_records(limit)
+    if pages:
+        records = cycled(records, pages)
     htmls = [r["html"] for r in records]
     texts = text_pages(limit)
     modes: list[Mode] = []
@@ -233,6 +259,7 @@ def summarize(modes: list[Mode], args: argparse.Namespace) -> dict[str, Any]:
             "loadavg_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "repeat": args.repeat,
             "limit": args.limit,
+            "pages": args.pages,
             "batch_pages": args.batch,
             "min_seconds": args.min_seconds,
         },
@@ -314,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run every mode interleaved, print the table, optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="at most N pages of each input")
+    ap.add_argument("--pages", type=int, default=None,
+                    help="HTML modes: cycle the gold-dev pages up to N pages (distinct ids, URLs)")
     ap.add_argument("--repeat", type=int, default=5, help="interleaved repeats (best-of-N)")
     ap.add_argument("--batch", type=int, default=256, help="pages per label_pages call")
     ap.add_argument("--min-seconds", type=float, default=0.3,
@@ -327,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the results as JSON to PATH (stdout when no PATH)")
     args = ap.parse_args(argv)
     only = set(args.modes.split(",")) if args.modes else None
-    modes = build_modes(args.limit, args.batch, only)
+    modes = build_modes(args.limit, args.batch, only, args.pages)
     if not modes:
         ap.error(f"no mode matches {args.modes!r}")
     for m in modes:  # warm-up: model loads, caches, imports

@@ -38,6 +38,23 @@ def test_throughput_runs_every_mode(tmp_path: Path, shared_data: Path) -> None:
 
 
 @pytest.mark.shared_data
+def test_throughput_cycles_pages_up_to_n(tmp_path: Path, shared_data: Path) -> None:
+    out = tmp_path / "throughput.json"
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/throughput.py", "--limit", "3", "--pages", "7",
+         "--modes", "html/run-langdetect,justext", "--repeat", "1", "--min-seconds", "0",
+         "--no-memory", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={"CURATION_SHARED_DATA": str(shared_data), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    modes = json.loads(out.read_text())["modes"]
+    assert {name: m["pages"] for name, m in modes.items()} == {"html/run-langdetect": 7,
+                                                               "justext": 7}
+    assert modes["html/run-langdetect"]["run_pages"] == 7  # the copies were not deduplicated
+
+
+@pytest.mark.shared_data
 def test_memory_runs_the_cli_on_generated_pages(tmp_path: Path, shared_data: Path) -> None:
     out = tmp_path / "memory.json"
     proc = subprocess.run(
