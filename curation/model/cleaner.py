@@ -99,12 +99,6 @@ class Cleaner:
         feats = context_features(p, q, _dense(x), rows)
         return np.asarray(self.body_stage.predict_proba(feats)[:, 1])
 
-    def predict_table(self, table: pa.Table) -> tuple[list[str], Floats]:
-        """Labels and confidences for a pre-labelled segment table."""
-        p = self.predict_proba(self.features(table))
-        best = p.argmax(axis=1) if len(p) else np.zeros(0, dtype=int)
-        return [self.labels[i] for i in best], p.max(axis=1, initial=0.0)
-
     def check_usable(self, cfg: RunConfig) -> None:
         """Raise ConfigError when *cfg* cannot give the model the inputs it was trained on."""
         from curation.label import active_rules

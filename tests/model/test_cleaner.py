@@ -34,8 +34,11 @@ def test_predictions_have_one_known_label_per_segment(synthetic_gold: Path, trai
     proba = cleaner.predict_proba(cleaner.features(table))
     assert proba.shape == (table.num_rows, len(cfg.labels))
     assert np.allclose(proba.sum(axis=1), 1.0)
-    labels, conf = cleaner.predict_table(table)
+    alone = apply_model(table, cleaner, cfg, "model")  # what `--mode model` labels with
+    labels = alone.column("prelabel").to_pylist()
+    conf = alone.column("confidence").to_numpy()
     assert set(labels) <= set(cfg.labels) and len(conf) == table.num_rows
+    assert ((conf > 0) & (conf <= 1)).all()
     # the training pages themselves: story paragraphs are article, the menu is not
     by_text = dict(zip(table.column("text").to_pylist(), labels, strict=True))
     story = [s.text for s in pages[0].segments if s.label == "article"]
