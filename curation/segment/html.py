@@ -68,16 +68,6 @@ class BlockColumns:
         return len(self.text)
 
 
-@dataclass(slots=True)
-class HtmlBlock:
-    text: str
-    tag_path: str
-    attrs: str  # class/id/role/itemprop tokens of the block and its ancestors, outermost first
-    link_density: float
-    in_main: bool = False
-    after_image: bool = False
-
-
 def _tokens(attributes: dict[str, str | None]) -> str:
     """Lower-cased alphanumeric tokens of class, id, role and itemprop, space-joined (cached:
     pages repeat the same class strings)."""
@@ -159,13 +149,6 @@ def limit_depth(html: str, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_T
         return html, 0
     pieces.append(html[kept_to:])
     return "".join(pieces), len(pieces) - 1
-
-
-def html_blocks(html: str, max_chars: int = 100_000) -> list[HtmlBlock]:
-    """Split *html* into text blocks in document order, with main-container flags set."""
-    c = html_block_columns(html, max_chars)
-    return [HtmlBlock(*row) for row in
-            zip(c.text, c.tag_path, c.attrs, c.link_density, c.in_main, c.after_image, strict=True)]
 
 
 def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
@@ -328,8 +311,3 @@ def _main_flags(
     container = max((o for o, s in score.items() if s >= _MAIN_SHARE * best), key=depth.__getitem__)
     end = last_desc.get(container, last_ordinal)
     return [container <= o <= end for o in owners]
-
-
-def main_container_flags(blocks: list[HtmlBlock]) -> list[bool]:
-    """The in_main flags of *blocks* (set by html_blocks)."""
-    return [b.in_main for b in blocks]

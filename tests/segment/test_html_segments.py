@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html as htmllib
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from curation.segment import segment_page
-from curation.segment.html import html_blocks, main_container_flags
 
 _word = st.text(alphabet=st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=8)
 _words = st.lists(_word, min_size=1, max_size=12).map(" ".join)
@@ -69,27 +69,32 @@ def test_offsets_exact_ordered_deterministic(page: tuple[str, list[str]]) -> Non
     assert segs == segment_page({"page_id": "h", "format": "html", "content": html})
 
 
+def _segments(html: str) -> list[dict[str, Any]]:
+    return segment_page({"page_id": "h", "format": "html", "content": html})
+
+
 def test_inline_links_join_and_density() -> None:
-    blocks = html_blocks(
+    segs = _segments(
         "<div class='Related-Posts'>See <a href='#'>this story</a> <b>now</b><p>para</p>tail</div>"
     )
-    assert [b.text for b in blocks] == ["See this story now", "para", "tail"]
-    assert abs(blocks[0].link_density - len("this story") / len("See this story now")) < 1e-9
-    assert blocks[0].attrs == "related posts"
-    assert blocks[1].tag_path == "body>div>p"
+    assert [s["text"] for s in segs] == ["See this story now", "para", "tail"]
+    density = len("this story") / len("See this story now")
+    assert abs(segs[0]["link_density"] - density) < 1e-6  # stored as float32
+    assert segs[0]["attrs"] == "related posts"
+    assert segs[1]["tag_path"] == "body>div>p"
 
 
 def test_skips_scripts_styles_comments() -> None:
-    blocks = html_blocks(
+    segs = _segments(
         "<p>a<!-- c --></p><style>p{}</style><script>x</script><svg><text>s</text></svg>"
     )
-    assert [b.text for b in blocks] == ["a"]
+    assert [s["text"] for s in segs] == ["a"]
 
 
 def test_no_body_and_garbage() -> None:
-    assert html_blocks("") == []
-    assert [b.text for b in html_blocks("just text")] == ["just text"]
-    assert html_blocks("<html><head><title>x</title></head></html>") == []
+    assert _segments("") == []
+    assert [s["text"] for s in _segments("just text")] == ["just text"]
+    assert _segments("<html><head><title>x</title></head></html>") == []
 
 
 def test_main_container() -> None:
@@ -98,9 +103,8 @@ def test_main_container() -> None:
         f"<nav><a href=#>Home</a></nav><div id=story><h1>Title</h1><p>{para}</p>"
         f"<p>{para}</p></div><footer>(c) site</footer>"
     )
-    blocks = html_blocks(html)
-    flags = main_container_flags(blocks)
-    assert dict(zip([b.text[:5] for b in blocks], flags, strict=True)) == {
+    segs = _segments(html)
+    assert {s["text"][:5]: s["in_main"] for s in segs} == {
         "Home": False,
         "Title": True,
         "word ": True,
