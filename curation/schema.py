@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-
 import pyarrow as pa
 
 SCHEMA_VERSION = "2"  # 2: segments gained article_part
@@ -80,39 +78,6 @@ DATASET_SCHEMA = pa.schema(
      pa.field("split", pa.string(), nullable=False)],
     metadata={"curation_schema": SCHEMA_VERSION, "kind": "dataset"},
 )
-
-
-@dataclass(slots=True)
-class Segment:
-    """One segment as a Python record; same field names and order as SEGMENT_SCHEMA."""
-
-    segment_id: str
-    page_id: str
-    position: int
-    start: int | None
-    end: int | None
-    text: str
-    tag_path: str | None = None
-    attrs: str | None = None
-    link_density: float | None = None
-    in_main: bool | None = None
-    after_image: bool | None = None
-    url: str | None = None
-    domain: str | None = None
-    lang: str | None = None
-    votes: list[dict[str, str]] = field(default_factory=list)
-    prelabel: str | None = None
-    confidence: float | None = None
-    label: str | None = None
-    label_source: str | None = None
-    article_part: str | None = None
-    annotators: int | None = None
-    agreement: float | None = None
-
-
-def record_field_names() -> list[str]:
-    """Field names of the Segment record, in order (a test checks them against the schema)."""
-    return [f.name for f in fields(Segment)]
 
 
 def check_schema(found: pa.Schema, expected: pa.Schema, what: str) -> None:

@@ -11,12 +11,7 @@ from curation.schema import (
     PAGE_SCHEMA,
     SEGMENT_SCHEMA,
     check_schema,
-    record_field_names,
 )
-
-
-def test_segment_record_matches_schema() -> None:
-    assert record_field_names() == SEGMENT_SCHEMA.names
 
 
 def test_dataset_columns_come_from_the_segment_schema() -> None:
