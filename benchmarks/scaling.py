@@ -1,5 +1,6 @@
 """Scaling of the whole `curation run`: pages/s on 1 and 2 workers per engine, peak memory per
-worker. Each run is the real CLI in its own process, on the same input.
+worker and of the parent, and the parent's serial part. Each run is the real CLI in its own
+process, on the same input.
 
     .venv/bin/python benchmarks/scaling.py                           # 2,000 pages, local engine
     .venv/bin/python benchmarks/scaling.py --pages 10000 100000 --engines local ray --repeat 3
@@ -11,6 +12,11 @@ speed-up is wall time on 1 worker over wall time on 2; on a shared machine run i
 `--repeat` and read the best of N (other work only ever slows a run down). The schedule
 speed-up (shard CPU time over the busiest worker's, from the shard manifests) is what the
 schedule reaches with a free core per worker, whatever else the machine is doing.
+
+The serial part is what the parent process does alone, which no worker count shortens: its
+start-up (interpreter, imports, config: the command's wall time before the run's clock starts),
+and its own CPU time in each stage (the stage's CPU time less its workers'). Memory per size:
+the workers' peak RSS must not grow with the number of pages.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,9 +64,12 @@ def one_run(inputs: Path, work: Path, engine: str, workers: int) -> dict[str, An
     config.write_text(yaml.safe_dump({"input": {"paths": [str(inputs)]}, "output": str(out),
                                       "engine": engine, "workers": workers}), encoding="utf-8")
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "curation.cli", "run", str(config),
                            "--overwrite"], capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers
+    process_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{engine}/{workers} failed:\n{proc.stderr[-2000:]}")
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
@@ -72,6 +82,9 @@ def one_run(inputs: Path, work: Path, engine: str, workers: int) -> dict[str, An
         timing = json.loads(entry.read_text(encoding="utf-8"))["timing"]
         per_worker[timing["pid"]] = per_worker.get(timing["pid"], 0.0) + timing["cpu_s"]
     shard_cpu = sum(per_worker.values())
+    # the parent alone: start-up, then its own CPU per stage (the stage's less its workers')
+    parent_cpu = {stage: round(t["cpu_s"] - (t.get("worker_cpu_s") or 0.0), 3)
+                  for stage, t in stats["timing"].items() if stage != "total"}
     return {"engine": engine, "workers": workers, "pages": pages, "wall_s": round(wall, 2),
             "pages_per_s": round(pages / wall, 1), "shards": stats["shards"]["total"],
             "segment_wall_s": seg["wall_s"], "cpu_s": stats["timing"]["total"]["cpu_s"],
@@ -79,6 +92,9 @@ def one_run(inputs: Path, work: Path, engine: str, workers: int) -> dict[str, An
             "peak_rss_mb_parent": stats["timing"]["total"]["peak_rss_mb"],
             "shard_cpu_s": round(shard_cpu, 1), "worker_processes": len(per_worker),
             "schedule_speedup": round(shard_cpu / max(per_worker.values(), default=1.0), 2),
+            "process_cpu_s": round(process_cpu, 2),
+            "startup_wall_s": round(wall - stats["timing"]["total"]["wall_s"], 2),
+            "parent_cpu_s": parent_cpu, "parent_serial_cpu_s": round(sum(parent_cpu.values()), 2),
             "loadavg_1min": os.getloadavg()[0]}
 
 
@@ -113,6 +129,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                           f"({res['shards']} shards; shard CPU {res['shard_cpu_s']} s over "
                           f"{res['worker_processes']} workers: schedule speed-up "
                           f"{res['schedule_speedup']:.2f}x; load {res['loadavg_1min']:.1f})")
+                    print(f"    parent: start-up {res['startup_wall_s']} s wall, own CPU "
+                          f"{res['parent_serial_cpu_s']} s {res['parent_cpu_s']}, peak "
+                          f"{res['peak_rss_mb_parent']} MB; command CPU {res['process_cpu_s']} s")
     report = {"code": code_version(), "cpus": os.cpu_count(), "python": platform.python_version(),
               "repeat": args.repeat, "results": results}
     if args.json:
