@@ -1,18 +1,20 @@
 """How many annotator actions turn the pre-labels into the gold labels, per page of the
-taxonomy gold (gold-taxonomy-dev), on the paragraphs screen against the old per-segment one.
+taxonomy gold (gold-taxonomy-dev), on the hypertext screen against the old per-segment one.
 
   old screen (layout: page)   one click per segment whose pre-label is wrong, plus Submit
-  new screen (paragraphs)     one drag + hotkey per run of consecutive segments whose gold
-                              label is the same and that holds at least one wrong pre-label
-                              (a region drawn over a run replaces the pre-labels under it),
-                              plus Submit
+  new screen (hypertext)      one action (a label's hotkey, then a drag over the lines) per
+                              run of consecutive segments whose gold label is the same and
+                              that holds at least one wrong pre-label (a region drawn over a
+                              run replaces every pre-label under it, right or wrong), plus
+                              Submit; lines left alone keep their pre-label
 
 Our segments get their gold label from the gold segment covering most of their tokens
 (segments the gold does not cover break runs and need no action). With --first-paint, the
 largest page is also pushed to the Label Studio at $LABEL_STUDIO_URL and opened in Chromium
-(benchmarks/ls_browser.py), once with a region per pre-label and once with regions only for
-the unsure ones (the default), and the seconds to first paint and to a usable screen and the
-browser's CPU seconds are printed.
+(benchmarks/ls_browser.py) on the hypertext screen (the default) and on the paragraphs one
+(the former default), both with regions for the unsure pre-labels only, each against a
+one-segment task of its own screen, --repeat times in turn; the medians of the seconds to
+first paint and to a usable screen and of the browser's CPU seconds are printed.
 
     .venv/bin/python benchmarks/annotation_effort.py [--json out.json] [--first-paint]
 """
@@ -80,6 +82,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--first-paint", action="store_true",
                     help="open the largest page in Chromium on $LABEL_STUDIO_URL and time it")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="--first-paint: open each task this many times (medians)")
     args = ap.parse_args()
     cfg = load_config(DEFAULT_CONFIG)
     pages = list(iter_gold(args.gold, cfg.labels, Stats()))
@@ -103,13 +107,14 @@ def main() -> int:
 
         largest = max(pages, key=lambda p: next(x["segments"] for x in per_page
                                                 if x["page_id"] == p.page_id))
-        summary["first_paint"] = [time_largest_page(largest, cfg, regions)
-                                  for regions in ("all", "unsure")]
+        summary["first_paint"] = [time_largest_page(largest, cfg, "unsure", layout, args.repeat)
+                                  for layout in ("hypertext", "paragraphs")]
         for fp in summary["first_paint"]:
-            print(f"largest page ({fp['segments']} segments, {fp['regions']} pre-label regions: "
-                  f"{fp['prelabel_regions']}): first paint {fp['first_paint_s']} s, usable "
-                  f"{fp['usable_s']} s, browser CPU {fp['browser_cpu_s']} s (a one-segment "
-                  f"task: usable {fp['one_segment_usable_s']} s, browser CPU "
+            print(f"largest page ({fp['segments']} segments, {fp['layout']}, {fp['regions']} "
+                  f"pre-label regions: {fp['prelabel_regions']}): first paint "
+                  f"{fp['first_paint_s']} s, usable {fp['usable_s']} s, browser CPU "
+                  f"{fp['browser_cpu_s']} s (a one-segment task: usable "
+                  f"{fp['one_segment_usable_s']} s, browser CPU "
                   f"{fp['one_segment_browser_cpu_s']} s)")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "pages": per_page}, indent=2)

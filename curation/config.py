@@ -111,7 +111,7 @@ class LabelStudioConfig(_Model):
     layout: Literal["hypertext", "paragraphs", "page", "segment"] = "hypertext"
     # hypertext/paragraphs layouts: pre-labels drawn as regions ("unsure": only those less sure
     # than 0.7, the rest named in the line heading; regions cost most of the render) or "all"
-    prelabel_regions: Literal["unsure", "all"] = "unsure"
+    prelabel_regions: Literal["unsure", "all", "none"] = "unsure"
     # the human-label store (relative to the config's folder); None: OUTPUT/human_labels
     human_labels: str | None = None
     batch_size: int = 500

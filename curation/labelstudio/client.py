@@ -6,13 +6,21 @@ import contextlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.core.request_options import RequestOptions
+from label_studio_sdk.projects import ImportTasksProjectsResponse
+from label_studio_sdk.types import (
+    AllRolesProjectList,
+    RoleBasedTask,
+    SerializationOptionRequest,
+    SerializationOptionsRequest,
+)
 
 from curation.config import RunConfig
 from curation.config import redact_url as redact
@@ -60,15 +68,19 @@ def connect(cfg: RunConfig) -> LabelStudio:
                                f"file); {START_HINT}")
     url = server_url(cfg)
     # max_retries=0: the SDK retries POSTs on 5xx/timeouts, which can import a batch twice.
-    ls = LabelStudio(base_url=url, api_key=key, timeout=cfg.labelstudio.timeout_s, max_retries=0)
+    # the SDK's client forwards **kwargs untyped to its generated base client
+    ls = LabelStudio(  # type: ignore[no-untyped-call]
+        base_url=url, api_key=key, timeout=cfg.labelstudio.timeout_s, max_retries=0)
     call(f"connect to {redact(url)}", ls.users.whoami)
     return ls
 
 
 def find_project(ls: LabelStudio, title: str) -> Any | None:
     """The project with exactly this title, None if there is none."""
-    found = [p for p in call("list projects", lambda: list(ls.projects.list(title=title)))
-             if p.title == title]
+    def listed() -> list[AllRolesProjectList]:
+        return list(ls.projects.list(title=title))
+
+    found = [p for p in call("list projects", listed) if p.title == title]
     if len(found) > 1:
         raise LabelStudioError(f"{len(found)} projects are titled {title!r} (ids "
                                f"{[p.id for p in found]}); rename all but one, or set "
@@ -103,8 +115,10 @@ def existing_keys(ls: LabelStudio, project_id: int, layout: str) -> Counter[str]
     keys: Counter[str] = Counter()
 
     def scan() -> None:
-        for t in ls.tasks.list(project=project_id, fields="task_only", page_size=1000):
-            key = task_key(t.data or {}, layout)
+        tasks: Iterable[RoleBasedTask] = ls.tasks.list(project=project_id, fields="task_only",
+                                                       page_size=1000)
+        for t in tasks:
+            key = task_key(dict(t.data or {}), layout)
             if key is not None:
                 keys[key] += 1
     call("list existing tasks", scan)
@@ -146,42 +160,57 @@ def push(cfg: RunConfig, select: Select = "all", limit: int | None = None,
     tasks = [t for t in build_tasks(chosen, cfg, below)
              if task_key(t["data"], ls_cfg.layout) not in have]
     imported = predictions = batches = 0
+    opts: RequestOptions = {"max_retries": 0, "timeout_in_seconds": int(ls_cfg.timeout_s)}
     for start in range(0, len(tasks), ls_cfg.batch_size):
         batch = tasks[start:start + ls_cfg.batch_size]
+
+        def send(b: list[dict[str, Any]] = batch) -> ImportTasksProjectsResponse:
+            # plain task dicts: the SDK writes the request as JSON whatever the item type
+            return ls.projects.import_tasks(id=project.id, request=cast(Any, b),
+                                            return_task_ids=True, request_options=opts)
         try:
-            r = call("import tasks", lambda b=batch: ls.projects.import_tasks(
-                id=project.id, request=b, return_task_ids=True,
-                request_options={"max_retries": 0, "timeout_in_seconds": int(ls_cfg.timeout_s)}))
+            r = call("import tasks", send)
         except LabelStudioError as exc:
             raise LabelStudioError(
                 f"{exc}\npush stopped after {imported} of {len(tasks)} new tasks; run the same "
                 "push again to resume (tasks already in the project are never imported twice)"
             ) from None
         imported += r.task_count or 0
-        predictions += r.prediction_count or 0
+        predictions += imported_predictions(r)
         batches += 1
     return PushReport(project.id, len(chosen), sum(have.values()), imported, predictions, batches,
                       sum(n - 1 for n in have.values() if n > 1))
 
 
+def imported_predictions(r: ImportTasksProjectsResponse) -> int:
+    """Predictions an import made: Label Studio Community answers `prediction_count` (kept
+    as an extra field), the SDK's model names it `predictions_count`."""
+    n = getattr(r, "prediction_count", None)
+    return int(n if isinstance(n, int) else r.predictions_count or 0)
+
+
 def fetch_tasks(ls: LabelStudio, project_id: int, timeout_s: float) -> list[dict[str, Any]]:
     """Every task with annotations and full predictions, via a snapshot export (one request
     that the server builds in one go, far faster than paging for large projects)."""
-    opts = {"request_options": {"timeout_in_seconds": int(timeout_s), "max_retries": 0}}
+    opts: RequestOptions = {"timeout_in_seconds": int(timeout_s), "max_retries": 0}
     snap = call("create export snapshot", lambda: ls.projects.exports.create(
-        id=project_id, title="curation pull",
-        serialization_options={"predictions": {"only_id": False}}, **opts))
+        id=project_id, title="curation pull", request_options=opts,
+        serialization_options=SerializationOptionsRequest(
+            predictions=SerializationOptionRequest(only_id=False))))
+    if snap.id is None:
+        raise LabelStudioError("the server made an export snapshot without an id")
+    pk: int = snap.id
     try:
         status = call("check export", lambda: ls.projects.exports.get(
-            id=project_id, export_pk=snap.id)).status
+            id=project_id, export_pk=pk)).status
         if status != "completed":
-            raise LabelStudioError(f"export snapshot {snap.id} is {status!r}, not completed; "
+            raise LabelStudioError(f"export snapshot {pk} is {status!r}, not completed; "
                                    "see the server log, then pull again")
         raw = call("download export", lambda: b"".join(ls.projects.exports.download(
-            id=project_id, export_pk=snap.id, export_type="JSON", **opts)))
+            id=project_id, export_pk=pk, export_type="JSON", request_options=opts)))
     finally:  # snapshots are files on the server: do not pile them up
         with contextlib.suppress(ApiError, httpx.HTTPError):
-            ls.projects.exports.delete(id=project_id, export_pk=snap.id)
+            ls.projects.exports.delete(id=project_id, export_pk=pk)
     data = json.loads(raw)
     if not isinstance(data, list):
         raise LabelStudioError("the export is not a JSON list of tasks")

@@ -95,10 +95,10 @@ def paragraphs_config(labels: list[str]) -> str:
 # The hypertext screen: each line's heading (number, tag, link share, pre-label and score) is
 # drawn from its data-line attribute, so it is never part of the text a selection covers.
 _LINES_STYLE = (
-    '[data-line] { margin: 0 0 1px 0; padding: 0 6px; line-height: 18px; '
-    'border-left: 5px solid #bbb; } '
-    '[data-line]::before { content: attr(data-line); font-size: 10px; color: #888; '
-    'margin-right: 8px; user-select: none; } '
+    '[data-line] { margin: 0 0 1px 0; padding: 0 6px 0 250px; text-indent: -244px; '
+    'line-height: 18px; border-left: 5px solid #bbb; } '
+    '[data-line]::before { content: attr(data-line); display: inline-block; width: 244px; '
+    'text-indent: 0; font-size: 10px; color: #888; user-select: none; } '
     '[data-unsure]::before { color: #b26a00; font-weight: bold; } '
     '[data-unsure] { background: #fff8e1; } '
     '[data-links] { color: #777; } '
@@ -225,11 +225,12 @@ def validate_config(xml: str, labels: list[str], layout: str) -> None:
         )
     if layout == "segment":
         # LabelInterface understands the segment layout fully (it does not expand Repeater).
-        from label_studio_sdk.label_interface import LabelInterface
+        from label_studio_sdk.label_interface.interface import LabelInterface
 
         probe = {"result": [{"from_name": SEGMENT_CONTROL, "to_name": "text", "type": "choices",
                              "value": {"choices": [labels[0]]}}]}
-        errors = LabelInterface(xml).validate_prediction(probe, return_errors=True)
+        errors = LabelInterface(xml).validate_prediction(  # type: ignore[no-untyped-call]
+            probe, return_errors=True)  # (the SDK leaves this method unannotated)
         if errors:
             raise LabelStudioError(f"generated segment config fails validation: {errors}")
 

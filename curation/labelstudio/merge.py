@@ -111,7 +111,7 @@ def fleiss_kappa(items: list[Counter[str]], cats: list[str]) -> tuple[float | No
     return overall, per
 
 
-def alpha(matrix: np.ndarray) -> float | None:
+def alpha(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> float | None:
     """Krippendorff's alpha (nominal) of an annotators x segments matrix (nan = not rated)."""
     usable = (~np.isnan(matrix)).sum(0) >= 2
     vals = matrix[:, usable]

@@ -179,8 +179,8 @@ def paragraph_task(page: Page, labels: list[str], model_version: str,
     Label Studio most of its render time.
     With *below*, only the segments less sure than it (the rest keep their pre-label); None
     when no segment is that unsure."""
-    if regions not in ("unsure", "all"):
-        raise InputError(f"unknown prelabel_regions {regions!r}; use 'unsure' or 'all'")
+    if regions not in ("unsure", "all", "none"):
+        raise InputError(f"unknown prelabel_regions {regions!r}; use 'unsure', 'all' or 'none'")
     keys = content_keys([s["text"] for s in page.segments])
     picked = [(i, s, k) for i, (s, k) in enumerate(zip(page.segments, keys, strict=True))
               if below is None or (s["confidence"] or 0.0) < below]
@@ -227,7 +227,7 @@ def _drawn(seg: dict[str, Any], regions: str) -> bool:
     """Whether the segment's pre-label is drawn as a region (else named in its heading)."""
     if not seg["text"]:
         return False  # an empty line cannot hold a region
-    return regions == "all" or _unsure(seg)
+    return regions == "all" or (regions == "unsure" and _unsure(seg))
 
 
 def _line(i: int, seg: dict[str, Any], occurrence: int, labels: list[str],

@@ -73,6 +73,12 @@ def test_the_document_shows_structure_pre_labels_and_doubt() -> None:
                              "startOffset": 0, "endOffset": 19, "hypertextlabels": ["caption"]}
     assert config_labels(label_config(["article", "ad"], "hypertext")) == (
         "hypertext", ["article", "ad"])
+    # prelabel_regions "none": no region at all, every pre-label named in its line
+    cfg = RunConfig.model_validate({"labelstudio": {"prelabel_regions": "none"}})
+    (bare,) = build_tasks([Page("p", "https://example.com/p", segs)], cfg)
+    assert "predictions" not in bare
+    assert [s.get("pre") for s in bare["data"]["segments"]] == ["article", "other", "caption"]
+    assert 'data-line="2 · p · after image · unsure 0.40 · caption 0.40"' in bare["data"]["html"]
 
 
 PAGES = {
