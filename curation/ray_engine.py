@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from curation.errors import ConfigError
-from curation.run.engine import measured
+from curation.run.workers import measured
 
 T = TypeVar("T")
 R = TypeVar("R")

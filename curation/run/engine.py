@@ -8,16 +8,13 @@ with the parent; `curation.ray_engine.RayEngine` runs them as Ray tasks."""
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
 from curation.errors import CurationError
-from curation.run.progress import peak_rss_mb
-from curation.run.workers import worker_pool
+from curation.run.workers import measured, worker_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,14 +39,6 @@ class Engine(Protocol):
     def info(self) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
-
-
-def measured(fn: Callable[[T], R], item: T) -> tuple[R, float, int, float]:
-    """fn(item) with the CPU time it took, the process that ran it and its peak memory (a
-    task in a worker reports what its engine cannot see)."""
-    cpu0 = time.process_time()
-    res = fn(item)
-    return res, time.process_time() - cpu0, os.getpid(), peak_rss_mb()
 
 
 def run_in_process(fn: Callable[[T], R], items: Sequence[T],

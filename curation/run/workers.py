@@ -1,5 +1,5 @@
 """Worker processes that die with their parent: a killed `curation run --workers N` must not
-leave N workers running on their own."""
+leave N workers running on their own. Tasks run in them report their own CPU time and memory."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+from curation.run.progress import peak_rss_mb
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _set_parent_death_signal() -> bool:
@@ -48,3 +54,11 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+def measured(fn: Callable[[T], R], item: T) -> tuple[R, float, int, float]:
+    """fn(item) with the CPU time it took, the process that ran it and its peak memory (a
+    task in a worker reports what its engine cannot see)."""
+    cpu0 = time.process_time()
+    res = fn(item)
+    return res, time.process_time() - cpu0, os.getpid(), peak_rss_mb()
