@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from curation.gold.align import align, tokenize
+from curation.gold.align import align, token_stream, tokenize
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
 
 COARSE = NOT_ARTICLE  # gold row of a block known only to be boilerplate
@@ -64,6 +64,20 @@ def _kind(annotation: str, label: str) -> str:
     return "scored"
 
 
+@dataclass(slots=True)
+class _Aligned:
+    """One page's gold and predicted token streams, aligned."""
+
+    gold: Sequence[Span]
+    kinds: list[str]  # per gold segment: scored, coarse or excluded
+    g_tok: list[str]
+    g_seg: list[int]  # gold segment of each gold token
+    p_tok: list[str]
+    p_lab: list[str]  # predicted label of each predicted token
+    a: list[int]  # predicted token each gold token aligns to, or -1
+    owner: list[int]  # gold segment each predicted token is aligned into, or -1
+
+
 def score_page(
     page_id: str,
     annotation: str,
@@ -81,62 +95,62 @@ def score_page(
         scored_labels = {ARTICLE} | {
             g.label for i, g in enumerate(gold) if kinds[i] == "scored"
         }
-
-    def in_scope(label: str) -> bool:
-        return scored_labels is None or label in scored_labels
-
-    g_tok: list[str] = []
-    g_seg: list[int] = []
-    for i, g in enumerate(gold):
-        toks = tokenize(g.text)
-        g_tok.extend(toks)
-        g_seg.extend([i] * len(toks))
-    p_tok: list[str] = []
-    p_lab: list[str] = []
-    for s in pred:
-        toks = tokenize(s.text)
-        p_tok.extend(toks)
-        p_lab.extend([s.label] * len(toks))
+    g_tok, g_seg = token_stream(g.text for g in gold)
+    p_tok, p_seg = token_stream(s.text for s in pred)
+    p_lab = [pred[j].label for j in p_seg]
     a = align(g_tok, p_tok)
-    owner = [-1] * len(p_tok)  # gold segment each predicted token is aligned into
+    owner = [-1] * len(p_tok)
     for gi, pj in enumerate(a):
         if pj >= 0:
             owner[pj] = g_seg[gi]
-
+    page = _Aligned(gold, kinds, g_tok, g_seg, p_tok, p_lab, a, owner)
     res = PageScore(page_id=page_id, annotation=annotation)
+    _token_scores(page, complete, scored_labels, res)
+    _segment_scores(page, pred, scored_labels, res)
+    _leak_and_confusion(page, complete, res)
+    return res
 
-    # token bags per label
+
+def _token_scores(page: _Aligned, complete: bool, scored_labels: set[str] | None,
+                  res: PageScore) -> None:
+    """Token bags per label: P/R/F1 of the predicted against the gold tokens of each label."""
     gold_bags: dict[str, Counter[str]] = {}
-    for gi, tok in enumerate(g_tok):
-        si = g_seg[gi]
-        if kinds[si] == "scored":
-            gold_bags.setdefault(gold[si].label, Counter())[tok] += 1
+    for gi, tok in enumerate(page.g_tok):
+        si = page.g_seg[gi]
+        if page.kinds[si] == "scored":
+            gold_bags.setdefault(page.gold[si].label, Counter())[tok] += 1
     pred_bags: dict[str, Counter[str]] = {}
-    for pj, tok in enumerate(p_tok):
-        lab = p_lab[pj]
-        si = owner[pj]
-        kind = kinds[si] if si >= 0 else ("free" if complete else "unlisted")
+    for pj, tok in enumerate(page.p_tok):
+        lab = page.p_lab[pj]
+        si = page.owner[pj]
+        kind = page.kinds[si] if si >= 0 else ("free" if complete else "unlisted")
         if kind in ("excluded", "unlisted") or (kind == "coarse" and lab != ARTICLE):
             continue
         pred_bags.setdefault(lab, Counter())[tok] += 1
     for lab in sorted(set(gold_bags) | set(pred_bags)):
-        if not in_scope(lab):
+        if scored_labels is not None and lab not in scored_labels:
             continue
         gb, pb = gold_bags.get(lab, Counter()), pred_bags.get(lab, Counter())
         counts = (pb.total(), gb.total(), (gb & pb).total())
         res.bags[lab] = counts
         res.token[lab] = prf(*counts)
 
-    # each gold segment's predicted label: the majority over its aligned tokens
-    tok_label = [p_lab[pj] if pj >= 0 else MISSING for pj in a]
-    assigned = _assign(gold, pred, kinds, g_seg, tok_label, a)
-    for i, g in enumerate(gold):
-        if kinds[i] == "excluded":
+
+def _segment_scores(page: _Aligned, pred: Sequence[Span], scored_labels: set[str] | None,
+                    res: PageScore) -> None:
+    """Each gold segment's predicted label (the majority over its aligned tokens) against its
+    gold label: segment tp/fp/fn per label, and the mislabelled segments."""
+    tok_label = [page.p_lab[pj] if pj >= 0 else MISSING for pj in page.a]
+    assigned = _assign(page.gold, pred, page.kinds, page.g_seg, tok_label, page.a)
+    for i, g in enumerate(page.gold):
+        kind = page.kinds[i]
+        if kind == "excluded":
             continue
         got = assigned[i]
-        gold_label = g.label if kinds[i] == "scored" else COARSE
-        for lab in scored_labels if scored_labels is not None else {g.label, got}:
-            if lab == MISSING or (kinds[i] == "coarse" and lab != ARTICLE):
+        gold_label = g.label if kind == "scored" else COARSE
+        # sorted: the per-page report lists labels in the same order on every run
+        for lab in sorted(scored_labels if scored_labels is not None else {g.label, got}):
+            if lab == MISSING or (kind == "coarse" and lab != ARTICLE):
                 continue
             is_gold, is_pred = gold_label == lab, got == lab
             if is_gold or is_pred:
@@ -149,22 +163,26 @@ def score_page(
                  "text": g.text[:160]}
             )
 
-    # leak and confusion over gold tokens
-    for gi, tok_lab in enumerate(tok_label):
-        si = g_seg[gi]
-        if kinds[si] == "excluded":
+
+def _leak_and_confusion(page: _Aligned, complete: bool, res: PageScore) -> None:
+    """Over gold tokens: the confusion (gold label, predicted label) and how much of each
+    non-article label leaked into article; on complete pages, unaligned predicted tokens."""
+    for gi, pj in enumerate(page.a):
+        si = page.g_seg[gi]
+        kind = page.kinds[si]
+        if kind == "excluded":
             continue
-        gl = gold[si].label if kinds[si] == "scored" else COARSE
+        tok_lab = page.p_lab[pj] if pj >= 0 else MISSING
+        gl = page.gold[si].label if kind == "scored" else COARSE
         res.confusion[(gl, tok_lab)] += 1
-        if kinds[si] == "scored" and gl != ARTICLE:
+        if kind == "scored" and gl != ARTICLE:
             c = res.leak.setdefault(gl, [0, 0])
             c[0] += tok_lab == ARTICLE
             c[1] += 1
     if complete:
-        for pj, si in enumerate(owner):
+        for pj, si in enumerate(page.owner):
             if si < 0:
-                res.confusion[(UNALIGNED, p_lab[pj])] += 1
-    return res
+                res.confusion[(UNALIGNED, page.p_lab[pj])] += 1
 
 
 def _assign(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
 _WORD = re.compile(r"\w+")
@@ -72,24 +72,26 @@ def _place_run(
         i += best_len
 
 
+def token_stream(texts: Iterable[str]) -> tuple[list[str], list[int]]:
+    """The tokens of *texts* one after another, and for each the index of its text."""
+    tokens: list[str] = []
+    source: list[int] = []
+    for i, text in enumerate(texts):
+        toks = tokenize(text)
+        tokens.extend(toks)
+        source.extend([i] * len(toks))
+    return tokens, source
+
+
 def token_overlap(gold_texts: list[str], pred_texts: list[str]
                   ) -> tuple[list[Counter[int]], list[int]]:
     """For each predicted segment: how many of its tokens align to each gold segment (by gold
     index), and its token count. The shared step of every "gold label of our segment" map."""
-    g_tok: list[str] = []
-    g_seg: list[int] = []
-    for i, text in enumerate(gold_texts):
-        toks = tokenize(text)
-        g_tok.extend(toks)
-        g_seg.extend([i] * len(toks))
-    p_tok: list[str] = []
-    p_seg: list[int] = []
-    sizes: list[int] = []
-    for j, text in enumerate(pred_texts):
-        toks = tokenize(text)
-        p_tok.extend(toks)
-        p_seg.extend([j] * len(toks))
-        sizes.append(len(toks))
+    g_tok, g_seg = token_stream(gold_texts)
+    p_tok, p_seg = token_stream(pred_texts)
+    sizes = [0] * len(pred_texts)
+    for j in p_seg:
+        sizes[j] += 1
     owner: list[Counter[int]] = [Counter() for _ in pred_texts]
     for gi, pj in enumerate(align(g_tok, p_tok)):
         if pj >= 0:
