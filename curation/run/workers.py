@@ -15,6 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+import pyarrow as pa
+
 from curation.run.progress import peak_rss_mb
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -48,10 +50,19 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _import_before_fork() -> None:
+    """pyarrow imports pandas at its first conversion of Python objects (~0.4 CPU-s, every
+    process that converts: the parent and each worker). Done once here, before the fork, the
+    workers inherit it and the parent does not pay it later on its own."""
+    pa.array([], pa.string())
+
+
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process. Forked where available (workers
-    start fast and share the loaded code)."""
+    start fast and share the code the parent loaded)."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        _import_before_fork()
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=die_with_parent, initargs=(os.getpid(),))
 

@@ -41,6 +41,26 @@ def test_the_pool_gives_results_in_item_order_and_counts_worker_cpu() -> None:
         engine.close()
 
 
+def test_workers_start_with_what_the_parent_imported() -> None:
+    """Forked workers inherit the parent's modules; pyarrow's pandas (its first conversion of
+    Python objects imports it) comes before the fork, not once per worker."""
+    code = """if True:
+        import sys
+        from curation.run.engine import LocalEngine
+
+        def loaded(name):
+            return name in sys.modules
+
+        assert "pandas" not in sys.modules
+        engine = LocalEngine(2)
+        print(engine.map(loaded, ["pandas", "pandas"]))
+        engine.close()
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[True, True]"
+
+
 def test_filter_and_publish_run_in_the_workers(tmp_path: Path, kit: Any) -> None:
     kit.write_pages(tmp_path / "in", range(30))
     inputs = [str(tmp_path / "in")]
