@@ -1,5 +1,7 @@
 """`curation run`: plan shards, run the unfinished ones on the configured engine, assemble
-pages/ and segments/, then filter and publish when their cache keys changed.
+pages/ and segments/ and cluster the near-duplicates, then filter and publish when their cache
+keys changed: as tasks per shard file on the same engine, so that the parent's own part stays
+small (planning, assembly by links, clustering, split assignment, the card and stats).
 
 Before anything is rewritten, what it would make out of date is marked stale (`_STALE` instead
 of `_SUCCESS`, stats.json removed), so a killed run never leaves an old dataset that looks whole
