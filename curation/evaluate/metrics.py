@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from curation.gold.align import align, token_stream, tokenize
+from curation.gold.targets import label_target
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
 
 COARSE = NOT_ARTICLE  # gold row of a block known only to be boilerplate
@@ -57,11 +58,7 @@ def prf(n_pred: int, n_gold: int, n_common: int) -> tuple[float, float, float]:
 
 def _kind(annotation: str, label: str) -> str:
     """'scored' (counts for its label), or 'coarse' (only says: not article)."""
-    if annotation == "main_only" and label != ARTICLE:
-        return "coarse"
-    if annotation == "partial_snippets" and label == "other":
-        return "coarse"
-    return "scored"
+    return "coarse" if label_target(annotation, label) == NOT_ARTICLE else "scored"
 
 
 @dataclass(slots=True)

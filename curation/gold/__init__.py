@@ -8,6 +8,7 @@ from curation.gold.read import STAGE, GoldPage, GoldSegment, iter_gold, page_rec
 from curation.gold.targets import (
     block_target,
     body_targets,
+    label_target,
     largest_block_targets,
     majority_targets,
     page_site,
@@ -15,6 +16,6 @@ from curation.gold.targets import (
 
 __all__ = [
     "STAGE", "GoldPage", "GoldSegment", "best_copies_by_file", "block_target", "body_targets",
-    "gold_pages_with_datasets", "iter_gold", "largest_block_targets", "majority_targets",
-    "page_record", "page_site", "read_gold_pages",
+    "gold_pages_with_datasets", "iter_gold", "label_target", "largest_block_targets",
+    "majority_targets", "page_record", "page_site", "read_gold_pages",
 ]

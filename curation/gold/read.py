@@ -133,7 +133,26 @@ def parse_page(
         stats.skip(STAGE, "no_segments", source, f"{where}: no segments")
         return None
 
-    page_text = _PageText(content, fmt)
+    segments, excluded = _parse_segments(raw_segments, _PageText(content, fmt), labels, stats,
+                                         source, where)
+    if len(excluded) == len(segments):
+        stats.skip(STAGE, "no_valid_segments", source, f"{where}: no segment can be scored")
+        return None
+    return GoldPage(
+        page_id=page_id, annotation=annotation, format=fmt, content=content,
+        segments=tuple(segments), excluded=frozenset(excluded),
+        url=_opt_str(row.get("url")), lang=_opt_str(row.get("lang")),
+        group=_opt_str(row.get("group")), source=source,
+    )
+
+
+
+def _parse_segments(
+    raw_segments: list[Any], page_text: _PageText, labels: Collection[str], stats: Stats,
+    source: str, where: str,
+) -> tuple[list[GoldSegment], set[int]]:
+    """The page's segments and the indices of those not to score (malformed, an unknown label,
+    text not in the page), each kind counted once per page in *stats*."""
     segments: list[GoldSegment] = []
     excluded: set[int] = set()
     unknown: dict[str, int] = {}
@@ -177,15 +196,7 @@ def parse_page(
             f"{where}: segments {_idx(missing)} do not occur in the page (first: {first!r});"
             " not scored",
         )
-    if len(excluded) == len(segments):
-        stats.skip(STAGE, "no_valid_segments", source, f"{where}: no segment can be scored")
-        return None
-    return GoldPage(
-        page_id=page_id, annotation=annotation, format=fmt, content=content,
-        segments=tuple(segments), excluded=frozenset(excluded),
-        url=_opt_str(row.get("url")), lang=_opt_str(row.get("lang")),
-        group=_opt_str(row.get("group")), source=source,
-    )
+    return segments, excluded
 
 
 def _idx(items: list[int]) -> str:

@@ -22,18 +22,22 @@ from curation.gold.read import GoldPage
 from curation.taxonomy import ARTICLE, LABELS, NOT_ARTICLE, site_of
 
 
-def block_target(page: GoldPage, i: int) -> str | None:
-    """What gold block *i* of *page* says about its text: its label on a taxonomy page or for
-    article; NOT_ARTICLE for another block of a main_only page or a partial page's "other";
-    None for a block that is not scored."""
-    if i in page.excluded:
-        return None
-    label = page.segments[i].label
-    if page.annotation == "taxonomy" or label == ARTICLE:
+def label_target(annotation: str, label: str) -> str:
+    """What a gold block labelled *label* says on a page with *annotation*: its label on a
+    taxonomy page or for article; NOT_ARTICLE for another block of a main_only page or a
+    partial page's "other" (boilerplate, kind not given)."""
+    if annotation == "taxonomy" or label == ARTICLE:
         return label
-    if page.annotation == "main_only" or label == "other":
+    if annotation == "main_only" or label == "other":
         return NOT_ARTICLE
     return label  # a listed block of a partial page with a specific label (comment_ui)
+
+
+def block_target(page: GoldPage, i: int) -> str | None:
+    """label_target of gold block *i* of *page*; None for a block that is not scored."""
+    if i in page.excluded:
+        return None
+    return label_target(page.annotation, page.segments[i].label)
 
 
 def majority_targets(page: GoldPage, texts: list[str]) -> list[str | None]:
