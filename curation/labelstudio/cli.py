@@ -24,8 +24,8 @@ ConfigArg = Annotated[Path | None, typer.Argument(
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", "-c", help="run config (YAML); default: the built-in defaults", show_default=False)]
 Below = Annotated[float | None, typer.Option(
-    "--unsure-below", help="paragraphs layout: only segments less sure than this go to review; "
-                           "the rest keep their pre-label")]
+    "--unsure-below", help="hypertext or paragraphs layout: only segments less sure than this "
+                           "go to review; the rest keep their pre-label")]
 
 
 def _run(fn: Any) -> None:

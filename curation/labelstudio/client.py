@@ -145,8 +145,8 @@ def push(cfg: RunConfig, select: Select = "all", limit: int | None = None,
          ls: LabelStudio | None = None, below: float | None = None) -> PushReport:
     """Import the run's segments as tasks with predictions; only tasks not yet in the project,
     so pushing twice adds nothing and a push cut off half-way resumes without duplicates.
-    *below*: only segments less sure than this go (paragraphs layout); the rest keep their
-    pre-label."""
+    *below*: only segments less sure than this go (hypertext or paragraphs layout); the rest
+    keep their pre-label."""
     ls_cfg = cfg.labelstudio
     pages = load_pages(cfg.resolve(cfg.output) / "segments")
     ls = ls or connect(cfg)

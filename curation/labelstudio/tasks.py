@@ -168,15 +168,15 @@ def where(i: int, seg: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def paragraph_task(page: Page, labels: list[str], model_version: str,
-                   below: float | None = None, regions: str = "unsure",
-                   layout: str = "paragraphs") -> dict[str, Any] | None:
+def lines_task(page: Page, labels: list[str], model_version: str,
+               below: float | None = None, regions: str = "unsure",
+               layout: str = "hypertext") -> dict[str, Any] | None:
     """One task per page, each segment a labelled line (*layout* "paragraphs": Label Studio's
     Paragraphs; "hypertext": one HTML document, data.html, a <p> per line). *regions* "all":
     a region per pre-label with its score; "unsure": regions only for pre-labels less sure
-    than UNSURE, the others named with their score in the line heading and stored as the
-    line's "pre" (a line left without a region is accepted with it by the pull). Regions cost
-    Label Studio most of its render time.
+    than UNSURE ("none": no region), the others named with their score in the line heading
+    and stored as the line's "pre" (a line left without a region is accepted with it by the
+    pull). Regions cost Label Studio most of its render time.
     With *below*, only the segments less sure than it (the rest keep their pre-label); None
     when no segment is that unsure."""
     if regions not in ("unsure", "all", "none"):
@@ -232,7 +232,8 @@ def _drawn(seg: dict[str, Any], regions: str) -> bool:
 
 def _line(i: int, seg: dict[str, Any], occurrence: int, labels: list[str],
           regions: str) -> dict[str, Any]:
-    """One line of a paragraphs task; a pre-label not drawn as a region is in its heading."""
+    """One line of a hypertext or paragraphs task; a pre-label not drawn as a region is in its
+    heading."""
     line = {"seg_id": seg["segment_id"], "text": seg["text"], "where": where(i, seg),
             "occurrence": occurrence}
     if seg["prelabel"] in labels and not _drawn(seg, regions):
@@ -283,8 +284,8 @@ def build_tasks(pages: list[Page], cfg: RunConfig,
         raise InputError("pushing only the unsure segments needs labelstudio.layout: "
                          "hypertext or paragraphs")
     if lines:
-        tasks = (paragraph_task(p, cfg.labels, ls.model_version, below, ls.prelabel_regions,
-                                ls.layout) for p in pages)
+        tasks = (lines_task(p, cfg.labels, ls.model_version, below, ls.prelabel_regions,
+                            ls.layout) for p in pages)
         return [t for t in tasks if t is not None]
     if ls.layout == "page":
         return [page_task(p, cfg.labels, ls.model_version) for p in pages]
