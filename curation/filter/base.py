@@ -36,16 +36,17 @@ class Params(BaseModel):
     """Base for filter params: unknown keys are errors; override `check_labels` if needed.
 
     A param whose default is a run-wide setting (the language detector, the output folder)
-    names it in `FROM_CONFIG` and takes it in `config_defaults`: the filter gets the value in
-    its params, never the config itself, and a config may still set it per filter."""
+    names it in `FROM_CONFIG` and takes it in `with_config`: the filter gets the value in its
+    params, never the config itself, and a config may still set it per filter."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     FROM_CONFIG: ClassVar[dict[str, str]] = {}  # param -> the config setting it defaults to
 
     @classmethod
-    def config_defaults(cls, cfg: RunConfig) -> dict[str, Any]:
-        """The values of the FROM_CONFIG params in *cfg*."""
-        return {}
+    def with_config(cls, params: dict[str, Any], cfg: RunConfig) -> dict[str, Any]:
+        """*params* as written in *cfg*, with the FROM_CONFIG params it does not set taken from
+        *cfg* (and paths made relative to the config's folder)."""
+        return dict(params)
 
     def check_labels(self, labels: list[str]) -> None:
         """Raise ValueError when the params name a label outside *labels*."""
@@ -77,8 +78,7 @@ class Filter(Generic[P]):
         or a ConfigError that names the valid params."""
         valid = self.params_help()
         try:
-            parsed = self.params_model.model_validate(
-                {**self.params_model.config_defaults(cfg), **params})
+            parsed = self.params_model.model_validate(self.params_model.with_config(params, cfg))
             parsed.check_labels(cfg.labels)
         except ValidationError as exc:
             problems = "; ".join(

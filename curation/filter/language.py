@@ -25,10 +25,10 @@ class LangParams(Params):
         "seed": "language.seed"}
 
     @classmethod
-    def config_defaults(cls, cfg: RunConfig) -> dict[str, Any]:
+    def with_config(cls, params: dict[str, Any], cfg: RunConfig) -> dict[str, Any]:
         lc = cfg.language
         return {"detector": lc.detector, "min_segment_chars": lc.min_segment_chars,
-                "seed": lc.seed}
+                "seed": lc.seed, **params}
 
 
 def segment_langs(table: pa.Table, p: LangParams) -> pa.Array:

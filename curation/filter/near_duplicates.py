@@ -25,8 +25,11 @@ class KeepFirst(Params):
     FROM_CONFIG: ClassVar[dict[str, str]] = {"clusters": "output (its near_duplicates/)"}
 
     @classmethod
-    def config_defaults(cls, cfg: RunConfig) -> dict[str, Any]:
-        return {"clusters": cfg.resolve(cfg.output) / "near_duplicates"}
+    def with_config(cls, params: dict[str, Any], cfg: RunConfig) -> dict[str, Any]:
+        given = params.get("clusters")
+        folder = (cfg.resolve(str(given)) if given is not None
+                  else cfg.resolve(cfg.output) / "near_duplicates")
+        return {**params, "clusters": folder}
 
 
 @lru_cache(maxsize=4)

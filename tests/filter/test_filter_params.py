@@ -73,6 +73,12 @@ def test_the_near_duplicates_filter_gets_the_run_s_cluster_folder(tmp_path: Path
     assert flt.name == "near_duplicates.v1"
     assert isinstance(p, KeepFirst)
     assert p.clusters == tmp_path / "result" / "near_duplicates"
+    # a folder set per filter is, like every path of a config, relative to the config's folder
+    path.write_text("filter:\n  filters:\n"
+                    "    - {name: near_duplicates.v1, params: {clusters: old/nd}}\n",
+                    encoding="utf-8")
+    [(_, p)] = resolve(load_config(path)).filters
+    assert isinstance(p, KeepFirst) and p.clusters == tmp_path / "old" / "nd"
 
 
 def test_params_help_says_which_defaults_come_from_the_config() -> None:
