@@ -18,10 +18,9 @@ from curation.filter.base import (
     register_filter,
 )
 from curation.filter.human import apply_human_labels, load_human_labels
-from curation.filter.stage import filter_segments
 
 __all__ = [
     "FILTERS", "REJECT_SCHEMA", "Bound", "Filter", "Params", "apply_filters",
-    "apply_human_labels", "bind_filters", "filter_segments", "load_human_labels",
+    "apply_human_labels", "bind_filters", "load_human_labels",
     "register_filter",
 ]

@@ -12,7 +12,7 @@ import pytest
 
 from curation.config import RunConfig
 from curation.errors import OutputExistsError, SchemaError
-from curation.filter import REJECT_SCHEMA, apply_human_labels, filter_segments, load_human_labels
+from curation.filter import REJECT_SCHEMA, apply_human_labels, load_human_labels
 from curation.human.store import (
     StoredLabel,
     content_keys,
@@ -22,6 +22,7 @@ from curation.human.store import (
     write_store,
 )
 from curation.io.parquet import ShardWriter
+from curation.run.filter_parts import filter_stage_folders
 from curation.schema import HUMAN_LABEL_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
 from curation.taxonomy import MODEL_VOTER
@@ -183,8 +184,8 @@ def test_filter_stage_on_disk(tmp_path: Path, segments: pa.Table) -> None:
         {"name": "min_agreement.v1", "params": {"p": 0.6}},
         {"name": "labels.v1", "params": {"drop": ["caption"]}}]}})
     stats = Stats()
-    out = filter_segments(tmp_path / "segments", tmp_path / "filtered", tmp_path / "rejects",
-                          cfg, stats, human_dir=tmp_path / "human")
+    out = filter_stage_folders(tmp_path / "segments", tmp_path / "filtered",
+                               tmp_path / "rejects", cfg, stats, human_dir=tmp_path / "human")
     assert out == {"kept": 3, "rejected": 2}
     kept = pq.read_table(tmp_path / "filtered")
     assert kept.schema.equals(SEGMENT_SCHEMA, check_metadata=False)
@@ -195,7 +196,7 @@ def test_filter_stage_on_disk(tmp_path: Path, segments: pa.Table) -> None:
     assert stats.get("filter", "kept") == 3 and stats.get("filter", "human_labels") == 2
     assert stats.get("filter", "human_labels_applied") == 1  # the tie carries no label
     with pytest.raises(OutputExistsError):
-        filter_segments(tmp_path / "segments", tmp_path / "filtered", None, cfg, Stats())
+        filter_stage_folders(tmp_path / "segments", tmp_path / "filtered", None, cfg, Stats())
 
 
 def test_article_part_survives_only_where_the_human_kept_article(

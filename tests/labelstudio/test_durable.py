@@ -14,8 +14,8 @@ from label_studio_sdk import LabelStudio
 from ls_helpers import PAGES, line_run, project_tasks, span, write_segments
 
 from curation.config import FilterConfig
-from curation.filter.stage import filter_segments
 from curation.labelstudio import label_config, pull, push
+from curation.run.filter_parts import filter_stage_folders
 from curation.stats import Stats
 
 pytestmark = pytest.mark.labelstudio
@@ -39,9 +39,9 @@ def applied_labels(cfg: Any) -> dict[str, tuple[str | None, str | None]]:
     """segment_id -> (label, label_source) after the real filter stage."""
     out = Path(cfg.output)
     stats = Stats()
-    filter_segments(out / "segments", out / "filtered", None,
-                    cfg.model_copy(update={"filter": FilterConfig(filters=[])}), stats,
-                    human_dir=out / "human_labels", overwrite=True)
+    filter_stage_folders(out / "segments", out / "filtered", None,
+                         cfg.model_copy(update={"filter": FilterConfig(filters=[])}), stats,
+                         human_dir=out / "human_labels", overwrite=True)
     rows = pq.read_table(out / "filtered").to_pylist()
     return {r["segment_id"]: (r["label"], r["label_source"]) for r in rows}
 

@@ -13,9 +13,9 @@ from label_studio_sdk import LabelStudio
 from ls_helpers import PAGES, choice, project_tasks, write_segments
 
 from curation.config import FilterConfig, FilterSpec
-from curation.filter.stage import filter_segments
 from curation.labelstudio import ensure_project, pull, push
 from curation.publish import publish_dataset
+from curation.run.filter_parts import filter_stage_folders
 from curation.stats import Stats
 
 pytestmark = pytest.mark.labelstudio
@@ -43,8 +43,8 @@ def publish_with_agreement_filter(cfg: Any, p: float) -> list[dict[str, Any]]:
     pcfg = cfg.model_copy(update={"filter": FilterConfig(filters=[
         FilterSpec(name="min_agreement.v1", params={"p": p})])})
     stats = Stats()
-    filter_segments(out / "segments", out / "filtered", out / "rejects", pcfg, stats,
-                    human_dir=out / "human_labels", overwrite=True)
+    filter_stage_folders(out / "segments", out / "filtered", out / "rejects", pcfg, stats,
+                         human_dir=out / "human_labels", overwrite=True)
     publish_dataset(out / "filtered", out / "dataset", pcfg, stats, overwrite=True)
     files = sorted(str(f) for f in (out / "dataset" / "data").rglob("*.parquet"))
     ds = load_dataset("parquet", data_files=files, split="train")
