@@ -61,9 +61,15 @@ def test_relabel_a_run_of_20_segments_in_one_action(
                  and (s["confidence"] is None or s["confidence"] < UNSURE))
     n_pre = drawn_regions(build_tasks([page], cfg)[0])
     assert n_pre == unsure < n // 4
-    # a run of short lines (a menu, a list of teasers) past the first screen, as one drag
+    # a run of short lines (a menu, a list of teasers) past the first screen, as one drag;
+    # one that holds unsure lines: the drawn region must win over the pre-label regions under it
+    def unsure_lines(i: int) -> int:
+        return sum(1 for s in page.segments[i:i + RUN]
+                   if s["confidence"] is None or s["confidence"] < UNSURE)
+
     first = next(i for i in range(n // 3, n - RUN)
-                 if max(len(s["text"]) for s in page.segments[i:i + RUN]) <= 120)
+                 if max(len(s["text"]) for s in page.segments[i:i + RUN]) <= 120
+                 and unsure_lines(i))
     url = os.environ["LABEL_STUDIO_URL"].rstrip("/")
 
     with browser(width=1400, height=1600) as tab:
