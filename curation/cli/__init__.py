@@ -16,6 +16,33 @@ from curation.cli.options import exit_code
 from curation.errors import CurationError
 
 
+def _skip_pyarrows_pandas_probe() -> None:
+    """pyarrow imports pandas (~0.3 CPU-s) the first time it converts a Python list, only to
+    ask whether the list is a pandas object; no command hands it one. That first probe runs
+    with pandas out of reach, so it answers "no pandas"; pyarrow still imports pandas itself
+    when pandas is asked for (`to_pandas`)."""
+    import sys
+
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    class _Unreachable:
+        def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+            if name == "pandas":
+                raise ImportError("pandas is not needed for this probe")
+
+    finder = _Unreachable()
+    sys.meta_path.insert(0, finder)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(finder)
+
+
+_skip_pyarrows_pandas_probe()
+
+
 class _Commands(TyperGroup):
     """Every subcommand runs through here: a library error becomes its message and exit code."""
 
