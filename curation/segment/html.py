@@ -177,6 +177,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     # the elements that hold a block when one is emitted: attr_strs[i] = tokens of open
     # elements 0..i, joined.
     open_els: list[tuple[int, Any, str, int]] = []
+    path: list[str] = []  # their tags, for the tag path of a block
     attr_strs: list[str] = []
     link_depth = ordinal = 0
     image_seen = False
@@ -197,9 +198,11 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         if len(text) > max_chars:
             text = text[:max_chars]
             truncated += 1
-        density = min(1.0, link_chars / len(text))
+        density = link_chars / len(text)
+        if density > 1.0:
+            density = 1.0
         texts.append(text)
-        paths.append(">".join([el[2] for el in open_els[-_MAX_PATH:]]))
+        paths.append(">".join(path[-_MAX_PATH:]))
         while len(attr_strs) < len(open_els):
             toks = _tokens(open_els[len(attr_strs)][1].attributes)
             prev = attr_strs[-1] if attr_strs else ""
@@ -233,6 +236,7 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                 else:
                     link_depth -= 1
                 o = open_els.pop()[3]
+                path.pop()
                 if len(attr_strs) > len(open_els):
                     attr_strs.pop()
                 good = below.pop()
@@ -273,7 +277,9 @@ def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
             else:
                 link_depth += 1
             ordinal += 1
-            open_els.append((k, node, node.tag, ordinal))
+            tag = node.tag
+            open_els.append((k, node, tag, ordinal))
+            path.append(tag)
             below.append(0.0)
             levels.append(node.iter(include_text=True))
             level_kinds.append(k)
