@@ -58,7 +58,18 @@ def process_batch(batch: pa.RecordBatch | pa.Table, cfg: RunConfig) -> BatchResu
     report, counts = LabelReport(), Counter[str]()
     pages, segments = segment_with_language(batch.to_pylist(), cfg, counts)
     segments = label_segments(segments, cfg, report)
-    return BatchResult(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA), segments, report, counts)
+    return BatchResult(_with_langs(batch, pages), segments, report, counts)
+
+
+def _with_langs(batch: pa.RecordBatch | pa.Table, pages: list[dict[str, Any]]) -> pa.Table:
+    """The pages of *batch* with their identified languages. A PAGE_SCHEMA batch keeps its
+    columns (the page contents are not copied again), only `lang` is replaced."""
+    if not batch.schema.equals(PAGE_SCHEMA, check_metadata=True):
+        return pa.Table.from_pylist(pages, schema=PAGE_SCHEMA)
+    table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    lang = PAGE_SCHEMA.get_field_index("lang")
+    return table.set_column(lang, PAGE_SCHEMA.field(lang),
+                            pa.array([p["lang"] for p in pages], pa.string()))
 
 
 # gen0 collections every 50,000 net allocations instead of 700, gen2 rarely: see settle_gc
