@@ -4,8 +4,10 @@ with their gold targets, and their feature matrix.
 Reading, segmenting and pre-labelling ~380 gold pages and featurising ~65k segments costs a
 minute or more; a feature experiment changes neither the pages nor the rules. Entries are keyed
 by the bytes of the gold files, the config, and the source of the code that made them: the
-labelled runs by every curation module outside curation/model/, the features additionally by
-curation/model/features.py (so FEATURE_CODE_VERSION and any edit there) and the feature config.
+labelled runs by every curation module outside curation/model/ and model/data.py and
+model/cv.py (which build them), the features additionally by
+model/features.py and model/page_shape.py (so FEATURE_CODE_VERSION and any edit there) and the
+feature config.
 Writes are atomic (a temporary name, then a rename): a killed run leaves no half entry."""
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import scipy.sparse as sp
 from curation.model.data import Labelled
 
 _PACKAGE = Path(__file__).resolve().parents[1]
-_FEATURES_SOURCE = Path(__file__).resolve().parent / "features.py"
+_FEATURES_SOURCES = [Path(__file__).resolve().parent / name
+                     for name in ("features.py", "page_shape.py")]
 
 
 def default_cache_dir() -> Path:
@@ -51,8 +54,8 @@ def _read_sources() -> tuple[list[bytes], bytes]:
     files = sorted(p for p in _PACKAGE.rglob("*.py") if model_dir not in p.parents)
     files += sorted((_PACKAGE / "defaults").rglob("*.yaml"))
     out = [str(p.relative_to(_PACKAGE)).encode() + b"\0" + p.read_bytes() for p in files]
-    out.append((model_dir / "data.py").read_bytes())
-    return out, _FEATURES_SOURCE.read_bytes()
+    out += [(model_dir / name).read_bytes() for name in ("data.py", "cv.py")]
+    return out, b"".join(f.read_bytes() for f in _FEATURES_SOURCES)
 
 
 # read once, when the code that runs is imported: an edit made while a run goes on must not

@@ -1,12 +1,13 @@
 """Segment features for the trained cleaner: a sparse matrix from a pre-labelled SEGMENT_SCHEMA
 table (pages contiguous, positions ascending, rule votes present).
 
-Three hashed blocks and one dense block, all fixed functions of the input (nothing is fitted
-here, so the same config always gives the same columns):
-- char n-grams of the (lower-cased, digit-folded) text start;
-- string features: tag path, class/id tokens, rule votes, binned numbers, the same for the
-  neighbours, the page region relative to the main container, repetition bins;
-- dense numbers, already on a 0..~1 scale (log lengths, ratios, positions, repetition).
+Three blocks, all fixed functions of the input (nothing is fitted here, so the same config
+always gives the same columns): hashed string features, hashed char n-grams of the (lower-cased,
+digit-folded) text start, and dense numbers on a 0..~1 scale. Features come in groups
+(`GROUPS`), each computed by one function; `FeatureConfig.groups` names those in use (a group
+left out adds no string feature and zeros in its dense columns, so the width never changes).
+"classes" (class/id tokens) is left out by default: under CV grouped by site it memorises the
+class names of the training sites and does not carry to others (benchmarks/feature_ablation.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -24,11 +26,19 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from curation.model import page_shape
+from curation.model.arrays import Bools, Floats, Ints
 from curation.taxonomy import ARTICLE, site_of
 
 # Bump when the code below changes what a feature means: a model trained with another value
 # is refused at load time (its weights would silently mean something else).
-FEATURE_CODE_VERSION = 2  # 2: heading, h1 and list-item flags
+FEATURE_CODE_VERSION = 3  # 3: feature groups; main run, headings, parent links, shapes, images
+
+GROUPS = (
+    "chars", "text", "tags", "classes", "votes", "context", "position", "repetition", "links",
+    "template", "main_run", "headings", "parent_links", "siblings", "images",
+)
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "classes")
 
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"\w+")
@@ -48,6 +58,14 @@ class FeatureConfig:
     token_features: int = 2**15
     window: int = 2  # neighbours on each side whose structure and votes are features
     cross_page: bool = True  # repetition of a text across pages of one site in the same run
+    groups: tuple[str, ...] = DEFAULT_GROUPS
+
+    def __post_init__(self) -> None:
+        groups = tuple(self.groups)  # a list when read back from a model file's JSON
+        unknown = sorted(set(groups) - set(GROUPS))
+        if unknown:
+            raise ValueError(f"unknown feature groups {unknown}; known: {', '.join(GROUPS)}")
+        object.__setattr__(self, "groups", groups)
 
     def digest(self, rule_names: list[str]) -> str:
         """Identity of the feature space: config, feature code version, rules voting."""
@@ -62,6 +80,9 @@ DENSE_NAMES = (
     "log_chars", "log_words", "link_density", "in_main", "rel_pos", "punct", "digit", "upper",
     "dup_in_page", "cross_page", "site_pages", "is_html", "ends_sentence", "win_article",
     "prev_log_words", "next_log_words", "prev_link", "next_link", "heading", "h1", "in_list",
+    "template_in_page", "template_share", "template_site", "run_inside", "run_before_dist",
+    "run_after_dist", "heading_level_before", "parent_link_density", "same_shape_siblings",
+    "image_before", "image_after", "mean_word_len",
 )
 
 
@@ -75,6 +96,8 @@ def _bin(x: float, edges: tuple[float, ...]) -> int:
 _WORD_EDGES = (1, 2, 3, 5, 8, 12, 20, 30, 50, 100)
 _LD_EDGES = (0.01, 0.2, 0.5, 0.8, 0.99)
 _POS_EDGES = (0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95)
+_COUNT_EDGES = (2, 3, 5, 9, 17)
+_SHARE_EDGES = (0.01, 0.25, 0.5, 0.75, 0.99)
 
 
 def _page_runs(page_ids: list[str]) -> list[tuple[int, int]]:
@@ -91,16 +114,18 @@ def _norm_text(t: str) -> str:
     return _DIGITS.sub("0", t.lower()).strip()
 
 
-def _text_key(site: str, norm: str) -> int:
-    digest = hashlib.blake2b(f"{site}\0{norm}".encode(), digest_size=8).digest()
+def _key(kind: str, site: str, value: str) -> int:
+    digest = hashlib.blake2b(f"{kind}\0{site}\0{value}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
 class SiteCounts:
-    """Per site of a run, its pages and, per normalised text, how many of them hold it.
+    """Per site of a run, its pages and, per normalised text and per template (tag path), how
+    many of them hold it.
 
-    Texts are kept as 8-byte hashes (ints), so a run of many pages costs a dict of ints, not
-    its strings; filled chunk by chunk, it lets chunks of one run be featurised apart."""
+    Keys are 8-byte hashes (ints), so a run of many pages costs a dict of ints, not its
+    strings; filled chunk by chunk, it lets chunks of one run be featurised apart. A page alone
+    in its run (a site with one page) has no cross-page repetition: those features are 0."""
 
     def __init__(self) -> None:
         self.pages: Counter[str] = Counter()
@@ -112,17 +137,334 @@ class SiteCounts:
         domains = table.column("domain").to_pylist()
         urls = table.column("url").to_pylist()
         text = table.column("text").to_pylist()
+        paths = table.column("tag_path").to_pylist()
         for a, b in _page_runs(page_ids):
             site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
-            for t in {_norm_text(t or "") for t in text[a:b]}:
-                k = _text_key(site, t)
+            keys = {_key("t", site, _norm_text(t or "")) for t in text[a:b]}
+            keys |= {_key("p", site, p or "") for p in paths[a:b]}
+            for k in keys:
                 self.texts[k] = self.texts.get(k, 0) + 1
         return self
 
     def text_pages(self, site: str, norm: str) -> int:
         """How many pages of *site* hold the normalised text *norm*."""
-        return self.texts.get(_text_key(site, norm), 0)
+        return self.texts.get(_key("t", site, norm), 0)
+
+    def template_pages(self, site: str, tag_path: str) -> int:
+        """How many pages of *site* hold a block with the tag path *tag_path*."""
+        return self.texts.get(_key("p", site, tag_path), 0)
+
+
+@dataclass
+class _Segments:
+    """The columns of one table every group reads, and its pages."""
+
+    n: int
+    text: list[str]
+    norm: list[str]
+    tag_path: list[str]
+    last_tag: list[str]
+    attrs: list[str]
+    ld: Floats
+    in_main: Bools
+    after_image: Bools
+    pre: list[str]
+    votes: list[list[str]]
+    words: Floats
+    chars: Floats
+    runs: list[tuple[int, int]]
+    sites: list[str]
+    page_idx: Ints
+
+    @classmethod
+    def of(cls, table: pa.Table, rule_names: list[str]) -> _Segments:
+        text = [t or "" for t in table.column("text").to_pylist()]
+        tag_path = [t or "" for t in table.column("tag_path").to_pylist()]
+        page_ids = table.column("page_id").to_pylist()
+        domains = table.column("domain").to_pylist()
+        urls = table.column("url").to_pylist()
+        known = set(rule_names)
+        runs = _page_runs(page_ids)
+        return cls(
+            n=table.num_rows, text=text, norm=[_norm_text(t) for t in text], tag_path=tag_path,
+            last_tag=[page_shape.last_tag(tp) for tp in tag_path],
+            attrs=[a or "" for a in table.column("attrs").to_pylist()],
+            ld=np.array([x or 0.0 for x in table.column("link_density").to_pylist()], float),
+            in_main=np.array([bool(x) for x in table.column("in_main").to_pylist()]),
+            after_image=np.array([bool(x) for x in table.column("after_image").to_pylist()]),
+            pre=[p or "none" for p in table.column("prelabel").to_pylist()],
+            votes=[sorted({v["rule"] for v in vs or [] if v["rule"] in known})
+                   for vs in table.column("votes").to_pylist()],
+            words=np.array([len(_WORD.findall(t)) for t in text], dtype=float),
+            chars=np.array([len(t) for t in text], dtype=float),
+            runs=runs, sites=[site_of(domains[a] or urls[a]) for a, _ in runs],
+            page_idx=np.repeat(np.arange(len(runs)), [b - a for a, b in runs]),
+        )
+
+    def shifted(self, values: list[str], by: int) -> list[str]:
+        """*values* of the row *by* places away on the same page ("edge" past its ends)."""
+        out = ["edge"] * self.n
+        for i in range(self.n):
+            j = i + by
+            if 0 <= j < self.n and self.page_idx[j] == self.page_idx[i]:
+                out[i] = values[j]
+        return out
+
+    def shifted_num(self, values: Floats, by: int) -> Floats:
+        """Numeric *values* of the row *by* places away on the same page (0 past its ends)."""
+        out = np.zeros(self.n)
+        idx = np.arange(self.n) + by
+        ok = (idx >= 0) & (idx < self.n)
+        ok[ok] = self.page_idx[idx[ok]] == self.page_idx[ok]
+        out[ok] = values[idx[ok]]
+        return out
+
+    def per_page(self, fn: Callable[[int, int], Floats]) -> Floats:
+        """fn(a, b) for each page's rows [a, b), concatenated."""
+        if not self.runs:
+            return np.zeros(0)
+        return np.concatenate([np.asarray(fn(a, b), dtype=float) for a, b in self.runs])
+
+
+Tokens = list[list[str]]
+Dense = dict[str, Floats]
+
+
+def _log_scaled(x: Floats) -> Floats:
+    return np.asarray(np.log1p(np.maximum(x, 0)) / math.log1p(1000))
+
+
+def _word_bins(s: _Segments) -> list[str]:
+    return [str(_bin(w, _WORD_EDGES)) for w in s.words]
+
+
+def _ld_bins(s: _Segments) -> list[str]:
+    return [str(_bin(x, _LD_EDGES)) for x in s.ld]
+
+
+def _lt2(tp: str) -> str:
+    return ">".join(tp.split(">")[-2:]) if tp else "text"
+
+
+def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+    safe = np.maximum(s.chars, 1)
+    letters = [_UPPER.findall(t) for t in s.text]
+    d["log_chars"] = _log_scaled(s.chars) / 1.5
+    d["log_words"] = _log_scaled(s.words)
+    d["punct"] = np.array([len(_PUNCT.findall(t)) for t in s.text]) / safe
+    d["digit"] = np.array([sum(c.isdigit() for c in t) for t in s.text]) / safe
+    d["upper"] = np.array([sum(c.isupper() for c in ls) / max(len(ls), 1) for ls in letters])
+    d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.text], dtype=float)
+    d["mean_word_len"] = _log_scaled(s.chars / np.maximum(s.words, 1)) * 2
+    for f, w in zip(tok, _word_bins(s), strict=True):
+        f.append(f"w={w}")
+
+
+def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+    d["is_html"] = np.array([bool(tp) for tp in s.tag_path], dtype=float)
+    d["heading"] = np.array([t in _HEADINGS for t in s.last_tag], dtype=float)
+    d["h1"] = np.array([t == "h1" for t in s.last_tag], dtype=float)
+    d["in_list"] = np.array([">li" in tp or tp.startswith("li") for tp in s.tag_path], float)
+    for f, tp in zip(tok, s.tag_path, strict=True):
+        f.append(f"lt={_lt2(tp)}")
+        f.extend(f"tag={t}" for t in set(tp.split(">")) if t)
+
+
+def _classes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+             ) -> None:
+    for f, a in zip(tok, s.attrs, strict=True):
+        f.extend(f"attr={t}" for t in a.split()[-12:])
+
+
+def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+    is_art = np.array([p == ARTICLE for p in s.pre], dtype=float)
+    k = cfg.window + 1
+
+    def window_share(a: int, b: int) -> Floats:
+        m = b - a
+        csum = np.concatenate([[0.0], np.cumsum(is_art[a:b])])
+        lo = np.clip(np.arange(m) - k, 0, m)
+        hi = np.clip(np.arange(m) + k + 1, 0, m)
+        return np.asarray((csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1))
+
+    d["win_article"] = s.per_page(window_share)
+    for f, p, w, vs in zip(tok, s.pre, _word_bins(s), s.votes, strict=True):
+        f.extend((f"pre={p}", f"pre={p}&w={w}"))
+        f.extend(f"vote={v}" for v in vs)
+
+
+def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+             ) -> None:
+    lt = [_lt2(tp) for tp in s.tag_path]
+    wb = _word_bins(s)
+    vote_str = [" ".join(v) for v in s.votes]
+    for by in [b for k in range(1, cfg.window + 1) for b in (-k, k)]:
+        npre = s.shifted(s.pre, by)
+        near = abs(by) == 1
+        nlt, nw, nv = (s.shifted(lt, by), s.shifted(wb, by), s.shifted(vote_str, by)) if near \
+            else ([], [], [])
+        for i, f in enumerate(tok):
+            f.extend((f"{by}:pre={npre[i]}", f"{by}:pre={npre[i]}&self={s.pre[i]}"))
+            if near:
+                f.extend((f"{by}:lt={nlt[i]}", f"{by}:w={nw[i]}"))
+                f.extend(f"{by}:vote={v}" for v in nv[i].split())
+    d["prev_log_words"] = _log_scaled(s.shifted_num(s.words, -1))
+    d["next_log_words"] = _log_scaled(s.shifted_num(s.words, 1))
+    d["prev_link"] = s.shifted_num(s.ld, -1)
+    d["next_link"] = s.shifted_num(s.ld, 1)
+
+
+def _regions(s: _Segments, a: int, b: int, is_art: Bools) -> list[str]:
+    in_main = s.in_main[a:b]
+    mains = np.flatnonzero(in_main)
+    anchor = mains if len(mains) else np.flatnonzero(is_art[a:b])
+    if not len(anchor):
+        return ["nomain"] * (b - a)
+    out = []
+    for i in range(b - a):
+        if i < anchor[0]:
+            out.append("before")
+        elif i > anchor[-1]:
+            out.append("after")
+        else:
+            out.append("inside" if in_main[i] or not len(mains) else "hole")
+    return out
+
+
+def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+              ) -> None:
+    is_art = np.array([p == ARTICLE for p in s.pre])
+    region = [r for a, b in s.runs for r in _regions(s, a, b, is_art)]
+    rel_pos = s.per_page(lambda a, b: np.arange(b - a) / max(b - a - 1, 1))
+    d["in_main"] = s.in_main.astype(float)
+    d["rel_pos"] = rel_pos
+    for i, f in enumerate(tok):
+        f.extend((f"region={region[i]}", f"pos={_bin(rel_pos[i], _POS_EDGES)}",
+                  f"main={int(s.in_main[i])}", f"region={region[i]}&pre={s.pre[i]}"))
+
+
+def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+                ) -> None:
+    dup = s.per_page(lambda a, b: np.array([c[t] for c in [Counter(s.norm[a:b])]
+                                            for t in s.norm[a:b]]))
+    n_site = np.repeat([counts.pages[site] if site else 1 for site in s.sites],
+                       [b - a for a, b in s.runs]).astype(float)
+    cross = np.zeros(s.n)
+    if cfg.cross_page:
+        for (a, b), site in zip(s.runs, s.sites, strict=True):
+            pages = counts.pages[site] if site else 1
+            if pages > 1:
+                cross[a:b] = [(counts.text_pages(site, t) - 1) / (pages - 1) for t in s.norm[a:b]]
+    d["dup_in_page"] = _log_scaled(dup - 1)
+    d["cross_page"] = cross
+    d["site_pages"] = _log_scaled(n_site - 1)
+    for i, f in enumerate(tok):
+        f.append(f"dup={min(int(dup[i]), 4)}")
+        if cross[i] > 0:
+            f.append(f"xpage={min(int(cross[i] * 4), 4)}")
+        elif n_site[i] > 1:
+            f.append("xpage=unique")
+
+
+def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+    d["link_density"] = s.ld
+    for f, lb, tp in zip(tok, _ld_bins(s), s.tag_path, strict=True):
+        f.extend((f"ld={lb}", f"lt={_lt2(tp)}&ld={lb}"))
+
+
+def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+              ) -> None:
+    """How often the block's template (its tag path, no class names) repeats on the page and
+    on the site's other pages of the run."""
+    in_page = s.per_page(lambda a, b: np.array([c[t] for c in [Counter(s.tag_path[a:b])]
+                                                for t in s.tag_path[a:b]]))
+    share = in_page / np.repeat([b - a for a, b in s.runs], [b - a for a, b in s.runs])
+    site_share = np.full(s.n, -1.0)
+    if cfg.cross_page:
+        for (a, b), site in zip(s.runs, s.sites, strict=True):
+            pages = counts.pages[site] if site else 1
+            if pages > 1:
+                site_share[a:b] = [(counts.template_pages(site, tp) - 1) / (pages - 1)
+                                   for tp in s.tag_path[a:b]]
+    d["template_in_page"] = _log_scaled(in_page - 1)
+    d["template_share"] = share
+    d["template_site"] = np.maximum(site_share, 0)
+    for i, f in enumerate(tok):
+        f.append(f"tmpl={_bin(in_page[i], _COUNT_EDGES)}")
+        if site_share[i] >= 0:
+            f.append(f"tmpl_site={_bin(site_share[i], _SHARE_EDGES)}")
+
+
+def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+              ) -> None:
+    """Place against the page's main run of article text (by the rules' pre-labels)."""
+    is_art = np.array([p == ARTICLE for p in s.pre])
+    where: list[str] = []
+    dist = np.zeros(s.n)
+    for a, b in s.runs:
+        w, dd = page_shape.run_relation(b - a, page_shape.main_run(s.words[a:b], is_art[a:b]))
+        where += w
+        dist[a:b] = dd
+    d["run_inside"] = np.array([w == "inside" for w in where], dtype=float)
+    d["run_before_dist"] = np.where(np.array(where) == "before", _log_scaled(dist), 0.0)
+    d["run_after_dist"] = np.where(np.array(where) == "after", _log_scaled(dist), 0.0)
+    for i, f in enumerate(tok):
+        f.extend((f"run={where[i]}", f"run={where[i]}&d={_bin(dist[i], _COUNT_EDGES)}",
+                  f"run={where[i]}&pre={s.pre[i]}"))
+
+
+def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+              ) -> None:
+    level, since = np.zeros(s.n), np.zeros(s.n)
+    for a, b in s.runs:
+        level[a:b], since[a:b] = page_shape.preceding_heading(s.last_tag[a:b])
+    d["heading_level_before"] = level / 6
+    for i, f in enumerate(tok):
+        h = f"hprev={int(level[i])}"
+        f.extend((h, f"{h}&d={_bin(since[i], _COUNT_EDGES)}"))
+
+
+def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+                  ) -> None:
+    parents = [page_shape.parent_path(tp) for tp in s.tag_path]
+    pld = np.zeros(s.n)
+    for a, b in s.runs:
+        pld[a:b] = page_shape.parent_link_density(parents[a:b], s.ld[a:b], s.chars[a:b])
+    d["parent_link_density"] = pld
+    for f, p, lb in zip(tok, pld, _ld_bins(s), strict=True):
+        f.extend((f"pld={_bin(p, _LD_EDGES)}", f"pld={_bin(p, _LD_EDGES)}&ld={lb}"))
+
+
+def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+              ) -> None:
+    parents = [page_shape.parent_path(tp) for tp in s.tag_path]
+    shapes = [f"{t}|{w}" for t, w in zip(s.last_tag, _word_bins(s), strict=True)]
+    same = np.zeros(s.n)
+    for a, b in s.runs:
+        same[a:b] = page_shape.same_shape_siblings(parents[a:b], shapes[a:b])
+    d["same_shape_siblings"] = _log_scaled(same - 1)
+    for f, k, p in zip(tok, same, s.pre, strict=True):
+        f.extend((f"sib={_bin(k, _COUNT_EDGES)}", f"sib={_bin(k, _COUNT_EDGES)}&pre={p}"))
+
+
+def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+    before, after = np.zeros(s.n), np.zeros(s.n)
+    for a, b in s.runs:
+        before[a:b], after[a:b] = page_shape.image_before_after(s.after_image[a:b])
+    d["image_before"], d["image_after"] = before, after
+    for f, x, y, w in zip(tok, before, after, _word_bins(s), strict=True):
+        if x or y:
+            f.extend((f"img={int(x)}{int(y)}", f"img={int(x)}{int(y)}&w={w}"))
+
+
+_GROUP_FUNCTIONS: dict[str, Callable[[_Segments, FeatureConfig, SiteCounts, Tokens, Dense],
+                                     None]] = {
+    "text": _text, "tags": _tags, "classes": _classes, "votes": _votes, "context": _context,
+    "position": _position, "repetition": _repetition, "links": _links, "template": _template,
+    "main_run": _main_run, "headings": _headings, "parent_links": _parent_links,
+    "siblings": _siblings, "images": _images,
+}
 
 
 def featurize(
@@ -137,156 +479,33 @@ def featurize(
     page-aligned chunk of it), else over *table* itself."""
     n = table.num_rows
     if n == 0:
-        width = cfg.token_features + cfg.char_features + len(DENSE_NAMES)
-        return sp.csr_matrix((0, width))
-    text: list[str] = [t or "" for t in table.column("text").to_pylist()]
-    tag_path = [t or "" for t in table.column("tag_path").to_pylist()]
-    attrs = [a or "" for a in table.column("attrs").to_pylist()]
-    ld = np.array([x or 0.0 for x in table.column("link_density").to_pylist()], dtype=float)
-    in_main = np.array([bool(x) for x in table.column("in_main").to_pylist()])
-    page_ids = table.column("page_id").to_pylist()
-    domains = table.column("domain").to_pylist()
-    urls = table.column("url").to_pylist()
-    known = set(rule_names)
-    votes = [
-        sorted({v["rule"] for v in vs or [] if v["rule"] in known})
-        for vs in table.column("votes").to_pylist()
-    ]
-    pre = [p or "none" for p in table.column("prelabel").to_pylist()]
-
-    norm = [_norm_text(t) for t in text]
-    words = np.array([len(_WORD.findall(t)) for t in text], dtype=float)
-    chars = np.array([len(t) for t in text], dtype=float)
-    safe = np.maximum(chars, 1)
-    punct = np.array([len(_PUNCT.findall(t)) for t in text]) / safe
-    digit = np.array([sum(c.isdigit() for c in t) for t in text]) / safe
-    letters = [_UPPER.findall(t) for t in text]
-    upper = np.array([sum(c.isupper() for c in ls) / max(len(ls), 1) for ls in letters])
-    ends = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in text], dtype=float)
-    is_html = np.array([bool(tp) for tp in tag_path], dtype=float)
-    last_tag = [tp.rsplit(">", 1)[-1] for tp in tag_path]
-    heading = np.array([t in _HEADINGS for t in last_tag], dtype=float)
-    h1 = np.array([t == "h1" for t in last_tag], dtype=float)
-    in_list = np.array([">li" in tp or tp.startswith("li") for tp in tag_path], dtype=float)
-
-    # repetition: within the page, and across the run's pages of one site
-    runs = _page_runs(page_ids)
-    rel_pos = np.zeros(n)
-    dup = np.ones(n)
-    region = ["none"] * n
-    win_article = np.zeros(n)
-    run_sites = [site_of(domains[a] or urls[a]) for a, _ in runs]
+        return sp.csr_matrix((0, cfg.token_features + cfg.char_features + len(DENSE_NAMES)))
+    s = _Segments.of(table, rule_names)
     counts = site_counts if site_counts is not None else SiteCounts().add(table)
-    site_pages = counts.pages
-    cross = np.zeros(n)
-    n_site = np.zeros(n)
-    is_art = np.array([p == ARTICLE for p in pre], dtype=float)
-    for (a, b), site in zip(runs, run_sites, strict=True):
-        m = b - a
-        rel_pos[a:b] = np.arange(m) / max(m - 1, 1)
-        c = Counter(norm[a:b])
-        dup[a:b] = [c[t] for t in norm[a:b]]
-        pages = site_pages[site] if site else 1
-        n_site[a:b] = pages
-        if cfg.cross_page and pages > 1:
-            cross[a:b] = [(counts.text_pages(site, t) - 1) / (pages - 1) for t in norm[a:b]]
-        mains = np.flatnonzero(in_main[a:b])
-        arts = np.flatnonzero(is_art[a:b])
-        anchor = mains if len(mains) else arts
-        for i in range(m):
-            if not len(anchor):
-                region[a + i] = "nomain"
-            elif i < anchor[0]:
-                region[a + i] = "before"
-            elif i > anchor[-1]:
-                region[a + i] = "after"
-            else:
-                region[a + i] = "inside" if in_main[a + i] or not len(mains) else "hole"
-        k = cfg.window + 1
-        csum = np.concatenate([[0.0], np.cumsum(is_art[a:b])])
-        lo = np.clip(np.arange(m) - k, 0, m)
-        hi = np.clip(np.arange(m) + k + 1, 0, m)
-        win_article[a:b] = (csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1)
-
-    page_idx = np.repeat(np.arange(len(runs)), [b - a for a, b in runs])
-
-    def shifted(values: list[str], by: int) -> list[str]:
-        out = ["edge"] * n
-        for i in range(n):
-            j = i + by
-            if 0 <= j < n and page_idx[j] == page_idx[i]:
-                out[i] = values[j]
-        return out
-
-    def last_tags(tp: str) -> str:
-        parts = tp.split(">")
-        return ">".join(parts[-2:]) if tp else "text"
-
-    word_bin = [f"{_bin(w, _WORD_EDGES)}" for w in words]
-    ld_bin = [f"{_bin(x, _LD_EDGES)}" for x in ld]
-    lt = [last_tags(tp) for tp in tag_path]
-    vote_str = [" ".join(v) for v in votes]
-    tokens: list[list[str]] = []
-    nb: dict[int, tuple[list[str], list[str], list[str], list[str]]] = {}
-    for by in [d for k in range(1, cfg.window + 1) for d in (-k, k)]:
-        nb[by] = (shifted(pre, by), shifted(lt, by), shifted(word_bin, by), shifted(vote_str, by))
-    for i in range(n):
-        f = [
-            f"pre={pre[i]}", f"w={word_bin[i]}", f"ld={ld_bin[i]}", f"lt={lt[i]}",
-            f"region={region[i]}", f"pos={_bin(rel_pos[i], _POS_EDGES)}",
-            f"dup={min(int(dup[i]), 4)}", f"main={int(in_main[i])}",
-            f"pre={pre[i]}&w={word_bin[i]}", f"lt={lt[i]}&ld={ld_bin[i]}",
-            f"region={region[i]}&pre={pre[i]}",
-        ]
-        f.extend(f"tag={t}" for t in set(tag_path[i].split(">")) if t)
-        f.extend(f"attr={t}" for t in attrs[i].split()[-12:])
-        f.extend(f"vote={v}" for v in votes[i])
-        if cross[i] > 0:
-            f.append(f"xpage={min(int(cross[i] * 4), 4)}")
-        elif n_site[i] > 1:
-            f.append("xpage=unique")
-        for by, (npre, nlt, nw, nv) in nb.items():
-            f.append(f"{by}:pre={npre[i]}")
-            f.append(f"{by}:pre={npre[i]}&self={pre[i]}")
-            if abs(by) == 1:
-                f.append(f"{by}:lt={nlt[i]}")
-                f.append(f"{by}:w={nw[i]}")
-                f.extend(f"{by}:vote={v}" for v in nv[i].split())
-        tokens.append(f)
+    tokens: Tokens = [[] for _ in range(n)]
+    dense: Dense = {}
+    for group in GROUPS:
+        fn = _GROUP_FUNCTIONS.get(group)
+        if fn is not None and group in cfg.groups:
+            fn(s, cfg, counts, tokens, dense)
     hashed = FeatureHasher(
         n_features=cfg.token_features, input_type="string", alternate_sign=False
     ).transform(tokens)
-    hashed = _row_scale(hashed)
-    chars_m = HashingVectorizer(
+    dense_m = np.column_stack([dense.get(name, np.zeros(n)) for name in DENSE_NAMES])
+    return sp.hstack([_row_scale(hashed), _char_ngrams(s, cfg), sp.csr_matrix(dense_m)],
+                     format="csr")
+
+
+def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
+    if "chars" not in cfg.groups:
+        return sp.csr_matrix((s.n, cfg.char_features))
+    return sp.csr_matrix(HashingVectorizer(
         analyzer="char_wb",
         ngram_range=(cfg.char_ngram_min, cfg.char_ngram_max),
         n_features=cfg.char_features,
         alternate_sign=False,
         norm="l2",
-    ).transform([t[: cfg.char_max_chars] for t in norm])
-
-    def log_scaled(x: np.ndarray) -> np.ndarray:
-        return np.log1p(x) / math.log1p(1000)
-
-    def shift_num(values: np.ndarray, by: int) -> np.ndarray:
-        out = np.zeros(n)
-        idx = np.arange(n) + by
-        ok = (idx >= 0) & (idx < n)
-        ok[ok] = page_idx[idx[ok]] == page_idx[ok]
-        out[ok] = values[idx[ok]]
-        return out
-
-    prev_w, next_w = shift_num(words, -1), shift_num(words, 1)
-    prev_ld, next_ld = shift_num(ld, -1), shift_num(ld, 1)
-    dense = np.column_stack(
-        [
-            log_scaled(chars) / 1.5, log_scaled(words), ld, in_main.astype(float), rel_pos,
-            punct, digit, upper, log_scaled(dup - 1), cross, log_scaled(n_site - 1), is_html,
-            ends, win_article, log_scaled(prev_w), log_scaled(next_w), prev_ld, next_ld,
-            heading, h1, in_list,
-        ]
-    )
-    return sp.hstack([hashed, chars_m, sp.csr_matrix(dense)], format="csr")
+    ).transform([t[: cfg.char_max_chars] for t in s.norm]))
 
 
 def _row_scale(m: sp.csr_matrix) -> sp.csr_matrix:
