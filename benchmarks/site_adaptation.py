@@ -28,7 +28,7 @@ from curation.config import RunConfig, load_config  # noqa: E402
 from curation.evaluate import score_pages  # noqa: E402
 from curation.evaluate.metrics import PageScore, aggregate  # noqa: E402
 from curation.model.adapt import site_memory  # noqa: E402
-from curation.model.apply import with_prediction  # noqa: E402
+from curation.model.apply import rule_weights_of, with_prediction  # noqa: E402
 from curation.model.cache import PreparedCache, default_cache_dir  # noqa: E402
 from curation.model.cv import OutOfFold, out_of_fold, table_predictor  # noqa: E402
 from curation.stats import Stats  # noqa: E402
@@ -55,6 +55,7 @@ def adaptation_curve(oof: OutOfFold, gold: Path, cfg: RunConfig,
                      ks: tuple[int, ...] = (0, 1, 2)) -> dict[int, dict[str, Any]]:
     """Six-label mean and per-label token F1 at each k over the sites with >= 2 pages."""
     table = oof.table
+    weights = rule_weights_of(cfg)
     pids = np.array(table.column("page_id").to_pylist(), dtype=object)
     sites = [site_of(d or u) for d, u in zip(table.column("domain").to_pylist(),
                                              table.column("url").to_pylist(), strict=True)]
@@ -87,12 +88,12 @@ def adaptation_curve(oof: OutOfFold, gold: Path, cfg: RunConfig,
                     cleaner = oof.cleaner
                     saved, cleaner.site_memory = cleaner.site_memory, memory
                     try:
-                        labelled = with_prediction(part, cleaner, oof.proba[rows], cfg,
+                        labelled = with_prediction(part, cleaner, oof.proba[rows], weights,
                                                    "combined", p_body, proba)
                     finally:
                         cleaner.site_memory = saved
                 else:
-                    labelled = with_prediction(part, oof.cleaner, oof.proba[rows], cfg,
+                    labelled = with_prediction(part, oof.cleaner, oof.proba[rows], weights,
                                                "combined", p_body, proba)
                 scores += _page_scores(gold, cfg, labelled, test)
         mean, f1 = six_label_mean(scores, labels)

@@ -8,11 +8,14 @@ before any data is read; the commands and `pipeline.run` call it right after `lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curation.config import RunConfig
 from curation.filter import Bound, bind_filters
 from curation.label import RuleSet, rule_set
+
+if TYPE_CHECKING:
+    from curation.model.inference import ModelVoter
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Resolved:
     config: RunConfig
     rules: RuleSet
     filters: tuple[Bound, ...]  # each filter with its own validated params, no more
-    model: Path | None  # the trained cleaner voting with the rules, loaded and checked
+    model: ModelVoter | None  # the trained cleaner voting with the rules: its settings only
 
 
 def resolve(cfg: RunConfig) -> Resolved:
@@ -32,9 +35,9 @@ def resolve(cfg: RunConfig) -> Resolved:
     filters = bind_filters(cfg.filter.filters, cfg)
     model = None
     if cfg.prelabel.model:
-        # scikit-learn loads only when a model is configured
-        from curation.model.inference import load_for, model_path
+        # scikit-learn loads only when a model is configured; its format, features and rules
+        # are checked now, and it stays cached
+        from curation.model.inference import model_voter
 
-        model = model_path(cfg)
-        load_for(cfg)  # its format, features and rules are checked now, and it stays cached
+        model = model_voter(cfg)
     return Resolved(cfg, rules, filters, model)

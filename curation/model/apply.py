@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -16,6 +17,8 @@ from curation.model.stacker import vote_indicators
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
 Mode = Literal["rules", "model", "combined"]
+# rule name -> its weight in the run: the one setting the model's vote takes from the config
+RuleWeights: TypeAlias = Mapping[str, float]
 
 
 # a rule this heavy is precise (caption.figure, comment_ui.comment_block, ad.social_link...):
@@ -23,16 +26,20 @@ Mode = Literal["rules", "model", "combined"]
 SPECIFIC_WEIGHT = 2.5
 
 
-def _rule_votes(
-    table: pa.Table, cfg: RunConfig, labels: list[str]
-) -> tuple[Floats, Floats]:
-    """Per segment and label: the summed weight of the rules voting it, and the heaviest one."""
+def rule_weights_of(cfg: RunConfig) -> dict[str, float]:
+    """The weight of every registered rule under *cfg* (inline config, fitted weights file,
+    rule default): what the model's vote is mixed with."""
     from curation.label.combine import rule_weights
     from curation.label.rules import RULES
 
-    # the rules' own weighting: inline config, fitted weights file, rule default
     rules = [RULES.get(name) for name in RULES]
-    weights = dict(zip([r.name for r in rules], rule_weights(cfg, rules), strict=True))
+    return dict(zip([r.name for r in rules], rule_weights(cfg, rules).tolist(), strict=True))
+
+
+def _rule_votes(
+    table: pa.Table, weights: RuleWeights, labels: list[str]
+) -> tuple[Floats, Floats]:
+    """Per segment and label: the summed weight of the rules voting it, and the heaviest one."""
     col = {lab: k for k, lab in enumerate(labels)}
     votes = table.column("votes").to_pylist()
     total = np.zeros((len(votes), len(labels)))
@@ -72,7 +79,7 @@ def combined_proba(
     cleaner: Cleaner,
     proba: Floats,
     table: pa.Table,
-    cfg: RunConfig,
+    weights: RuleWeights,
     specific_weight: float = SPECIFIC_WEIGHT,
 ) -> tuple[Floats, Ints]:
     """The model's probabilities mixed with the rules' vote shares, in two steps: whether a
@@ -86,7 +93,7 @@ def combined_proba(
     rules are unsure, not where a precise rule fired (it cannot learn rare labels like captions
     from a few examples)."""
     labels = cleaner.labels
-    total, top = _rule_votes(table, cfg, labels)
+    total, top = _rule_votes(table, weights, labels)
     rules = _shares(total)
     if ARTICLE not in labels:
         w = cleaner.vote_weight
@@ -114,22 +121,24 @@ def combined_proba(
     return out, keep
 
 
-def apply_model(table: pa.Table, cleaner: Cleaner, cfg: RunConfig, mode: Mode) -> pa.Table:
+def apply_model(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: Mode
+                ) -> pa.Table:
     """*table* (pre-labelled, one run) with prelabel/confidence/label from *mode*; the model's
-    own label is added to `votes` as the voter "model"."""
+    own label is added to `votes` as the voter "model". *weights*: the rules' weights in the
+    run (`rule_weights_of(cfg)`), which combined mode mixes the model's vote with."""
     if mode == "rules" or table.num_rows == 0:
         return table
     x = cleaner.features(table)
     proba = cleaner.predict_proba(x)
     p_body = cleaner.predict_body(x, rows_of(table))
-    return with_prediction(table, cleaner, proba, cfg, mode, p_body)
+    return with_prediction(table, cleaner, proba, weights, mode, p_body)
 
 
 def with_prediction(
     table: pa.Table,
     cleaner: Cleaner,
     proba: Floats,
-    cfg: RunConfig,
+    weights: RuleWeights,
     mode: Mode,
     p_body: Floats | None = None,
     combined: Floats | None = None,
@@ -155,7 +164,7 @@ def with_prediction(
         votes = vote_indicators(table, cleaner.rule_names)
         final = cleaner.stacker.predict_proba(proba, p_body, votes)
     elif mode == "combined":
-        final, keep = combined_proba(cleaner, proba, table, cfg)
+        final, keep = combined_proba(cleaner, proba, table, weights)
     if cleaner.site_memory:  # what the user's labelled pages of a site say (model/adapt.py)
         final, remembered = recall(table, final, labels, cleaner.site_memory)
         keep = np.where(remembered & (keep < 0), final.argmax(axis=1), keep)

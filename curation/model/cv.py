@@ -22,7 +22,7 @@ from curation.evaluate import Predict
 from curation.folds import balanced_folds
 from curation.gold import iter_gold, read_gold_pages
 from curation.label import rule_label_pages
-from curation.model.apply import Mode, with_prediction
+from curation.model.apply import Mode, rule_weights_of, with_prediction
 from curation.model.arrays import Floats, Labels
 from curation.model.body import rows_of, stack_rows
 from curation.model.cache import PreparedCache, features_key, labelled_key
@@ -46,8 +46,8 @@ class OutOfFold(NamedTuple):
 
     def labelled(self, cfg: RunConfig, mode: Mode) -> pa.Table:
         """The table labelled by *mode* (rules, model, combined)."""
-        return with_prediction(self.table, self.cleaner, self.proba, cfg, mode, self.p_body,
-                               self.combined)
+        return with_prediction(self.table, self.cleaner, self.proba, rule_weights_of(cfg), mode,
+                               self.p_body, self.combined)
 
 
 def group_folds(groups: Sequence[str], k: int) -> dict[str, int]:
@@ -206,7 +206,9 @@ def model_predictor(cfg: RunConfig, cleaner: Cleaner, mode: Mode) -> Predict:
     """A `predict` for evaluate_gold: the rules, then the cleaner in *mode*."""
     from curation.model.apply import apply_model
 
+    weights = rule_weights_of(cfg)
+
     def predict(pages: list[dict[str, Any]]) -> pa.Table:
-        return apply_model(rule_label_pages(pages, cfg), cleaner, cfg, mode)
+        return apply_model(rule_label_pages(pages, cfg), cleaner, weights, mode)
 
     return predict

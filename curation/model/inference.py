@@ -4,6 +4,7 @@ pre-labelled batch. Nothing here trains, cross-validates or reads gold, so the l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.errors import ConfigError
-from curation.model.apply import apply_model
+from curation.model.apply import RuleWeights, apply_model, rule_weights_of
 from curation.model.cleaner import Cleaner, load
 
 
@@ -41,9 +42,28 @@ def load_for(cfg: RunConfig, path: str | Path | None = None) -> Cleaner:
     return cleaner
 
 
+@dataclass(frozen=True)
+class ModelVoter:
+    """The model's part of a config, looked up once: the checked model and the rules'
+    weights its vote is mixed with. It votes with these and nothing else of the config."""
+
+    path: Path
+    cleaner: Cleaner
+    weights: RuleWeights
+
+    def vote(self, table: pa.Table) -> pa.Table:
+        """The model as one more voter on a pre-labelled batch (prelabel_table's output): adds
+        the vote "model" and sets prelabel/confidence/label to the combined decision."""
+        if table.num_rows == 0:
+            return table
+        return apply_model(table, self.cleaner, self.weights, "combined")
+
+
+def model_voter(cfg: RunConfig, path: str | Path | None = None) -> ModelVoter:
+    """The ModelVoter of *path* (default: the config's prelabel.model) under *cfg*."""
+    return ModelVoter(model_path(cfg, path), load_for(cfg, path), rule_weights_of(cfg))
+
+
 def model_vote(table: pa.Table, cfg: RunConfig, path: str | Path | None = None) -> pa.Table:
-    """The model as one more voter on a pre-labelled batch (prelabel_table's output): adds the
-    vote "model" and sets prelabel/confidence/label to the combined model + rules decision."""
-    if table.num_rows == 0:
-        return table
-    return apply_model(table, load_for(cfg, path), cfg, "combined")
+    """`model_voter(cfg, path).vote(table)`."""
+    return model_voter(cfg, path).vote(table)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.label import rule_label_pages
-from curation.model.apply import Mode, apply_model
+from curation.model.apply import Mode, apply_model, rule_weights_of
 from curation.model.cleaner import fit_matrix, rule_names, save
 from curation.model.data import label_dataset
 from curation.model.features import FeatureConfig
@@ -106,6 +106,7 @@ def clean(
     stats = stats if stats is not None else Stats()
     cleaner = load_for(cfg, model if model is not None or cfg.prelabel.model else
                        base_model_path("DEFAULT"))
+    weights = rule_weights_of(cfg)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
@@ -115,7 +116,7 @@ def clean(
             for batch in ingest(cfg, stats):
                 rows = batch.to_pylist()
                 table = rule_label_pages(rows, cfg)
-                table = apply_model(table, cleaner, cfg, mode)
+                table = apply_model(table, cleaner, weights, mode)
                 texts = article_texts(table)
                 for page in rows:
                     text, meta = texts.get(page["page_id"], ("", ""))

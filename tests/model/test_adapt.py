@@ -18,7 +18,7 @@ from curation.errors import ConfigError
 from curation.gold import iter_gold, page_record
 from curation.label import rule_label_pages
 from curation.model.adapt import adapt_model, recall, site_memory
-from curation.model.apply import apply_model
+from curation.model.apply import apply_model, rule_weights_of
 from curation.model.cleaner import load
 from curation.stats import Stats
 
@@ -55,8 +55,8 @@ def test_an_adapted_model_follows_the_sites_labels_on_its_other_pages(
     for page, footer_label in ((same_site, "ad"), (other_site, None)):
         table = rule_label_pages([page_record(p) for p in iter_gold(_write(tmp_path, page),
                                                                     cfg.labels, Stats())], cfg)
-        got = _labels(apply_model(table, adapted, cfg, "combined"))
-        base = _labels(apply_model(table, load(trained_model), cfg, "combined"))
+        got = _labels(apply_model(table, adapted, rule_weights_of(cfg), "combined"))
+        base = _labels(apply_model(table, load(trained_model), rule_weights_of(cfg), "combined"))
         footer = next(t for t in got if t.startswith("Copyright"))
         assert got[footer] == (footer_label or base[footer])
         assert base[footer] != "ad"

@@ -11,7 +11,7 @@ import pytest
 
 from curation.config import load_config
 from curation.gold import page_record, read_gold_pages
-from curation.model.apply import apply_model
+from curation.model.apply import apply_model, rule_weights_of
 from curation.model.body import Rows, context_features, rows_of, stack_rows
 from curation.model.cleaner import load
 from curation.model.data import NOT_ARTICLE, STAGE, label_gold
@@ -72,7 +72,8 @@ def test_trained_body_stage_marks_the_headline_meta_and_the_paragraphs_body(
     assert cleaner.body_head is not None and cleaner.body_stage is not None
     page = json.loads(synthetic_gold.read_text(encoding="utf-8").splitlines()[0])
     page.update(page_id="new:1", url="https://www.new-site.com/a/1")
-    table = apply_model(label_pages([_record(page)], cfg), cleaner, cfg, "combined")
+    weights = rule_weights_of(cfg)
+    table = apply_model(label_pages([_record(page)], cfg), cleaner, weights, "combined")
     got = dict(zip(table.column("text").to_pylist(),
                    zip(table.column("label").to_pylist(),
                        table.column("article_part").to_pylist(), strict=True), strict=True))

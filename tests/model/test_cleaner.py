@@ -13,7 +13,7 @@ import pytest
 from curation.config import RunConfig, load_config
 from curation.errors import ConfigError, SchemaError
 from curation.gold import GoldPage, iter_gold, majority_targets, page_record
-from curation.model.apply import apply_model
+from curation.model.apply import apply_model, rule_weights_of
 from curation.model.cleaner import load, save
 from curation.model.cv import group_folds, out_of_fold
 from curation.model.data import NOT_ARTICLE
@@ -34,7 +34,8 @@ def test_predictions_have_one_known_label_per_segment(synthetic_gold: Path, trai
     proba = cleaner.predict_proba(cleaner.features(table))
     assert proba.shape == (table.num_rows, len(cfg.labels))
     assert np.allclose(proba.sum(axis=1), 1.0)
-    alone = apply_model(table, cleaner, cfg, "model")  # what `--mode model` labels with
+    # what `--mode model` labels with
+    alone = apply_model(table, cleaner, rule_weights_of(cfg), "model")
     labels = alone.column("prelabel").to_pylist()
     conf = alone.column("confidence").to_numpy()
     assert set(labels) <= set(cfg.labels) and len(conf) == table.num_rows
@@ -48,11 +49,11 @@ def test_predictions_have_one_known_label_per_segment(synthetic_gold: Path, trai
 
 def test_combined_mode_adds_the_model_vote(synthetic_gold: Path, trained_model: Path):
     cfg, _, table = _gold_table(synthetic_gold)
-    out = apply_model(table, load(trained_model), cfg, "combined")
+    out = apply_model(table, load(trained_model), rule_weights_of(cfg), "combined")
     assert out.num_rows == table.num_rows
     assert all(any(v["rule"] == "model" for v in vs) for vs in out.column("votes").to_pylist())
     assert set(out.column("label_source").to_pylist()) == {"model"}
-    assert apply_model(table, load(trained_model), cfg, "rules") is table
+    assert apply_model(table, load(trained_model), rule_weights_of(cfg), "rules") is table
 
 
 def test_save_load_round_trip_gives_the_same_predictions(

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from curation.config import load_config
 from curation.gold import iter_gold, page_record
-from curation.model.apply import specific_label, with_prediction
+from curation.model.apply import rule_weights_of, specific_label, with_prediction
 from curation.model.cleaner import load
 from curation.pipeline import label_pages
 from curation.stats import Stats
@@ -44,7 +44,7 @@ def test_model_does_not_overrule_a_specific_caption_vote(
     # a model sure that everything is article
     proba = np.full((table.num_rows, len(cleaner.labels)), 0.01 / (len(cleaner.labels) - 1))
     proba[:, cleaner.labels.index("article")] = 0.99
-    out = with_prediction(table, cleaner, proba, cfg, "combined")
+    out = with_prediction(table, cleaner, proba, rule_weights_of(cfg), "combined")
     labels = out.column("prelabel").to_pylist()
     assert labels[story] == "caption"
     # elsewhere the sure model wins over unsure rules: the menu ("Home") becomes article

@@ -15,7 +15,7 @@ from curation.config import load_config
 from curation.defaults import MODEL_FILE, default_model_path
 from curation.gold import iter_gold, page_record
 from curation.label import rule_label_pages
-from curation.model.apply import apply_model
+from curation.model.apply import apply_model, rule_weights_of
 from curation.model.body import rows_of
 from curation.model.cleaner import load
 from curation.stats import Stats
@@ -67,6 +67,6 @@ def test_the_packaged_cleaner_is_what_the_training_command_makes(
     assert np.allclose(a.predict_proba(x), b.predict_proba(x), rtol=0, atol=1e-9)
     assert np.allclose(a.predict_body(x, rows_of(table)), b.predict_body(x, rows_of(table)),
                        rtol=0, atol=1e-9)
-    got_a = apply_model(table, a, cfg, "combined").column("prelabel").to_pylist()
-    got_b = apply_model(table, b, cfg, "combined").column("prelabel").to_pylist()
+    got_a = apply_model(table, a, rule_weights_of(cfg), "combined").column("prelabel").to_pylist()
+    got_b = apply_model(table, b, rule_weights_of(cfg), "combined").column("prelabel").to_pylist()
     assert got_a == got_b
