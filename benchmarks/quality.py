@@ -5,6 +5,8 @@ Our model figures are out-of-fold: K folds grouped by site, extra training files
 page of a test site (the taxonomy pages are also in gold-dev: never trained on when scored).
 The extractors return main text, not labelled blocks, so each of OUR segments is called
 `article` when most of its tokens align to the extractor's output, `other` otherwise.
+Segmented, pre-labelled gold and its features are cached in ~/.cache/curation
+($CURATION_CACHE_DIR; curation/model/cache.py): a second run only fits and scores.
 
     .venv/bin/python benchmarks/quality.py [--cv 5] [--json results.json]
 """
