@@ -150,27 +150,13 @@ def with_prediction(
     a body segment is labelled article (unless, in combined mode, a specific rule kept its
     label) and `article_part` says which article segments are body and which the story's
     apparatus (headline, byline: "meta")."""
-    from curation.schema import SEGMENT_SCHEMA
-
     if mode == "rules":
         return table
-    labels = cleaner.labels
-    model_label = [labels[k] for k in proba.argmax(axis=1)]
-    keep: Ints = np.full(len(proba), -1, dtype=np.int64)
-    final = proba
-    if mode == "combined" and combined is not None:  # already combined (out-of-fold)
-        final = combined
-    elif mode == "combined" and cleaner.stacker is not None:
-        votes = vote_indicators(table, cleaner.rule_names)
-        final = cleaner.stacker.predict_proba(proba, p_body, votes)
-    elif mode == "combined":
-        final, keep = combined_proba(cleaner, proba, table, weights)
-    if cleaner.site_memory:  # what the user's labelled pages of a site say (model/adapt.py)
-        final, remembered = recall(table, final, labels, cleaner.site_memory)
-        keep = np.where(remembered & (keep < 0), final.argmax(axis=1), keep)
+    final, keep = _final_proba(table, cleaner, proba, weights, mode, p_body, combined)
     best: Ints = final.argmax(axis=1)
     conf = final[np.arange(len(best)), best].astype(np.float32)
     part: Labels = np.array(table.column("article_part").to_pylist(), dtype=object)
+    labels = cleaner.labels
     if ARTICLE in labels:
         a = labels.index(ARTICLE)
         if p_body is not None:
@@ -181,7 +167,37 @@ def with_prediction(
             part = np.where(body, BODY, META).astype(object)
         part = np.where(part == None, BODY, part).astype(object)  # noqa: E711
         part[best != a] = None  # only article segments have a part
-    chosen = [labels[k] for k in best]
+    model_label = [labels[k] for k in proba.argmax(axis=1)]
+    return _write_labels(table, [labels[k] for k in best], conf, part, model_label)
+
+
+def _final_proba(
+    table: pa.Table, cleaner: Cleaner, proba: Floats, weights: RuleWeights, mode: Mode,
+    p_body: Floats | None, combined: Floats | None,
+) -> tuple[Floats, Ints]:
+    """The probabilities the label is chosen from under *mode* (then what the site's labelled
+    pages remember), and per segment the label index a rule or the memory keeps (-1: none)."""
+    keep: Ints = np.full(len(proba), -1, dtype=np.int64)
+    final = proba
+    if mode == "combined" and combined is not None:  # already combined (out-of-fold)
+        final = combined
+    elif mode == "combined" and cleaner.stacker is not None:
+        votes = vote_indicators(table, cleaner.rule_names)
+        final = cleaner.stacker.predict_proba(proba, p_body, votes)
+    elif mode == "combined":
+        final, keep = combined_proba(cleaner, proba, table, weights)
+    if cleaner.site_memory:  # what the user's labelled pages of a site say (model/adapt.py)
+        final, remembered = recall(table, final, cleaner.labels, cleaner.site_memory)
+        keep = np.where(remembered & (keep < 0), final.argmax(axis=1), keep)
+    return final, keep
+
+
+def _write_labels(table: pa.Table, chosen: list[str], conf: Floats, part: Labels,
+                  model_label: list[str]) -> pa.Table:
+    """*table* with the chosen labels, their confidence and article parts, and the model's own
+    label as its vote (replacing an earlier one)."""
+    from curation.schema import SEGMENT_SCHEMA
+
     with_model_vote = [
         [v for v in (vs or []) if v["rule"] != MODEL_VOTER] + [{"rule": MODEL_VOTER, "label": m}]
         for vs, m in zip(table.column("votes").to_pylist(), model_label, strict=True)
