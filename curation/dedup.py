@@ -107,10 +107,13 @@ def _texts_by_page(segments: pa.Table) -> Iterator[tuple[str, list[str], list[st
 
 
 class Clusters:
-    """Union-find over pages in input order; each cluster's root is its first page."""
+    """Union-find over pages in input order; each cluster's root is its first page. A band
+    bucket keeps only its first page: every later page of the bucket is joined to it, so the
+    bucket's pages are one cluster already and joining the first is joining them all (a page
+    with many copies costs one join per band, not one per copy)."""
 
     def __init__(self) -> None:
-        self.buckets: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]
+        self.buckets: list[dict[bytes, str]] = [{} for _ in range(BANDS)]
         self.order: dict[str, int] = {}
         self.parent: dict[str, str] = {}
 
@@ -130,13 +133,12 @@ class Clusters:
         self.order[pid] = len(self.order)
         self.parent[pid] = pid
         for key, bucket in zip(keys, self.buckets, strict=True):
-            for other in bucket.get(key, ()):
+            other = bucket.setdefault(key, pid)
+            if other != pid:
                 a, b = self._root(pid), self._root(other)
                 if a != b:
                     first, last = sorted((a, b), key=self.order.__getitem__)
                     self.parent[last] = first
-        for key, bucket in zip(keys, self.buckets, strict=True):
-            bucket.setdefault(key, []).append(pid)
 
     def members(self) -> dict[str, list[str]]:
         """Cluster (its first page) -> its pages in input order; clusters of two or more."""

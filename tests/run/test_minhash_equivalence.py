@@ -53,6 +53,7 @@ def test_clusters_match_datasketch_lsh() -> None:
         changed = rng.choice(NUM_PERM, rng.integers(0, 41), replace=False)
         sig[changed] = rng.integers(0, 2**32, len(changed), dtype=np.uint64)
         sigs.append(sig)
+    sigs += [bases[0].copy() for _ in range(60)]  # many exact copies: one bucket, one join each
     ours = Clusters()
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     parent: dict[str, str] = {}
