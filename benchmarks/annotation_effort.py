@@ -14,7 +14,10 @@ largest page is also pushed to the Label Studio at $LABEL_STUDIO_URL and opened 
 (benchmarks/ls_browser.py) on the hypertext screen (the default) and on the paragraphs one
 (the former default), both with regions for the unsure pre-labels only, each against a
 one-segment task of its own screen, --repeat times in turn; the medians of the seconds to
-first paint and to a usable screen and of the browser's CPU seconds are printed.
+first paint and to a usable screen and of the browser's CPU seconds are printed. Each page is
+timed twice: opened by its URL (Label Studio's whole app loads), and as the next task of the
+label stream (*Label All Tasks*: Submit on a one-segment task, the page loads in the editor),
+which is what a working annotator waits for.
 
     .venv/bin/python benchmarks/annotation_effort.py [--json out.json] [--first-paint]
 """
@@ -31,8 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_CONFIG, GOLD_TAXONOMY  # noqa: E402
 
-from curation.config import load_config  # noqa: E402
-from curation.gold import iter_gold, majority_targets, page_record  # noqa: E402
+from curation.config import RunConfig, load_config  # noqa: E402
+from curation.gold import GoldPage, iter_gold, majority_targets, page_record  # noqa: E402
 from curation.pipeline import label_pages  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 
@@ -57,7 +60,7 @@ def new_actions(pre: list[str | None], gold: list[str | None]) -> int:
     return actions
 
 
-def page_effort(records: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]]:
+def page_effort(records: list[GoldPage], cfg: RunConfig) -> list[dict[str, Any]]:
     """Per gold page: segments, wrong pre-labels, actions on each screen."""
     table = label_pages([page_record(p) for p in records], cfg)
     rows: dict[str, list[dict[str, Any]]] = {}
@@ -116,6 +119,10 @@ def main() -> int:
                   f"{fp['browser_cpu_s']} s (a one-segment task: usable "
                   f"{fp['one_segment_usable_s']} s, browser CPU "
                   f"{fp['one_segment_browser_cpu_s']} s)")
+            print(f"  next in the label stream (Submit -> usable): usable {fp['stream_usable_s']} "
+                  f"s, browser CPU {fp['stream_browser_cpu_s']} s (a one-segment task after "
+                  f"one: usable {fp['stream_one_segment_usable_s']} s, browser CPU "
+                  f"{fp['stream_one_segment_browser_cpu_s']} s)")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "pages": per_page}, indent=2)
                              + "\n")

@@ -9,6 +9,7 @@ scripts/labelstudio.sh)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -26,6 +27,10 @@ from curation.config import RunConfig  # noqa: E402
 from curation.labelstudio.tasks import Page  # noqa: E402
 from curation.pipeline import label_pages  # noqa: E402
 
+# Label Studio project settings of the scratch projects (as curation's own projects get them):
+# pre-labels shown to the annotator, tasks in the label stream by id
+PROJECT_SETTINGS: dict[str, Any] = {"show_collab_predictions": True,
+                                    "sampling": "Sequential sampling"}
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 PARAGRAPH = '[data-testid^="phrase:"]'  # one line (segment) of the paragraphs screen
 # per layout: one line (segment) of the screen, and the element holding the segment's text
@@ -33,6 +38,7 @@ LINE = {"hypertext": "p[data-line]", "paragraphs": PARAGRAPH}
 LINE_TEXT = {"hypertext": "p[data-line]",
              "paragraphs": f'{PARAGRAPH} [class*="dialoguetext--"]'}
 REGION = ".htx-highlight"  # a labelled region (pre-label or drawn)
+_SHOWN = "data-shown"  # marks what was on screen before the label stream's next task
 # the on-screen box of an element's text (a hypertext line's heading is a CSS ::before,
 # outside the text): where a drag over lines starts and ends
 _TEXT_BOX = """el => { const r = document.createRange(); r.selectNodeContents(el);
@@ -116,15 +122,46 @@ def login(page: Any, url: str) -> None:
 
 def open_task(page: Any, url: str, project_id: int, task_id: int, lines: int,
               timeout_s: float = 60, regions: int = 1, layout: str = "hypertext") -> Timing:
-    """Open the task in the labelling screen; time the first line on screen and a usable
-    screen (*lines* lines and *regions* pre-label regions drawn, the same on two polls).
-    Polls with one plain query every 50 ms: Playwright's wait_for_selector re-runs its query
-    on every DOM mutation, which slowed the 300-line render down two- to three-fold."""
-    count = (f"() => [document.querySelectorAll('{LINE[layout]}').length, "
-             f"document.querySelectorAll('{REGION}').length]")
-    cpu0 = browser_cpu()
-    t0 = time.perf_counter()
+    """Open the task by its URL (Label Studio's whole app loads again); time the first line
+    on screen and a usable screen (until_usable)."""
+    cpu0, t0 = browser_cpu(), time.perf_counter()
     page.goto(f"{url}/projects/{project_id}/data?task={task_id}", wait_until="commit")
+    return until_usable(page, t0, cpu0, lines, regions, layout, timeout_s)
+
+
+def open_stream(page: Any, url: str, project_id: int, lines: int, regions: int,
+                layout: str = "hypertext", timeout_s: float = 60) -> Timing:
+    """Open the project's label stream (*Label All Tasks*) and wait for its first task."""
+    cpu0, t0 = browser_cpu(), time.perf_counter()
+    page.goto(f"{url}/projects/{project_id}/data?labeling=1", wait_until="commit")
+    return until_usable(page, t0, cpu0, lines, regions, layout, timeout_s)
+
+
+def next_in_stream(page: Any, lines: int, regions: int, layout: str = "hypertext",
+                   timeout_s: float = 60) -> Timing:
+    """In the label stream, Submit the task on screen and time the next one, which Label
+    Studio loads into the editor without reloading the app: from the click to a usable
+    screen. The lines on screen are marked first, so that only the next task's count."""
+    shown = json.dumps(f"{LINE[layout]}, {REGION}")
+    page.evaluate(f"() => document.querySelectorAll({shown})"
+                  f".forEach(e => e.setAttribute('{_SHOWN}', ''))")
+    cpu0, t0 = browser_cpu(), time.perf_counter()
+    # lines drawn before the next task has come (the one submitted, drawn again) do not count
+    with page.expect_response(lambda r: "next_task" in r.url and r.ok,
+                              timeout=timeout_s * 1000):
+        submit(page)
+    return until_usable(page, t0, cpu0, lines, regions, layout, timeout_s)
+
+
+def until_usable(page: Any, t0: float, cpu0: float, lines: int, regions: int, layout: str,
+                 timeout_s: float) -> Timing:
+    """Wait for a usable screen: *lines* lines and *regions* pre-label regions drawn, the same
+    on two polls; times from *t0* (perf_counter) and Chromium's CPU from *cpu0*. Polls with
+    one plain query every 50 ms: Playwright's wait_for_selector re-runs its query on every
+    DOM mutation, which slowed the 300-line render down two- to three-fold."""
+    fresh = [json.dumps(f"{sel}:not([{_SHOWN}])") for sel in (LINE[layout], REGION)]
+    count = (f"() => [document.querySelectorAll({fresh[0]}).length, "
+             f"document.querySelectorAll({fresh[1]}).length]")
     first: float | None = None
     last = None
     while True:
@@ -205,13 +242,14 @@ def time_largest_page(gold: Any, cfg: RunConfig, regions: str = "unsure",
 
 
 def time_page(page: Page, cfg: RunConfig, regions: str = "unsure", layout: str = "hypertext",
-              repeat: int = 1) -> dict[str, Any]:
-    """Push *page* to $LABEL_STUDIO_URL in a scratch project with *layout* and
-    prelabel_regions=*regions*, open it in Chromium and time it, against a one-segment task of
-    the same page (Label Studio's own share of the time), *repeat* times in turn (medians are
-    reported); the browser cache is warmed first, as for a working annotator. The project is
-    deleted afterwards."""
-    import statistics
+              repeat: int = 1, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Push *page* to $LABEL_STUDIO_URL in a scratch project with *layout*,
+    prelabel_regions=*regions* and the project *settings* (PROJECT_SETTINGS by default), and
+    time it in Chromium two ways, each against a one-segment task of the same page (Label
+    Studio's own share of the time), *repeat* times in turn (medians are reported):
+    opened by its URL (the whole app loads), and as the next task of the label stream, after
+    a one-segment task is submitted (what a working annotator waits for). The browser cache is
+    warmed first, as for a working annotator. The project is deleted afterwards."""
     import uuid
 
     from curation.labelstudio import connect, label_config
@@ -224,32 +262,46 @@ def time_page(page: Page, cfg: RunConfig, regions: str = "unsure", layout: str =
     p = ls.projects.create(title=f"first-paint-{uuid.uuid4().hex[:8]}",
                            label_config=label_config(cfg.labels, layout),
                            model_version=cfg.labelstudio.model_version,
-                           show_collab_predictions=True)
+                           **(PROJECT_SETTINGS if settings is None else settings))
     try:
-        tasks = build_tasks([page, one], screen)
-        big, small = ls.projects.import_tasks(id=p.id, request=tasks,
-                                              return_task_ids=True).task_ids
+        big, small = build_tasks([page, one], screen)
+        # the label stream takes tasks by id: a one-segment task, then per repeat the page and
+        # two one-segment tasks; the tasks opened by URL come last, never reached by it
+        tasks = [small, *[big, small, small] * repeat, big, small]
+        ids = ls.projects.import_tasks(id=p.id, request=tasks, return_task_ids=True).task_ids
         url = os.environ["LABEL_STUDIO_URL"].rstrip("/")
-        n_big, n_small = drawn_regions(tasks[0]), drawn_regions(tasks[1])
-        runs: list[tuple[Timing, Timing]] = []
+        n, n_big, n_small = len(page.segments), drawn_regions(big), drawn_regions(small)
+        by_url: list[tuple[Timing, Timing]] = []
+        stream: list[tuple[Timing, Timing]] = []
         with browser() as tab:
             login(tab, url)
-            open_task(tab, url, p.id, small, 1, 300, n_small, layout)  # warms the cache
+            open_task(tab, url, p.id, ids[-1], 1, 300, n_small, layout)  # warms the cache
             for _ in range(repeat):
-                runs.append((open_task(tab, url, p.id, big, len(page.segments), 300, n_big,
-                                       layout),
-                             open_task(tab, url, p.id, small, 1, 300, n_small, layout)))
-
-        def median(values: list[float | None]) -> float | None:
-            known = [v for v in values if v is not None]
-            return round(statistics.median(known), 3) if known else None
-
-        return {"page_id": page.page_id, "segments": len(page.segments), "layout": layout,
+                by_url.append((open_task(tab, url, p.id, ids[-2], n, 300, n_big, layout),
+                               open_task(tab, url, p.id, ids[-1], 1, 300, n_small, layout)))
+            open_stream(tab, url, p.id, 1, n_small, layout, 300)
+            for _ in range(repeat):
+                page_next = next_in_stream(tab, n, n_big, layout, 300)
+                next_in_stream(tab, 1, n_small, layout, 300)
+                stream.append((page_next, next_in_stream(tab, 1, n_small, layout, 300)))
+        return {"page_id": page.page_id, "segments": n, "layout": layout,
                 "prelabel_regions": regions, "regions": n_big, "runs": repeat,
-                "first_paint_s": median([t.first_paint_s for t, _ in runs]),
-                "usable_s": median([t.usable_s for t, _ in runs]),
-                "browser_cpu_s": median([t.browser_cpu_s for t, _ in runs]),
-                "one_segment_usable_s": median([b.usable_s for _, b in runs]),
-                "one_segment_browser_cpu_s": median([b.browser_cpu_s for _, b in runs])}
+                "first_paint_s": _median([t.first_paint_s for t, _ in by_url]),
+                "usable_s": _median([t.usable_s for t, _ in by_url]),
+                "browser_cpu_s": _median([t.browser_cpu_s for t, _ in by_url]),
+                "one_segment_usable_s": _median([b.usable_s for _, b in by_url]),
+                "one_segment_browser_cpu_s": _median([b.browser_cpu_s for _, b in by_url]),
+                "stream_usable_s": _median([t.usable_s for t, _ in stream]),
+                "stream_browser_cpu_s": _median([t.browser_cpu_s for t, _ in stream]),
+                "stream_one_segment_usable_s": _median([b.usable_s for _, b in stream]),
+                "stream_one_segment_browser_cpu_s": _median([b.browser_cpu_s
+                                                             for _, b in stream])}
     finally:
         ls.projects.delete(id=p.id)
+
+
+def _median(values: list[float | None]) -> float | None:
+    import statistics
+
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 3) if known else None
