@@ -11,12 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
+from label_studio_sdk.types import RoleBasedTask
 
 from curation.config import LabelStudioConfig
 from curation.io.parquet import ShardWriter
@@ -33,15 +34,22 @@ from ls_browser import (  # noqa: E402
     drawn_regions,
     gold_page,
     login,
+    next_in_stream,
+    open_stream,
     open_task,
+    page_of,
     submit,
 )
 
-pytestmark = [pytest.mark.labelstudio, pytest.mark.shared_data]
+from curation.labelstudio.client import ensure_project  # noqa: E402
+from curation.labelstudio.tasks import Page  # noqa: E402
+
+pytestmark = pytest.mark.labelstudio
 RUN = 20
 LABEL, HOTKEY = "joke", "5"  # a label the rules almost never give: the run stands out
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize("layout", ["hypertext", "paragraphs"])
 def test_relabel_a_run_of_20_segments_in_one_action(
         ls: LabelStudio, make_cfg: Any, tmp_path: Path, shared_data: Path, layout: str) -> None:
@@ -55,7 +63,8 @@ def test_relabel_a_run_of_20_segments_in_one_action(
     w.write(pa.Table.from_pylist(page.segments, schema=SEGMENT_SCHEMA))
     w.close()
     pid = push(cfg).project_id
-    (task,) = ls.tasks.list(project=pid, fields="task_only")
+    listed: list[RoleBasedTask] = list(ls.tasks.list(project=pid, fields="task_only"))
+    (task,) = listed
     # regions only for the unsure pre-labels (the default); the others are named in the lines
     unsure = sum(1 for s in page.segments if s["prelabel"] in cfg.labels
                  and (s["confidence"] is None or s["confidence"] < UNSURE))
@@ -98,3 +107,34 @@ def test_relabel_a_run_of_20_segments_in_one_action(
     changed = {sid for sid, lab in human.items() if lab == LABEL}
     assert changed == run | {s["segment_id"] for s in page.segments if s["prelabel"] == LABEL}
     assert shot.stat().st_size > 20_000
+
+
+def test_label_stream_loads_each_next_page_into_the_editor(ls: LabelStudio, make_cfg: Any) -> None:
+    """Label All Tasks on a project made by curation: tasks come in the order they were pushed,
+    and after Submit the next one is drawn in full (lines and pre-label regions) without the
+    app loading again; what benchmarks/ls_browser.py times as the next task of the stream."""
+    cfg = make_cfg()
+    html = (ROOT / "curation" / "samples" / "en_blog_post.html").read_text(encoding="utf-8")
+    page = page_of({"page_id": "blog", "url": "https://example.com/blog", "source": "sample",
+                    "domain": "example.com", "lang": None, "format": "html", "content": html},
+                   cfg)
+    one = Page("blog#1", page.url, page.segments[:1])
+    tasks = build_tasks([one, page, one], cfg)
+    n_pre = drawn_regions(tasks[1])
+    assert len(page.segments) > 20 and n_pre > 0
+    pid = ensure_project(ls, cfg).id
+    ls.projects.import_tasks(id=pid, request=cast(Any, tasks))
+    url = os.environ["LABEL_STUDIO_URL"].rstrip("/")
+
+    with browser() as tab:
+        login(tab, url)
+        first = open_stream(tab, url, pid, 1, 0, timeout_s=120)
+        tab.evaluate("() => { window.sameApp = true; }")  # gone if the page loads again
+        big = next_in_stream(tab, len(page.segments), n_pre, timeout_s=120)
+        small = next_in_stream(tab, 1, 0, timeout_s=120)
+        assert tab.evaluate("() => window.sameApp === true")
+    assert (first.lines, big.lines, big.regions, small.lines) == (1, len(page.segments), n_pre, 1)
+    assert 0 < big.first_paint_s <= big.usable_s and big.browser_cpu_s is not None
+    pushed: list[RoleBasedTask] = list(ls.tasks.list(project=pid, fields="all"))
+    done = sorted((t.id, len(t.annotations or [])) for t in pushed)
+    assert [n for _, n in done] == [1, 1, 0]  # the first two submitted, in push order
