@@ -77,8 +77,12 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
         entries[spec.id] = entry
         progress.update(int(entry["pages"]), spec.bytes)
 
+    # biggest first: the last shards to start are small, so no worker waits long on the
+    # others at the end (outputs follow the plan's order whatever order shards run in)
+    by_size = sorted(todo, key=lambda s: (-s.bytes, s.index))
     try:
-        engine.map(partial(run_shard, cfg=cfg, root=str(root), step=step), todo, on_done=done)
+        engine.map(partial(run_shard, cfg=cfg, root=str(root), step=step), by_size,
+                   on_done=done)
     finally:
         progress.close()
     engine_info = engine.info() if todo else {}

@@ -21,6 +21,7 @@ from curation.pipeline import filter_stage, publish_stage, run
 from curation.publish import publish_dataset
 from curation.run.engine import LocalEngine
 from curation.run.outputs import LOCK_FILE
+from curation.run.shards import ENTRY
 from curation.stats import Stats
 
 
@@ -137,3 +138,23 @@ def test_standalone_publish_keeps_near_copies_in_one_split(tmp_path: Path, kit: 
                 plain[d] = f.name.split("-")[0]
         apart += plain["alpha.example"] != plain["beta.example"]
     assert apart > 0  # the check above can fail: without the merges the sites do part
+
+
+def test_bigger_shards_run_first_and_outputs_keep_the_plan_order(tmp_path: Path,
+                                                                 kit: Any) -> None:
+    paths = kit.write_pages(tmp_path / "in", range(40))
+    for k, path in enumerate(paths):  # pages of very different sizes
+        path.write_text(path.read_text().replace("</article>",
+                                                 "<p>more words here</p>" * (k * k) + "</article>"))
+    cfg = load_config(kit.write_config(tmp_path / "c.yaml", [str(tmp_path / "in")],
+                                       tmp_path / "out"))
+    stats = run(cfg)
+    root = tmp_path / "out" / "_shards"
+    entries = [json.loads(p.read_text()) for p in root.glob("*/_entry.json")]
+    assert len(entries) == stats["shards"]["total"] > 3
+    by_commit = sorted(entries, key=lambda e: (root / e["id"] / ENTRY).stat().st_mtime_ns)
+    sizes = [e["bytes"] for e in by_commit]
+    assert sizes == sorted(sizes, reverse=True) and sizes != [e["bytes"] for e in sorted(
+        entries, key=lambda e: e["index"])]  # run biggest first, not in plan order
+    sources = pq.read_table(tmp_path / "out" / "pages", columns=["source"])["source"].to_pylist()
+    assert [Path(s).name for s in sources] == [p.name for p in paths]  # outputs: input order
