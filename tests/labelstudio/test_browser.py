@@ -65,6 +65,7 @@ def test_relabel_a_run_of_20_segments_in_one_action(
     pid = push(cfg).project_id
     listed: list[RoleBasedTask] = list(ls.tasks.list(project=pid, fields="task_only"))
     (task,) = listed
+    assert task.id is not None
     # regions only for the unsure pre-labels (the default); the others are named in the lines
     unsure = sum(1 for s in page.segments if s["prelabel"] in cfg.labels
                  and (s["confidence"] is None or s["confidence"] < UNSURE))
