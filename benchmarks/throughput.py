@@ -12,8 +12,9 @@ JSON record to the pre-labelled Arrow table, batched as `curation run` batches t
 distinct text dumps (seed page, bundled .txt samples, gold-dev segment texts joined by newlines).
 `html/run-langdetect` is the whole `curation run` CLI on one worker in a child process on the
 same HTML pages (wall time with start-up, every stage and the writes; CPU seconds per run in
-`cpu_s_per_run`). `--pages N` cycles the gold-dev pages up to N, each copy under its own id and
-URL, the same N pages for every mode (start-up spread over as many pages as a real run).
+`cpu_s_per_run`); `html/run-fasttext` the same with `language.detector: fasttext`.
+`--pages N` cycles the gold-dev pages up to N, each copy under its own id and URL, the same N
+pages for every mode (start-up spread over as many pages as a real run).
 """
 
 from __future__ import annotations
@@ -97,9 +98,11 @@ def _ours_pages(pages: list[dict[str, Any]], detector: str, batch: int) -> Calla
     return run
 
 
-def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any]) -> Callable[[], int]:
+def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any],
+               detector: str = "langdetect") -> Callable[[], int]:
     """The whole `curation run` CLI on one worker, in a child process, on the same pages (as
-    one JSONL file): start-up, reading, every stage and the Parquet writes, as a user pays."""
+    one JSONL file): start-up, reading, every stage and the Parquet writes, as a user pays;
+    *detector* is the config's language detector."""
     import resource
     import subprocess
     import tempfile
@@ -113,7 +116,8 @@ def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any]) -> Callable
                                  "html": r["html"]}) + "\n")
     config = work / "run.yaml"
     config.write_text(yaml.safe_dump({"input": {"paths": [str(work / "pages.jsonl")]},
-                                      "output": str(work / "out"), "workers": 1}))
+                                      "output": str(work / "out"), "workers": 1,
+                                      "language": {"detector": detector}}))
 
     def run() -> int:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -212,6 +216,11 @@ def build_modes(limit: int | None, batch: int, only: set[str] | None,
     add("html/run-langdetect", lambda: _whole_run(records, run_extra), len(records))
     if modes and modes[-1].name == "html/run-langdetect":
         modes[-1].extra = run_extra
+    fasttext_extra: dict[str, Any] = {}
+    add("html/run-fasttext", lambda: _whole_run(records, fasttext_extra, "fasttext"),
+        len(records))
+    if modes and modes[-1].name == "html/run-fasttext":
+        modes[-1].extra = fasttext_extra
     add("text/no-langid", lambda: _ours_pages(texts, "none", batch), len(texts))
     add("text/fasttext", lambda: _ours_pages(texts, "fasttext", batch), len(texts))
     add("justext", lambda: _justext(htmls), len(htmls))
