@@ -24,5 +24,5 @@ trap 'scripts/labelstudio.sh stop || true' EXIT
 
 .venv/bin/ruff check curation tests benchmarks
 .venv/bin/lint-imports  # the dependency direction: contracts in pyproject.toml
-.venv/bin/mypy  # strict types of the modules in pyproject [tool.mypy] files
+.venv/bin/mypy  # strict types of the whole package (pyproject [tool.mypy])
 .venv/bin/python -m pytest "$@"
