@@ -71,6 +71,13 @@ def _factory() -> Any:
     return _langdetect_factory
 
 
+def preload(detector: str) -> None:
+    """Load *detector*'s profiles in this process now: a parent that forks its workers after
+    this gives each of them the loaded profiles (~0.3-0.6 CPU-s each not paid again)."""
+    if detector == "langdetect":
+        _factory()
+
+
 def _langdetect(text: str, seed: int, trials: int = LANGDETECT_TRIALS) -> str:
     from langdetect.lang_detect_exception import LangDetectException
 

@@ -20,6 +20,7 @@ from curation.errors import NoUsablePagesError, OutputExistsError
 from curation.human.store import store_dir
 from curation.io.atomic import atomic_write_text, is_complete, mark_stale, read_marker
 from curation.io.ingest import input_paths
+from curation.lang import preload
 from curation.run.assemble import assemble
 from curation.run.engine import Engine, open_engine
 from curation.run.manifest import StageRecord, digest, filter_key, publish_key, segments_key
@@ -190,7 +191,8 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
     One engine serves every parallel phase (shards, filter, publish)."""
     claim_output(out)
     with output_lock(out, "curation run"):
-        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address)
+        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address,
+                             partial(preload, cfg.language.detector))
         try:
             return _run(cfg, out, step, overwrite, resume, engine)
         finally:

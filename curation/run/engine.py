@@ -57,8 +57,9 @@ class LocalEngine:
     """This process for one worker; a process pool for more. The pool starts at the first
     phase with two tasks or more and serves every later phase."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, preload: Callable[[], None] | None = None) -> None:
         self.workers = workers
+        self.preload = preload  # run in this process before the workers fork from it
         self._pool: ProcessPoolExecutor | None = None
         self.restarts = 0
         self.worker_cpu_s = 0.0
@@ -85,7 +86,7 @@ class LocalEngine:
     def _run_pool(self, fn: Callable[[T], R], items: Sequence[T],
                   on_done: Callable[[T, R], None] | None, results: dict[int, R]) -> None:
         if self._pool is None:
-            self._pool = worker_pool(self.workers)
+            self._pool = worker_pool(self.workers, self.preload)
         # at most two tasks a worker in flight: the queue stays short, memory flat
         queue = [i for i in reversed(range(len(items))) if i not in results]
         running: dict[Future[tuple[R, float, int, float]], int] = {}
@@ -117,10 +118,11 @@ class LocalEngine:
         self._drop_pool()
 
 
-def open_engine(engine: str, workers: int, ray_address: str | None = None) -> Engine:
-    """The engine a config names."""
+def open_engine(engine: str, workers: int, ray_address: str | None = None,
+                preload: Callable[[], None] | None = None) -> Engine:
+    """The engine a config names; *preload* loads what local workers need before they fork."""
     if engine == "ray":
         from curation.ray_engine import RayEngine
 
         return RayEngine(workers, ray_address)
-    return LocalEngine(workers)
+    return LocalEngine(workers, preload)

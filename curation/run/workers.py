@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -50,19 +51,24 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _import_before_fork() -> None:
+def _import_before_fork(preload: Callable[[], None] | None) -> None:
     """pyarrow imports pandas at its first conversion of Python objects (~0.4 CPU-s, every
     process that converts: the parent and each worker). Done once here, before the fork, the
-    workers inherit it and the parent does not pay it later on its own."""
+    workers inherit it and the parent does not pay it later on its own; so is *preload* (a
+    model every worker needs, loaded once instead of once per worker)."""
     pa.array([], pa.string())
+    if preload is not None:
+        preload()
+    # what the parent built lives as long as the workers: their collections skip it
+    gc.freeze()
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
+def worker_pool(workers: int, preload: Callable[[], None] | None = None) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process. Forked where available (workers
-    start fast and share the code the parent loaded)."""
+    start fast and share the code and the *preload*ed models the parent loaded)."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":
-        _import_before_fork()
+        _import_before_fork(preload)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=die_with_parent, initargs=(os.getpid(),))
 

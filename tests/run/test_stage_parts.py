@@ -62,6 +62,32 @@ def test_workers_start_with_what_the_parent_imported() -> None:
     assert out.strip() == "[True, True]"
 
 
+def test_workers_start_with_the_preloaded_language_profiles() -> None:
+    """The run's language detector loads in the parent before the workers fork: each worker
+    finds langdetect's profiles loaded instead of loading them again."""
+    code = """if True:
+        from functools import partial
+
+        from curation import lang
+        from curation.run.engine import LocalEngine
+
+        def profiles_loaded(_):
+            return lang._langdetect_factory is not None
+
+        assert lang._langdetect_factory is None
+        engine = LocalEngine(2, partial(lang.preload, "langdetect"))
+        print(engine.map(profiles_loaded, [0, 1]))
+        engine.close()
+        bare = LocalEngine(2, partial(lang.preload, "none"))
+        lang._langdetect_factory = None
+        print(bare.map(profiles_loaded, [0, 1]))
+        bare.close()
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines() == ["[True, True]", "[False, False]"]
+
+
 def test_filter_and_publish_run_in_the_workers(tmp_path: Path, kit: Any) -> None:
     kit.write_pages(tmp_path / "in", range(30))
     inputs = [str(tmp_path / "in")]
