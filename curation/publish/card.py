@@ -148,32 +148,7 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any],
     lang_counts: Mapping[str, Mapping[str, int]] = summary["langs_per_split"]
     source_counts: Mapping[str, Mapping[str, int]] = summary["label_sources_per_split"]
     langs = sorted({k for c in lang_counts.values() for k in c})
-    header: dict[str, Any] = {
-        "pretty_name": cfg.publish.name,
-        "task_categories": ["text-classification"],
-        "tags": ["boilerplate-removal", "web", "curation"],
-    }
-    if cfg.publish.license:
-        header["license"] = cfg.publish.license
-    codes = [code for code in langs if _LANG_CODE.match(code)]
-    if codes:
-        header["language"] = codes
-    header["configs"] = [{
-        "config_name": "default",
-        "data_files": [{"split": s, "path": f"data/{s}-*"} for s in splits],
-    }]
-    header["dataset_info"] = {
-        "features": features_yaml(cfg.labels),
-        "splits": [{"name": s, "num_bytes": summary["bytes"][s],
-                    "num_examples": summary["splits"][s]} for s in splits],
-        "dataset_size": sum(summary["bytes"].values()),
-    }
-    filters = [f"`{f.name}` {f.params}" if f.params else f"`{f.name}`"
-               for f in cfg.filter.filters] or ["(none)"]
-    rules = cfg.prelabel.rules if isinstance(cfg.prelabel.rules, str) else \
-        ", ".join(cfg.prelabel.rules)
     fractions = ", ".join(f"{s} {f:g}" for s, f in cfg.publish.splits.items())
-    skipped = summary.get("skipped") or {}
     body = [
         f"# {cfg.publish.name}",
         "",
@@ -220,10 +195,58 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any],
                    sorted({k for c in source_counts.values() for k in c})),
         "",
         *_human_section(cfg, figures),
+        *_how_it_was_made(cfg, summary.get("skipped") or {}),
+        "## Schema",
+        "",
+        _table(["column", "type", "description"],
+               [[f.name, "class_label" if f.name == "label" else hf_dtype(f.type),
+                 COLUMN_DOCS.get(f.name, "")] for f in DATASET_SCHEMA]),
+        "",
+    ]
+    front = yaml.safe_dump(_front_matter(cfg, summary, splits, langs), sort_keys=False,
+                           allow_unicode=True)
+    return f"---\n{front}---\n\n" + "\n".join(body)
+
+
+def _front_matter(cfg: RunConfig, summary: Mapping[str, Any], splits: list[str],
+                  langs: list[str]) -> dict[str, Any]:
+    """The card's YAML header: what the Hugging Face Hub reads (licence, languages, the
+    data files of each split, features and sizes)."""
+    header: dict[str, Any] = {
+        "pretty_name": cfg.publish.name,
+        "task_categories": ["text-classification"],
+        "tags": ["boilerplate-removal", "web", "curation"],
+    }
+    if cfg.publish.license:
+        header["license"] = cfg.publish.license
+    codes = [code for code in langs if _LANG_CODE.match(code)]
+    if codes:
+        header["language"] = codes
+    header["configs"] = [{
+        "config_name": "default",
+        "data_files": [{"split": s, "path": f"data/{s}-*"} for s in splits],
+    }]
+    header["dataset_info"] = {
+        "features": features_yaml(cfg.labels),
+        "splits": [{"name": s, "num_bytes": summary["bytes"][s],
+                    "num_examples": summary["splits"][s]} for s in splits],
+        "dataset_size": sum(summary["bytes"].values()),
+    }
+    return header
+
+
+def _how_it_was_made(cfg: RunConfig, skipped: Mapping[str, int]) -> list[str]:
+    """Provenance lines: versions, labels, rules and model, detector, filters, what was left
+    out."""
+    filters = [f"`{f.name}` {f.params}" if f.params else f"`{f.name}`"
+               for f in cfg.filter.filters] or ["(none)"]
+    rules = cfg.prelabel.rules if isinstance(cfg.prelabel.rules, str) else \
+        ", ".join(cfg.prelabel.rules)
+    schema = (DATASET_SCHEMA.metadata or {}).get(b"curation_schema", b"?").decode()
+    return [
         "## How it was made",
         "",
-        f"- curation {__version__}, schema version "
-        f"{(DATASET_SCHEMA.metadata or {}).get(b'curation_schema', b'?').decode()}",
+        f"- curation {__version__}, schema version {schema}",
         f"- labels: {', '.join(cfg.labels)}",
         f"- pre-label rules: {rules}" + (f"; model: {cfg.prelabel.model}"
                                          if cfg.prelabel.model else ""),
@@ -233,12 +256,4 @@ def render_card(cfg: RunConfig, summary: Mapping[str, Any],
         "else the pre-label",
         f"- segments left out at publish time: {dict(skipped) if skipped else 'none'}",
         "",
-        "## Schema",
-        "",
-        _table(["column", "type", "description"],
-               [[f.name, "class_label" if f.name == "label" else hf_dtype(f.type),
-                 COLUMN_DOCS.get(f.name, "")] for f in DATASET_SCHEMA]),
-        "",
     ]
-    front = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
-    return f"---\n{front}---\n\n" + "\n".join(body)
