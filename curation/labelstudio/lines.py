@@ -10,13 +10,15 @@ ends at the very start of the next does not pull that line in."""
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from curation.labelstudio.labelconfig import label_colour
 
 _LINE_XPATH = re.compile(r"^/p\[(\d+)\](?:/text\(\)\[1\])?$")
 _HEADING = re.compile(r"^h[1-6]$")
+# a line as line_html writes it: attribute values and text escaped, so no bare < or > inside
+_LINE = re.compile(r"<p(?: [^<>]*)?>([^<>]*)</p>")
 
 
 def dom_length(text: str) -> int:
@@ -48,6 +50,19 @@ def line_html(seg: dict[str, Any], heading: str, unsure: bool, labels: list[str]
     if seg.get("after_image"):
         attrs.append('data-image="1"')
     return f"<p {' '.join(attrs)}>{escape(seg['text'], quote=False)}</p>"
+
+
+def html_texts(html: str) -> list[str] | None:
+    """The line texts of a document line_html wrote, in order; None when *html* is not one
+    (edited by hand, or not ours). The task keeps its texts only here, not again beside it."""
+    texts, pos = [], 0
+    while pos < len(html):
+        m = _LINE.match(html, pos)
+        if m is None:
+            return None
+        texts.append(unescape(m.group(1)))
+        pos = m.end()
+    return texts
 
 
 def line_region(j: int, text: str, label: str) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from curation.labelstudio.labelconfig import (
     PARAGRAPH_OBJECT,
     SEGMENT_CONTROL,
 )
-from curation.labelstudio.lines import line_span
-from curation.labelstudio.tasks import checksum
+from curation.labelstudio.lines import html_texts, line_span
+from curation.labelstudio.tasks import checksum, hypertext_checksum
 from curation.schema import SCHEMA_VERSION
 from curation.stats import Stats
 
@@ -92,7 +92,10 @@ def task_segments(task: dict[str, Any]) -> tuple[str, list[TaskSegment]] | None:
     if not isinstance(pid, str):
         return None
     segs = data.get("segments")
-    if isinstance(segs, list):
+    if isinstance(segs, list) and segs and "html" in data and all(
+            isinstance(s, dict) and "text" not in s for s in segs):
+        return _hypertext_segments(data, segs, pid, url)
+    if isinstance(segs, list):  # paragraphs, page, and hypertext tasks made before v2
         try:
             pairs = [(str(s["seg_id"]), str(s["text"])) for s in segs]
         except (TypeError, KeyError):
@@ -118,6 +121,27 @@ def task_segments(task: dict[str, Any]) -> tuple[str, list[TaskSegment]] | None:
         ok = data.get("checksum") == checksum([(sid, text)])
         return ("segment" if ok else "segment-edited", [seg])
     return None
+
+
+def _hypertext_segments(data: dict[str, Any], segs: list[dict[str, Any]], pid: str,
+                        url: Any) -> tuple[str, list[TaskSegment]] | None:
+    """A hypertext task whose lines leave their texts to its HTML: read them back from the
+    document, which must still be the one we wrote (the checksum covers it and the keys)."""
+    try:
+        ids = [str(s["seg_id"]) for s in segs]
+    except (TypeError, KeyError):
+        return None
+    html = data.get("html")
+    texts = html_texts(html) if isinstance(html, str) else None
+    if texts is None or len(texts) != len(segs):
+        return ("lines-edited", [TaskSegment(sid, pid, url, "", "", 0) for sid in ids])
+    keys = [(h, s["occurrence"] if isinstance(s.get("occurrence"), int) else occ)
+            for s, (h, occ) in zip(segs, content_keys(texts), strict=True)]
+    ok = data.get("checksum") == hypertext_checksum(ids, keys, str(html))
+    out = [TaskSegment(sid, pid, url, text, h, occ,
+                       s.get("pre") if isinstance(s.get("pre"), str) else None)
+           for sid, text, (h, occ), s in zip(ids, texts, keys, segs, strict=True)]
+    return ("lines" if ok else "lines-edited", out)
 
 
 def _labels_of(item: dict[str, Any]) -> list[str] | None:
@@ -161,12 +185,12 @@ def _span(item: dict[str, Any], kind: str, texts: list[str]) -> range | None:
     return range(i, i + 1) if i < n else None
 
 
-def prediction_labels(task: dict[str, Any], kind: str, model_version: str) -> dict[int, str]:
-    """Segment index -> pre-label of our prediction in the task (full predictions only)."""
+def prediction_labels(task: dict[str, Any], kind: str, model_version: str,
+                      texts: list[str]) -> dict[int, str]:
+    """Segment index -> pre-label of our prediction in the task (full predictions only).
+    *texts*: the task's segment texts, in order."""
     preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     ours = [p for p in preds if p.get("model_version") == model_version] or preds[:1]
-    segs = (task.get("data") or {}).get("segments") or [{}]
-    texts = [str(s.get("text", "")) if isinstance(s, dict) else "" for s in segs]
     out: dict[int, str] = {}
     for item in (ours[0].get("result") or []) if ours else []:
         span, labs = _span(item, kind, texts), _labels_of(item)
@@ -218,7 +242,7 @@ def parse_tasks(tasks: list[dict[str, Any]], labels: list[str], model_version: s
                          page_id=segs[0].page_id if segs else None)
             continue
         stats.add(STAGE, "tasks")
-        preds = prediction_labels(task, kind, model_version)
+        preds = prediction_labels(task, kind, model_version, [s.text for s in segs])
         latest: dict[str, dict[str, Any]] = {}
         for a in sorted(anns, key=lambda a: (str(a.get("updated_at") or ""), a.get("id") or 0)):
             if a.get("was_cancelled"):

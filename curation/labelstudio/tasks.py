@@ -187,16 +187,20 @@ def lines_task(page: Page, labels: list[str], model_version: str,
     if not picked:
         return None
     lines = [_line(i, s, occ, labels, regions) for i, s, (_, occ) in picked]
-    pairs = [(s["segment_id"], s["text"]) for _, s, _ in picked]
     data: dict[str, Any] = {"page_id": page.page_id, "url": page.url, "segments": lines}
     if layout == "hypertext":
         data["html"] = "".join(
             line_html(s, ln["where"] if "pre" in ln or s["prelabel"] not in labels
                       else f"{ln['where']} · {s['prelabel']}", _unsure(s), labels)
             for (_, s, _), ln in zip(picked, lines, strict=True))
-        data["checksum"] = checksum([*pairs, ("html", data["html"])])
+        # the texts (and headings) are in the HTML already: the pull reads them back from it
+        local = content_keys([s["text"] for _, s, _ in picked])
+        data["checksum"] = hypertext_checksum(
+            [ln["seg_id"] for ln in lines], [k for _, _, k in picked], data["html"])
+        data["segments"] = lines = [hypertext_line(ln, occ) for ln, (_, occ)
+                                    in zip(lines, local, strict=True)]
     else:
-        data["checksum"] = checksum(pairs)
+        data["checksum"] = checksum((s["segment_id"], s["text"]) for _, s, _ in picked)
     if below is not None:
         data["pre_accepted"] = len(page.segments) - len(picked)
     result = []
@@ -241,6 +245,25 @@ def _line(i: int, seg: dict[str, Any], occurrence: int, labels: list[str],
         line["where"] += f" · {seg['prelabel']}" + ("" if conf is None else f" {conf:.2f}")
         line["pre"] = seg["prelabel"]
     return line
+
+
+def hypertext_line(line: dict[str, Any], local_occurrence: int) -> dict[str, Any]:
+    """A hypertext task's line: its segment, its pre-label when named in its heading, and its
+    occurrence among equal texts of the page only where that differs from the task's own
+    count (a task holding some of the page's segments)."""
+    out = {"seg_id": line["seg_id"]}
+    if line["occurrence"] != local_occurrence:
+        out["occurrence"] = line["occurrence"]
+    if "pre" in line:
+        out["pre"] = line["pre"]
+    return out
+
+
+def hypertext_checksum(seg_ids: list[str], keys: list[tuple[str, int]], html: str) -> str:
+    """Fingerprint of a hypertext task: each line's segment and content key, and the document
+    holding the texts; a line or the document edited by hand no longer matches."""
+    return checksum([*((sid, f"{h}:{occ}") for sid, (h, occ) in zip(seg_ids, keys, strict=True)),
+                     ("html", html)])
 
 
 def segment_tasks(page: Page, labels: list[str], model_version: str,

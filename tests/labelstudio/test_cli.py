@@ -13,6 +13,7 @@ from ls_helpers import line_run, write_segments
 from typer.testing import CliRunner
 
 from curation.cli import app
+from curation.labelstudio.lines import html_texts
 
 pytestmark = pytest.mark.labelstudio
 
@@ -69,7 +70,7 @@ def test_human_labels_survive_a_recrawl_and_overwrite_through_the_cli(
     pid = ls.projects.list(title=title).items[0].id
     (p1,) = [t for t in ls.tasks.list(project=pid) if t.data["page_id"] == "p1"]
     n = len(p1.data["segments"])
-    texts = [s["text"] for s in p1.data["segments"]]
+    texts = html_texts(p1.data["html"]) or []
     ls.annotations.create(id=p1.id, completed_by=annotators["ann1@example.com"],
                           result=[line_run(0, n - 1, "joke", texts)])  # one drag over all
     r = runner.invoke(app, ["tasks", "pull", str(conf)])
