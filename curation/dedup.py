@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets
 # LSH bands x rows: datasketch.MinHashLSH's optimum for THRESHOLD and NUM_PERM (equal weights)
 BANDS, ROWS = 5, 11
 SHINGLE_WORDS = 5
+MAX_CHUNK_SHINGLES = 16_384  # a chunk's shingles x NUM_PERM uint32: 4 MB, cache-sized
 MIN_ARTICLE_WORDS = 50  # a page's article text decides when it has this much, else all its text
 SIGNATURE_SCHEMA = pa.schema([("page_id", pa.string()), ("minhash", pa.list_(pa.uint32()))])
 _WORD = re.compile(r"\w+")
@@ -46,15 +48,37 @@ def _affine_permutations() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint3
 _PERM_A, _PERM_B = _affine_permutations()
 
 
+def _word_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
+    """Each word's CRC-32 (the same in every process), C calls only: no Python frame a word."""
+    return np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, len(words))
+
+
 def _shingle_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
-    """Distinct 32-bit hashes of the word 5-grams: each word hashed once (CRC-32, the same in
-    every process), the five folded together with numpy."""
-    w = np.fromiter((zlib.crc32(x.encode("utf-8")) for x in words), np.uint64, len(words))
-    n = max(len(w) - SHINGLE_WORDS + 1, 1)
-    h: npt.NDArray[np.uint64] = np.zeros(n, np.uint64)
-    for j in range(min(SHINGLE_WORDS, len(w))):
-        h = np.asarray((h * _MIX + w[j:j + n]) & np.uint64(0xFFFFFFFF), np.uint64)
-    return np.unique(h)
+    """Distinct 32-bit hashes of the word 5-grams of one text (a text of no words: one shingle
+    of hash 0)."""
+    return _batch_shingles([words])[1]
+
+
+def _batch_shingles(pages: list[list[str]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """The distinct word 5-gram hashes of every page of a batch at once: (the page of each
+    hash, the hashes), sorted by page then hash. Each word is hashed once; the five word
+    hashes of a shingle are folded together (h * _MIX + w, 32 bits), a page shorter than five
+    words folds all it has."""
+    lengths = np.fromiter(map(len, pages), np.int64, len(pages))
+    w = _word_hashes([x for words in pages for x in words])
+    w = np.append(w, np.zeros(SHINGLE_WORDS, np.uint64))  # gathers past a page's end: masked
+    starts_per_page = np.maximum(lengths - SHINGLE_WORDS + 1, 1)
+    page = np.repeat(np.arange(len(pages), dtype=np.int64), starts_per_page)
+    first = np.repeat(np.cumsum(lengths) - lengths, starts_per_page)
+    start = first + np.arange(len(page), dtype=np.int64) - np.repeat(
+        np.cumsum(starts_per_page) - starts_per_page, starts_per_page)
+    words_in = np.minimum(np.repeat(lengths, starts_per_page), SHINGLE_WORDS)
+    h: npt.NDArray[np.uint64] = np.zeros(len(page), np.uint64)
+    for j in range(SHINGLE_WORDS):
+        folded = (h * _MIX + w[start + j]) & np.uint64(0xFFFFFFFF)
+        h = np.where(j < words_in, folded, h)
+    keyed = np.unique((page.astype(np.uint64) << np.uint64(32)) | h)  # per page, distinct
+    return (keyed >> np.uint64(32)).astype(np.int64), keyed & np.uint64(0xFFFFFFFF)
 
 
 def page_signature(text: str) -> npt.NDArray[np.uint32]:
@@ -62,19 +86,42 @@ def page_signature(text: str) -> npt.NDArray[np.uint32]:
     return minhash_values(_shingle_hashes(_WORD.findall(text.lower())))
 
 
-def minhash_values(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
-    """datasketch's MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32") of 32-bit hashes."""
-    if not len(hashes):
-        return np.full(NUM_PERM, _EMPTY, np.uint32)
+def _fmix(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
     s1, m1, s2, m2, s3 = _FMIX
-    hv: npt.NDArray[np.uint32] = hashes.astype(np.uint32).reshape(-1, 1)
+    hv: npt.NDArray[np.uint32] = hashes.astype(np.uint32)
     hv = hv ^ (hv >> s1)
     hv = hv * m1
     hv = hv ^ (hv >> s2)
     hv = hv * m2
-    hv = hv ^ (hv >> s3)
-    values: npt.NDArray[np.uint32] = (hv * _PERM_A + _PERM_B).min(axis=0)
+    return hv ^ (hv >> s3)
+
+
+def minhash_values(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
+    """datasketch's MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32") of 32-bit hashes."""
+    if not len(hashes):
+        return np.full(NUM_PERM, _EMPTY, np.uint32)
+    values: npt.NDArray[np.uint32] = (_fmix(hashes).reshape(-1, 1) * _PERM_A + _PERM_B).min(axis=0)
     return values
+
+
+def batch_signatures(texts: list[str]) -> npt.NDArray[np.uint32]:
+    """page_signature of each text, (len(texts), NUM_PERM): one numpy pass over the shingles of
+    pages that fit MAX_CHUNK_SHINGLES (bounded memory), not one per page."""
+    out = np.empty((len(texts), NUM_PERM), np.uint32)
+    first = 0
+    while first < len(texts):
+        pages: list[list[str]] = []
+        shingles = 0
+        while first + len(pages) < len(texts) and (not pages or shingles < MAX_CHUNK_SHINGLES):
+            pages.append(_WORD.findall(texts[first + len(pages)].lower()))
+            shingles += max(len(pages[-1]) - SHINGLE_WORDS + 1, 1)
+        page, hashes = _batch_shingles(pages)
+        mixed = np.multiply(_fmix(hashes).reshape(-1, 1), _PERM_A)
+        np.add(mixed, _PERM_B, out=mixed)
+        bounds = np.searchsorted(page, np.arange(len(pages)))  # every page has a shingle
+        out[first:first + len(pages)] = np.minimum.reduceat(mixed, bounds, axis=0)
+        first += len(pages)
+    return out
 
 
 def signatures(segments: pa.Table) -> pa.Table:
@@ -82,16 +129,19 @@ def signatures(segments: pa.Table) -> pa.Table:
     MIN_ARTICLE_WORDS words (a site's shared navigation and footers must not make its pages
     look alike), else of all its segments."""
     ids: list[str] = []
-    sigs: list[npt.NDArray[np.uint32]] = []
+    used: list[str] = []
     if segments.num_rows:
         for pid, texts, labels in _texts_by_page(segments):
             article = "\n".join(t for t, lab in zip(texts, labels, strict=True)
                                 if lab == "article")
-            use = article if len(_WORD.findall(article)) >= MIN_ARTICLE_WORDS else "\n".join(texts)
+            # only whether there are MIN_ARTICLE_WORDS: the words after those are not counted
+            counted = sum(1 for _ in islice(_WORD.finditer(article), MIN_ARTICLE_WORDS))
             ids.append(pid)
-            sigs.append(page_signature(use))
+            used.append(article if counted >= MIN_ARTICLE_WORDS else "\n".join(texts))
+    values = batch_signatures(used).reshape(-1)
+    offsets = np.arange(0, len(values) + 1, NUM_PERM, dtype=np.int32)
     return pa.table({"page_id": pa.array(ids, pa.string()),
-                     "minhash": pa.array([s.tolist() for s in sigs], pa.list_(pa.uint32()))},
+                     "minhash": pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))},
                     schema=SIGNATURE_SCHEMA)
 
 

@@ -10,11 +10,13 @@ from datasketch.lsh import _optimal_param
 
 from curation.dedup import (
     BANDS,
+    MAX_CHUNK_SHINGLES,
     NUM_PERM,
     ROWS,
     SCHEME,
     THRESHOLD,
     Clusters,
+    batch_signatures,
     minhash_values,
     page_signature,
 )
@@ -42,6 +44,21 @@ def test_page_signature_is_deterministic_and_text_sensitive() -> None:
     text = "one two three four five six seven eight nine ten eleven"
     assert np.array_equal(page_signature(text), page_signature(text.upper()))
     assert not np.array_equal(page_signature(text), page_signature(text + " twelve"))
+
+
+def test_batch_signatures_are_each_pages_signature() -> None:
+    """The batch pass (all pages' shingles at once, in chunks) gives each page the signature it
+    gets alone: empty and short pages, repeated words, chunk edges."""
+    rng = np.random.default_rng(3)
+    vocab = [f"w{i}" for i in range(400)]
+    texts = ["", "one", "a b c", "one two three four five", "x x x x x x", "İstanbul Straße"]
+    while sum(len(t.split()) for t in texts) < 3 * MAX_CHUNK_SHINGLES:  # several chunks
+        texts.append(" ".join(rng.choice(vocab, int(rng.integers(0, 3000)))))
+    ours = batch_signatures(texts)
+    assert ours.shape == (len(texts), NUM_PERM) and ours.dtype == np.uint32
+    for text, row in zip(texts, ours, strict=True):
+        assert np.array_equal(row, page_signature(text))
+    assert batch_signatures([]).shape == (0, NUM_PERM)
 
 
 def test_clusters_match_datasketch_lsh() -> None:
