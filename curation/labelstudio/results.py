@@ -128,8 +128,8 @@ def _hypertext_segments(data: dict[str, Any], segs: list[dict[str, Any]], pid: s
     """A hypertext task whose lines leave their texts to its HTML: read them back from the
     document, which must still be the one we wrote (the checksum covers it and the keys)."""
     try:
-        ids = [str(s["seg_id"]) for s in segs]
-    except (TypeError, KeyError):
+        ids = [f"{pid}:{s['seg']}" if "seg" in s else str(s["seg_id"]) for s in segs]
+    except KeyError:
         return None
     html = data.get("html")
     texts = html_texts(html) if isinstance(html, str) else None

@@ -197,7 +197,7 @@ def lines_task(page: Page, labels: list[str], model_version: str,
         local = content_keys([s["text"] for _, s, _ in picked])
         data["checksum"] = hypertext_checksum(
             [ln["seg_id"] for ln in lines], [k for _, _, k in picked], data["html"])
-        data["segments"] = lines = [hypertext_line(ln, occ) for ln, (_, occ)
+        data["segments"] = lines = [hypertext_line(ln, occ, page.page_id) for ln, (_, occ)
                                     in zip(lines, local, strict=True)]
     else:
         data["checksum"] = checksum((s["segment_id"], s["text"]) for _, s, _ in picked)
@@ -247,11 +247,14 @@ def _line(i: int, seg: dict[str, Any], occurrence: int, labels: list[str],
     return line
 
 
-def hypertext_line(line: dict[str, Any], local_occurrence: int) -> dict[str, Any]:
-    """A hypertext task's line: its segment, its pre-label when named in its heading, and its
-    occurrence among equal texts of the page only where that differs from the task's own
-    count (a task holding some of the page's segments)."""
-    out = {"seg_id": line["seg_id"]}
+def hypertext_line(line: dict[str, Any], local_occurrence: int,
+                   page_id: str) -> dict[str, Any]:
+    """A hypertext task's line: its segment ("seg": the id after the task's page_id and a
+    colon, as segment ids are made; else "seg_id"), its pre-label when named in its heading,
+    and its occurrence among equal texts of the page only where that differs from the task's
+    own count (a task holding some of the page's segments)."""
+    sid, prefix = line["seg_id"], f"{page_id}:"
+    out = {"seg": sid[len(prefix):]} if sid.startswith(prefix) else {"seg_id": sid}
     if line["occurrence"] != local_occurrence:
         out["occurrence"] = line["occurrence"]
     if "pre" in line:

@@ -35,7 +35,8 @@ def _page() -> Page:
 def test_the_texts_are_only_in_the_html() -> None:
     (task,) = build_tasks([_page()], RunConfig())
     data = task["data"]
-    assert data["segments"] == [{"seg_id": f"p:{i}", **({} if i == 2 else {"pre": pre})}
+    # a segment id is the page's and a suffix: the line keeps the suffix
+    assert data["segments"] == [{"seg": str(i), **({} if i == 2 else {"pre": pre})}
                                 for i, pre in enumerate(["article", "other"] * 3)]
     beside = json.dumps({k: v for k, v in data.items() if k != "html"}, ensure_ascii=False)
     assert not any(t in beside for t in ("Big", "news", "Home", "literal"))
@@ -46,12 +47,19 @@ def test_the_texts_are_only_in_the_html() -> None:
     assert [(s.segment_id, s.text, s.text_hash, s.occurrence) for s in segs] == [
         (f"p:{i}", t, h, occ) for i, (t, (h, occ)) in enumerate(zip(TEXTS, keys, strict=True))]
     assert [s.shown_prelabel for s in segs][:3] == ["article", "other", None]
+    # an id made otherwise is kept whole
+    page = _page()
+    page.segments[5]["segment_id"] = "elsewhere-5"
+    (task,) = build_tasks([page], RunConfig())
+    assert task["data"]["segments"][5] == {"seg_id": "elsewhere-5", "pre": "other"}
+    _, segs = task_segments(task) or ("", [])
+    assert [s.segment_id for s in segs][4:] == ["p:4", "elsewhere-5"]
 
 
 def test_a_task_of_some_lines_says_where_a_repeated_text_stands_on_the_page() -> None:
     (task,) = build_tasks([_page()], RunConfig(), below=0.95)  # line 1, the first Home, left out
     lines = task["data"]["segments"]
-    assert [ln["seg_id"] for ln in lines] == ["p:0", "p:2", "p:3", "p:4", "p:5"]
+    assert [ln["seg"] for ln in lines] == ["0", "2", "3", "4", "5"]
     assert [ln.get("occurrence") for ln in lines] == [None, None, None, 1, None]
     kind, segs = task_segments(task) or ("", [])
     assert kind == "lines"
@@ -71,10 +79,11 @@ def test_a_hand_edit_of_the_html_or_the_lines_is_caught() -> None:
     assert _kind({**data, "html": html.replace("Home", "Away", 1)}) == "lines-edited"
     assert _kind({**data, "html": html[:html.rindex("<p ")]}) == "lines-edited"  # a line less
     assert _kind({**data, "html": html.replace("</p>", "<br></p>", 1)}) == "lines-edited"
-    for key, value in (("seg_id", "p:9"), ("occurrence", 1)):
+    for key, value in (("seg", "9"), ("occurrence", 1)):
         lines = [dict(ln) for ln in data["segments"]]
         lines[1][key] = value
         assert _kind({**data, "segments": lines}) == "lines-edited"
+    assert _kind({**data, "page_id": "q"}) == "lines-edited"  # the ids are the page's
     broken = [{"pre": "other"}]  # no segment id: not one of our tasks
     assert _kind({**data, "segments": broken}) == "foreign"
 
@@ -82,8 +91,9 @@ def test_a_hand_edit_of_the_html_or_the_lines_is_caught() -> None:
 def old_format(data: dict[str, Any], texts: list[str]) -> dict[str, Any]:
     """The task data as pushed before the texts lived only in the HTML: each line with its
     text, heading and occurrence, the checksum over (segment_id, text) pairs and the document."""
-    lines = [{"seg_id": ln["seg_id"], "text": t, "where": where(i, {"confidence": 0.9}),
-              "occurrence": 0, **({"pre": ln["pre"]} if "pre" in ln else {})}
+    lines = [{"seg_id": f"{data['page_id']}:{ln['seg']}", "text": t,
+              "where": where(i, {"confidence": 0.9}), "occurrence": 0,
+              **({"pre": ln["pre"]} if "pre" in ln else {})}
              for i, (ln, t) in enumerate(zip(data["segments"], texts, strict=True))]
     pairs = [(ln["seg_id"], ln["text"]) for ln in lines]
     return {**data, "segments": lines, "checksum": checksum([*pairs, ("html", data["html"])])}
