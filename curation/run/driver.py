@@ -49,9 +49,23 @@ def _invalidate(out: Path, record: StageRecord, reason: str, folders: tuple[str,
     (out / "stats.json").unlink(missing_ok=True)
 
 
+class DetectorPreload:
+    """Loads the language detector in this process before local workers fork from it, when
+    shards are to run (they detect languages); a run whose shards are all finished does not
+    load it for its filter and publish workers."""
+
+    def __init__(self, detector: str) -> None:
+        self.detector = detector
+        self.wanted = False  # set by the segment stage: shards are to run
+
+    def __call__(self) -> None:
+        if self.wanted:
+            preload(self.detector)
+
+
 def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stats,
-             record: StageRecord, timing: dict[str, Any],
-             engine: Engine) -> tuple[str, dict[str, Any]]:
+             record: StageRecord, timing: dict[str, Any], engine: Engine,
+             models: DetectorPreload) -> tuple[str, dict[str, Any]]:
     """Shards -> pages/ + segments/ + near_duplicates/; returns the stage key and the
     assembly's result (page and segment counts, near-duplicate figures)."""
     root = out / SHARDS
@@ -81,6 +95,7 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     # biggest first: the last shards to start are small, so no worker waits long on the
     # others at the end (outputs follow the plan's order whatever order shards run in)
     by_size = sorted(todo, key=lambda s: (-s.bytes, s.index))
+    models.wanted = bool(todo)
     try:
         engine.map(partial(run_shard, cfg=cfg, root=str(root), step=step), by_size,
                    on_done=done)
@@ -191,16 +206,16 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
     One engine serves every parallel phase (shards, filter, publish)."""
     claim_output(out)
     with output_lock(out, "curation run"):
-        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address,
-                             partial(preload, cfg.language.detector))
+        models = DetectorPreload(cfg.language.detector)
+        engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address, models)
         try:
-            return _run(cfg, out, step, overwrite, resume, engine)
+            return _run(cfg, out, step, overwrite, resume, engine, models)
         finally:
             engine.close()  # the workers stop before the lock is given back
 
 
 def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
-         engine: Engine) -> dict[str, Any]:
+         engine: Engine, models: DetectorPreload) -> dict[str, Any]:
     earlier = [n for n in (*STAGE_FOLDERS, *RUN_FILES) if (out / n).exists()]
     if earlier and not (overwrite or resume):
         raise OutputExistsError(
@@ -213,7 +228,8 @@ def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
         shutil.rmtree(out / SHARDS, ignore_errors=True)
     (out / SHARDS).mkdir(exist_ok=True)
     record = StageRecord(out / SHARDS)
-    upstream, assembled = _segment(cfg, out, step, fresh, stats, record, timing, engine)
+    upstream, assembled = _segment(cfg, out, step, fresh, stats, record, timing, engine,
+                                   models)
     counts = dict(assembled)
     near: dict[str, Any] = counts.pop("near_duplicates", {})
     merges: dict[str, str] = counts.pop("split_merges", {})

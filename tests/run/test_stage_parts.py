@@ -88,6 +88,25 @@ def test_workers_start_with_the_preloaded_language_profiles() -> None:
     assert out.splitlines() == ["[True, True]", "[False, False]"]
 
 
+def test_the_run_preloads_the_detector_only_when_shards_are_to_run() -> None:
+    """A run whose shards are all finished forks its workers for the filter and publish only:
+    it does not load the language profiles for them."""
+    code = """if True:
+        from curation import lang
+        from curation.run.driver import DetectorPreload
+
+        models = DetectorPreload("langdetect")
+        models()
+        print(lang._langdetect_factory is not None)
+        models.wanted = True
+        models()
+        print(lang._langdetect_factory is not None)
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines() == ["False", "True"]
+
+
 def test_filter_and_publish_run_in_the_workers(tmp_path: Path, kit: Any) -> None:
     kit.write_pages(tmp_path / "in", range(30))
     inputs = [str(tmp_path / "in")]
