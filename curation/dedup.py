@@ -70,6 +70,7 @@ def _batch_shingles(pages: list[list[str]]) -> tuple[npt.NDArray[np.int64], npt.
     starts_per_page = np.maximum(lengths - SHINGLE_WORDS + 1, 1)
     page = np.repeat(np.arange(len(pages), dtype=np.int64), starts_per_page)
     first = np.repeat(np.cumsum(lengths) - lengths, starts_per_page)
+    # a shingle's first word: its page's first word + its place among the page's shingles
     start = first + np.arange(len(page), dtype=np.int64) - np.repeat(
         np.cumsum(starts_per_page) - starts_per_page, starts_per_page)
     words_in = np.minimum(np.repeat(lengths, starts_per_page), SHINGLE_WORDS)
