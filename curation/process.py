@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from curation.config import RunConfig
-from curation.label import LabelReport, prelabel_table
+from curation.label import LabelReport, prelabel_table, rule_set
 from curation.label.mapping import to_user_labels
 from curation.schema import PAGE_SCHEMA
 from curation.segment.pages import segment_with_language
@@ -25,7 +25,7 @@ def label_segments(segments: pa.Table, cfg: RunConfig, report: LabelReport | Non
                    ) -> pa.Table:
     """Pre-label segmented pages: the rules' votes, then the model's when cfg names one; the
     winner in the config's own label set."""
-    table = prelabel_table(segments, cfg, report)
+    table = prelabel_table(segments, rule_set(cfg), report)
     if cfg.prelabel.model:
         from curation.model.inference import model_vote  # scikit-learn loads only when it votes
 

@@ -120,11 +120,11 @@ def _run(
     return mask
 
 
-def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None = None) -> pa.Table:
-    """Add votes, prelabel, confidence (and label = prelabel, label_source = rule) to *table*."""
+def prelabel_table(table: pa.Table, rs: RuleSet, report: LabelReport | None = None) -> pa.Table:
+    """Add votes, prelabel, confidence (and label = prelabel, label_source = rule) to *table*,
+    by the rules of *rs* (`rule_set(cfg)`: the rules' own settings, looked up once)."""
     report = report if report is not None else LabelReport()
     n = table.num_rows
-    rs = rule_set(cfg)
     rules, weights = rs.rules, rs.weights
     frame = build_frame(table, rs.cues)
     allowed = np.array([name in rs.labels for name in LABELS])
@@ -149,7 +149,7 @@ def prelabel_table(table: pa.Table, cfg: RunConfig, report: LabelReport | None =
         report.langs_without_cues[lang] += int((frame.lang == lang).sum())
     parts = rule_parts(frame, votes, [r.name for r in rules], winner == code["article"])
     return attach_votes(table, votes, list(rules), winner, confidence, report,
-                        cfg.voter_labels, parts)
+                        list(rs.labels), parts)
 
 
 def rule_label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,
@@ -157,7 +157,7 @@ def rule_label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,
     """Segment, identify the language of, and pre-label *pages* (PAGE_SCHEMA dicts) with the
     rules alone: what rule analysis scores and what a trained model learns from."""
     _, segments = segment_with_language(pages, cfg)
-    return prelabel_table(segments, cfg, report)
+    return prelabel_table(segments, rule_set(cfg), report)
 
 
 def attach_votes(

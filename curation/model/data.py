@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.gold import GoldPage, body_targets, majority_targets, page_record, page_site
-from curation.label import prelabel_table, rule_label_pages
+from curation.label import prelabel_table, rule_label_pages, rule_set
 from curation.model.arrays import Floats
 from curation.stats import Stats
 from curation.taxonomy import ARTICLE, META, NOT_ARTICLE, site_of
@@ -100,7 +100,7 @@ def label_dataset(folder: Path, cfg: RunConfig, stats: Stats) -> Labelled:
     labels = table.column("label").to_pylist()
     sources = table.column("label_source").to_pylist()
     seg = conform(table.drop_columns(["label", "label_source", "article_part"]), SEGMENT_SCHEMA)
-    seg = prelabel_table(seg, cfg)
+    seg = prelabel_table(seg, rule_set(cfg))
     target = [lab if lab in cfg.labels else None for lab in labels]
     parts = table.column("article_part").to_pylist()
     # an article row marked "meta" (headline, byline) is not body; other article rows are

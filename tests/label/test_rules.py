@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from curation.config import load_config
-from curation.label import prelabel_table
+from curation.label import prelabel_table, rule_set
 from curation.label.combine import weighted_vote
 from curation.label.rules import ABSTAIN, RULES
 from curation.pipeline import label_pages
@@ -166,7 +166,7 @@ def test_rule_subset_and_custom_label_set() -> None:
     from curation.pipeline import segment_with_language
 
     _, seg = segment_with_language([page], cfg)
-    t = prelabel_table(seg, cfg)
+    t = prelabel_table(seg, rule_set(cfg))
     # teaser is not in the label set: its vote is dropped and the catch-all label is used
     assert t.column("prelabel").to_pylist() == ["article", "other"]
 
@@ -179,7 +179,7 @@ def test_unknown_language_falls_back_to_structure() -> None:
     from curation.pipeline import segment_with_language
 
     _, seg = segment_with_language([page], CFG)
-    t = prelabel_table(seg, CFG, report)
+    t = prelabel_table(seg, rule_set(CFG), report)
     assert t.column("prelabel").to_pylist()[0] == "article"
     assert report.langs_without_cues == {"sw": 2}
 
