@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from curation.config import RunConfig
 from curation.model.adapt import recall
-from curation.model.arrays import Floats, Ints, Labels
+from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.body import rows_of
 from curation.model.cleaner import Cleaner
 from curation.model.stacker import vote_indicators
@@ -164,11 +164,18 @@ def with_prediction(
             promote = body & (keep < 0) & (best != a)
             best = np.where(promote, a, best)
             conf = np.where(promote, p_body, conf).astype(np.float32)
-            part = np.where(body, BODY, META).astype(object)
+            part = np.where(body & ~_is_h1(table), BODY, META).astype(object)
         part = np.where(part == None, BODY, part).astype(object)  # noqa: E711
         part[best != a] = None  # only article segments have a part
     model_label = [labels[k] for k in proba.argmax(axis=1)]
     return _write_labels(table, [labels[k] for k in best], conf, part, model_label)
+
+
+def _is_h1(table: pa.Table) -> Bools:
+    """Segments that are an <h1>: the page's headline, the story's apparatus (meta), never its
+    body (the gold's article bodies leave the headline out), whatever P(body) says."""
+    paths = table.column("tag_path").to_pylist()
+    return np.array([bool(t) and t.rsplit(">", 1)[-1] == "h1" for t in paths], dtype=np.bool_)
 
 
 def _final_proba(
