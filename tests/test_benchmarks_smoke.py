@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {"html/lang-given", "html/fasttext", "html/langdetect", "html/run-langdetect",
-         "text/no-langid",
+         "html/run-fasttext", "text/no-langid",
          "text/fasttext", "justext", "trafilatura", "lexbor-parse"}
 
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from curation.cli import app
 from curation.config import RunConfig, load_config
 from curation.human.store import store_dir
+from curation.labelstudio.lines import html_texts
 
 MENU = "".join(f'<li><a href="/{i}">Section {i}</a></li>' for i in range(4))
 HTML = (f"<html><body><ul>{MENU}</ul><h1>A headline</h1><p>The story's body, long enough "
@@ -40,7 +41,8 @@ def test_a_store_the_config_names_is_used_by_pull_filter_and_forget(tmp_path: Pa
     r = runner.invoke(app, ["tasks", "export", str(conf), "--out", str(tmp_path / "t.json")])
     assert r.exit_code == 0, r.output
     (task,) = json.loads((tmp_path / "t.json").read_text())
-    texts = [s["text"] for s in task["data"]["segments"]]
+    texts = html_texts(task["data"]["html"])
+    assert texts
     # what Label Studio's JSON export holds after one drag over every line
     task.update(id=1, annotations=[{"id": 1, "completed_by": 1,
                                     "result": [line_run(0, len(texts) - 1, "joke", texts)]}])
