@@ -67,17 +67,22 @@ _COMPACT_LINES = (
 )
 
 
+def _label_options(labels: list[str]) -> str:
+    """The <Label> options of a line screen, each in its colour, hotkeys 1..9 in label order."""
+    return "".join(
+        f'<Label value={quoteattr(lab)} background="{label_colour(lab, labels)}"'
+        + (f' hotkey="{i + 1}"' if i < 9 else "") + "/>"
+        for i, lab in enumerate(labels)
+    )
+
+
 def paragraphs_config(labels: list[str]) -> str:
     """One task per page as labelled paragraphs: each segment is a line headed by where it sits
     (tag, link share, image above, how sure the pre-label is); pre-labels are coloured regions
     with their own score. Drag over a run of lines and press a label's hotkey: one region, one
     label for the whole run. Label hotkeys are 1..9 in label order."""
     _check_labels(labels)
-    opts = "".join(
-        f'<Label value={quoteattr(lab)} background="{label_colour(lab, labels)}"'
-        + (f' hotkey="{i + 1}"' if i < 9 else "") + "/>"
-        for i, lab in enumerate(labels)
-    )
+    opts = _label_options(labels)
     return (
         '<View>\n'
         f'  <Style>{_COMPACT_LINES}</Style>\n'
@@ -114,11 +119,7 @@ def hypertext_config(labels: list[str]) -> str:
     the pre-label is; select a run of lines (granularity snaps to whole lines) with a label's
     hotkey pressed first: one region, one label for the run. Hotkeys are 1..9 in label order."""
     _check_labels(labels)
-    opts = "".join(
-        f'<Label value={quoteattr(lab)} background="{label_colour(lab, labels)}"'
-        + (f' hotkey="{i + 1}"' if i < 9 else "") + "/>"
-        for i, lab in enumerate(labels)
-    )
+    opts = _label_options(labels)
     return (
         '<View>\n'
         f'  <Style>{_LINES_STYLE}</Style>\n'

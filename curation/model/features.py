@@ -100,16 +100,6 @@ _COUNT_EDGES = (2, 3, 5, 9, 17)
 _SHARE_EDGES = (0.01, 0.25, 0.5, 0.75, 0.99)
 
 
-def _page_runs(page_ids: list[str]) -> list[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    start = 0
-    for i in range(1, len(page_ids) + 1):
-        if i == len(page_ids) or page_ids[i] != page_ids[start]:
-            runs.append((start, i))
-            start = i
-    return runs
-
-
 def _norm_text(t: str) -> str:
     return _DIGITS.sub("0", t.lower()).strip()
 
@@ -138,7 +128,7 @@ class SiteCounts:
         urls = table.column("url").to_pylist()
         text = table.column("text").to_pylist()
         paths = table.column("tag_path").to_pylist()
-        for a, b in _page_runs(page_ids):
+        for a, b in page_shape.equal_runs(page_ids):
             site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
             keys = {_key("t", site, _norm_text(t or "")) for t in text[a:b]}
@@ -185,7 +175,7 @@ class _Segments:
         domains = table.column("domain").to_pylist()
         urls = table.column("url").to_pylist()
         known = set(rule_names)
-        runs = _page_runs(page_ids)
+        runs = page_shape.equal_runs(page_ids)
         return cls(
             n=table.num_rows, text=text, norm=[_norm_text(t) for t in text], tag_path=tag_path,
             last_tag=[page_shape.last_tag(tp) for tp in tag_path],

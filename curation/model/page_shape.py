@@ -68,12 +68,16 @@ def preceding_heading(last_tags: list[str]) -> tuple[Floats, Floats]:
     return level, since
 
 
-def sibling_runs(parents: list[str]) -> list[tuple[int, int]]:
-    """Row ranges of consecutive rows that share a parent path (one parent's children)."""
+def equal_runs(values: list[str]) -> list[tuple[int, int]]:
+    """Row ranges of consecutive rows with equal values (a page's rows, one parent's children).
+
+    >>> equal_runs(["a", "a", "b", "a"])
+    [(0, 2), (2, 3), (3, 4)]
+    """
     runs: list[tuple[int, int]] = []
     start = 0
-    for i in range(1, len(parents) + 1):
-        if i == len(parents) or parents[i] != parents[start]:
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
             runs.append((start, i))
             start = i
     return runs
@@ -83,7 +87,7 @@ def parent_link_density(parents: list[str], ld: Floats, chars: Floats) -> Floats
     """Link density of each row's parent: the character-weighted link density of its
     consecutive siblings (the row included)."""
     out = np.zeros(len(parents))
-    for a, b in sibling_runs(parents):
+    for a, b in equal_runs(parents):
         w = np.maximum(chars[a:b], 1.0)
         out[a:b] = float((ld[a:b] * w).sum() / w.sum())
     return out
@@ -93,7 +97,7 @@ def same_shape_siblings(parents: list[str], shapes: list[str]) -> Floats:
     """How many consecutive siblings (the row included) have the row's shape (its own tag
     and size class): lists and cards of teasers, menus, comment threads."""
     out = np.zeros(len(parents))
-    for a, b in sibling_runs(parents):
+    for a, b in equal_runs(parents):
         counts = Counter(shapes[a:b])
         out[a:b] = [counts[s] for s in shapes[a:b]]
     return out
