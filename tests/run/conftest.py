@@ -57,6 +57,20 @@ def article_page(site: str, words: list[str]) -> str:
             f"<article>{paras}</article></body></html>")
 
 
+def near_copy_sites(folder: Path) -> Path:
+    """*folder* holding one story on alpha.example, a near-copy of it (one word changed) on
+    beta.example, and twelve other sites with a story each."""
+    folder.mkdir()
+    original = story(7)
+    copy = list(original)
+    copy[150] = "changed"
+    (folder / "a-original.html").write_text(article_page("alpha.example", original))
+    (folder / "b-copy.html").write_text(article_page("beta.example", copy))
+    for i in range(12):  # other sites, each its own story
+        (folder / f"c-{i:02d}.html").write_text(article_page(f"site{i}.example", story(100 + i)))
+    return folder
+
+
 def write_config(path: Path, inputs: list[str], output: Path, **extra: Any) -> Path:
     data = {"input": {"paths": inputs}, "output": str(output), "batch_pages": 5,
             "language": {"detector": "none"}, **extra}

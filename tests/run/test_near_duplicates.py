@@ -23,16 +23,7 @@ def test_signatures_tell_copies_from_other_pages(kit: Any) -> None:
 
 
 def test_near_copies_on_two_sites_share_one_split(tmp_path: Path, kit: Any) -> None:
-    inp = tmp_path / "in"
-    inp.mkdir()
-    story = kit.story(7)
-    copy = list(story)
-    copy[150] = "changed"
-    (inp / "a-original.html").write_text(kit.article_page("alpha.example", story))
-    (inp / "b-copy.html").write_text(kit.article_page("beta.example", copy))
-    for i in range(12):  # other sites, each its own story
-        (inp / f"c-{i:02d}.html").write_text(kit.article_page(f"site{i}.example",
-                                                              kit.story(100 + i)))
+    inp = kit.near_copy_sites(tmp_path / "in")
     cfg = load_config(kit.write_config(tmp_path / "c.yaml", [str(inp)], tmp_path / "out",
                                        batch_pages=2, workers=2))
     stats = run(cfg)

@@ -156,16 +156,7 @@ def test_standalone_filter_and_publish_hold_the_lock(tmp_path: Path, kit: Any) -
 
 
 def test_standalone_publish_keeps_near_copies_in_one_split(tmp_path: Path, kit: Any) -> None:
-    inp = tmp_path / "in"
-    inp.mkdir()
-    story = kit.story(7)
-    copy = list(story)
-    copy[150] = "changed"
-    (inp / "a-original.html").write_text(kit.article_page("alpha.example", story))
-    (inp / "b-copy.html").write_text(kit.article_page("beta.example", copy))
-    for i in range(12):
-        (inp / f"c-{i:02d}.html").write_text(kit.article_page(f"site{i}.example",
-                                                              kit.story(100 + i)))
+    inp = kit.near_copy_sites(tmp_path / "in")
     out = tmp_path / "out"
     run(load_config(kit.write_config(tmp_path / "c.yaml", [str(inp)], out, batch_pages=2)))
     apart = 0  # settings under which the two sites would part without the merges
