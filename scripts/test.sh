@@ -19,8 +19,15 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     || echo "test.sh: could not install chromium; the browser test will fail" >&2
 fi
 
-eval "$(scripts/labelstudio.sh start)"
-trap 'scripts/labelstudio.sh stop || true' EXIT
+# A server that does not start (say, the port is taken by another program) is reported, not
+# hidden: the Label Studio test fixtures then start their own server on a free port.
+if LS_ENV="$(scripts/labelstudio.sh start)"; then
+  eval "$LS_ENV"
+  trap 'scripts/labelstudio.sh stop || true' EXIT
+else
+  echo "test.sh: Label Studio did not start on port ${LS_PORT:-8080} (see above);" \
+    "the tests start their own server on a free port" >&2
+fi
 
 .venv/bin/ruff check curation tests benchmarks
 .venv/bin/lint-imports  # the dependency direction: contracts in pyproject.toml
