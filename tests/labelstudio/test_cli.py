@@ -67,8 +67,11 @@ def test_human_labels_survive_a_recrawl_and_overwrite_through_the_cli(
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["tasks", "push", str(conf)])
     assert json.loads(r.output)["tasks_imported"] == 2, r.output
-    pid = ls.projects.list(title=title).items[0].id
-    (p1,) = [t for t in ls.tasks.list(project=pid) if t.data["page_id"] == "p1"]
+    projects: list[Any] = ls.projects.list(title=title).items or []
+    assert projects, f"no project {title!r}"
+    pid = projects[0].id
+    tasks: list[Any] = list(ls.tasks.list(project=pid))
+    (p1,) = [t for t in tasks if t.data["page_id"] == "p1"]
     n = len(p1.data["segments"])
     texts = html_texts(p1.data["html"]) or []
     ls.annotations.create(id=p1.id, completed_by=annotators["ann1@example.com"],
