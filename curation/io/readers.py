@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -382,19 +383,34 @@ def _read_jsonl(path: InputFile, cfg: InputConfig, stats: Stats,
 _RISKY_ESCAPE = re.compile(rb"\\u(?:[dD]|0000)")
 
 
-def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
+def _fast_json(line: bytes) -> Any:
+    """orjson's reading of *line* (~3x json.loads on a page), or None where json.loads must
+    decide: orjson refuses what json accepts (lone surrogate escapes, NaN, 1e400, invalid
+    UTF-8) and reads an integer id past 64 bits as a float."""
     try:
-        try:  # JSON rejects raw control bytes itself: valid UTF-8 needs no binary check
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            decoded = decode_page(line)
-            stats.add(STAGE, "replaced_chars", decoded.replaced)
-            text = decoded.text
-        obj = json.loads(text)
-    except (DecodeError, ValueError, RecursionError) as exc:
-        stats.add(STAGE, "pages")
-        stats.skip(STAGE, "bad_json", source, str(exc)[:200])
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
         return None
+    if isinstance(obj, dict) and isinstance(obj.get("id", obj.get("page_id")), float):
+        return None
+    return obj
+
+
+def _jsonl_record(line: bytes, source: str, stats: Stats) -> RawPage | None:
+    obj = _fast_json(line)
+    if obj is None:
+        try:
+            try:  # JSON rejects raw control bytes itself: valid UTF-8 needs no binary check
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded = decode_page(line)
+                stats.add(STAGE, "replaced_chars", decoded.replaced)
+                text = decoded.text
+            obj = json.loads(text)
+        except (DecodeError, ValueError, RecursionError) as exc:
+            stats.add(STAGE, "pages")
+            stats.skip(STAGE, "bad_json", source, str(exc)[:200])
+            return None
     if not isinstance(obj, dict):
         stats.add(STAGE, "pages")
         stats.skip(STAGE, "bad_json", source, f"a JSON {type(obj).__name__}, expected an object")
