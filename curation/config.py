@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -16,6 +17,8 @@ from curation.errors import ConfigError
 from curation.taxonomy import LABELS
 
 MAX_WEIGHT = 1000.0  # a rule weight above this drowns every other vote: surely a typo
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")  # an fsspec url (curation.io.remote.is_url)
+_SECRET_KEY = re.compile(r"key|secret|token|password|credential|session", re.IGNORECASE)
 SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")  # what datasets accepts as a split name
 
 
@@ -128,7 +131,11 @@ class RunConfig(_Model):
     labels: list[str] = list(LABELS)
     label_map: dict[str, list[str]] = {}  # user label -> built-in labels; {}: labels are built-in
     input: InputConfig = InputConfig()
-    output: str = "out"
+    output: str = "out"  # a folder, or an fsspec url (file://, s3://, gs://, hf://, memory://)
+    # for an url output: what fsspec needs to reach it (credentials, endpoint, ...), and the
+    # local folder the run works in before its outputs are copied to the store
+    storage_options: dict[str, Any] = {}
+    staging: str | None = None  # default: $XDG_CACHE_HOME/curation/staging/<hash of the url>
     batch_pages: int = Field(256, ge=1)
     workers: int = Field(1, ge=1)  # processes (local) or CPUs for a local Ray
     engine: Literal["local", "ray"] = "local"  # ray: the per-batch step runs on Ray Data
@@ -182,8 +189,18 @@ class RunConfig(_Model):
         packaged = builtin_path(path)
         if packaged is not None:
             return packaged
+        if path == self.output and _URL.match(path):
+            return self.staging_dir()  # a store output: the run works in a local copy
         p = Path(path)
         return p if p.is_absolute() else Path(os.path.normpath(Path(self.base_dir) / p))
+
+    def staging_dir(self) -> Path:
+        """The local folder a run to an url output works in (one per url)."""
+        if self.staging:
+            return self.resolve(self.staging)
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        name = hashlib.sha256(self.output.encode("utf-8")).hexdigest()[:16]
+        return cache / "curation" / "staging" / name
 
 
 _USER_LABEL = re.compile(r"^[\w.-]+$")  # what Label Studio choices and ClassLabel names take
@@ -278,4 +295,6 @@ def dump_config(cfg: RunConfig) -> str:
         data["labels"] = mapping
     if data["labelstudio"]["url"]:
         data["labelstudio"]["url"] = redact_url(data["labelstudio"]["url"])
+    data["storage_options"] = {k: "***" if _SECRET_KEY.search(k) else v
+                               for k, v in data["storage_options"].items()}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -20,10 +20,18 @@ from curation.errors import NoUsablePagesError, OutputExistsError
 from curation.human.store import store_dir
 from curation.io.atomic import atomic_write_text, is_complete, mark_stale, read_marker
 from curation.io.ingest import input_paths
+from curation.io.store import OutputStore, output_store
 from curation.lang import preload
 from curation.run.assemble import assemble
 from curation.run.engine import Engine, open_engine
-from curation.run.manifest import StageRecord, digest, filter_key, publish_key, segments_key
+from curation.run.manifest import (
+    STATE_FILE,
+    StageRecord,
+    digest,
+    filter_key,
+    publish_key,
+    segments_key,
+)
 from curation.run.outputs import RUN_FILES, STAGE_FOLDERS, claim_output, output_lock
 from curation.run.progress import Progress, StageClock
 from curation.run.shards import (
@@ -65,7 +73,7 @@ class DetectorPreload:
 
 def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stats,
              record: StageRecord, timing: dict[str, Any], engine: Engine,
-             models: DetectorPreload) -> tuple[str, dict[str, Any]]:
+             models: DetectorPreload, store: OutputStore | None) -> tuple[str, dict[str, Any]]:
     """Shards -> pages/ + segments/ + near_duplicates/; returns the stage key and the
     assembly's result (page and segment counts, near-duplicate figures)."""
     root = out / SHARDS
@@ -73,8 +81,13 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     plan_stats = Stats()
     specs = plan_shards(plan_inputs(input_paths(cfg), out, plan_stats), cfg.batch_pages, key)
     entries: dict[str, dict[str, Any]] = {}
+    on_store = store.shard_ids() if store is not None and not overwrite else set()
     for spec in specs:
         entry = read_entry(root, spec)
+        # finished on the store, not here (a killed run whose staging folder is gone)
+        if (entry is None and spec.id in on_store and store is not None
+                and store.pull_shard(spec.id, root, list(spec.fingerprints))):
+            entry = read_entry(root, spec)
         if entry is not None:
             entries[spec.id] = entry
     clear_leftovers(root, set(entries))
@@ -102,6 +115,8 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     finally:
         progress.close()
     engine_info = engine.info() if todo else {}
+    if store is not None:
+        _sync_shards(store, root, specs)
     ordered = [entries[s.id] for s in specs]
     stats.merge(plan_stats)
     for entry in ordered:
@@ -126,6 +141,31 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     stats.merge(assembly_stats)
     timing["assemble"] = clock.timing(result["pages"])
     return assembled_key, result
+
+
+def _sync_shards(store: OutputStore, root: Path, specs: list[ShardSpec]) -> None:
+    """Every shard of the plan both here and on the store: a worker on another machine
+    committed it only there, a worker killed after its local commit only here."""
+    on_store = store.shard_ids()
+    for spec in specs:
+        if read_entry(root, spec) is None:
+            store.pull_shard(spec.id, root, list(spec.fingerprints))
+        elif spec.id not in on_store:
+            store.push_shard(root / spec.id, spec.id)
+    store.drop_shards_except({s.id for s in specs})
+
+
+def _sync_outputs(store: OutputStore, out: Path) -> None:
+    """The finished stage folders, then stats.json and run_config.yaml, to the store: stats.json
+    goes first and comes back last, so a store without it is being written."""
+    store.remove("stats.json")
+    store.clear_temporaries()
+    for name in STAGE_FOLDERS:
+        if name != SHARDS and is_complete(out / name):
+            store.replace_folder(out / name, name)
+    for name in (f"{SHARDS}/{STATE_FILE}", "run_config.yaml", "stats.json"):
+        if (out / name).is_file():
+            store.put_text(name, (out / name).read_text(encoding="utf-8"))
 
 
 def near_duplicate_groups(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
@@ -205,18 +245,30 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
     """Every stage into *out*; with *resume*, only what is unfinished or out of date runs.
     One engine serves every parallel phase (shards, filter, publish)."""
     claim_output(out)
+    store = output_store(cfg.output, cfg.storage_options)
+    if store is not None:
+        store.claim()
     with output_lock(out, "curation run"):
         models = DetectorPreload(cfg.language.detector)
         engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address, models)
         try:
-            return _run(cfg, out, step, overwrite, resume, engine, models)
+            result = _run(cfg, out, step, overwrite, resume, engine, models, store)
+        except NoUsablePagesError:
+            if store is not None:  # stats.json lists why every input was skipped
+                _sync_outputs(store, out)
+            raise
         finally:
             engine.close()  # the workers stop before the lock is given back
+        if store is not None:
+            _sync_outputs(store, out)
+        return result
 
 
 def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
-         engine: Engine, models: DetectorPreload) -> dict[str, Any]:
+         engine: Engine, models: DetectorPreload, store: OutputStore | None) -> dict[str, Any]:
     earlier = [n for n in (*STAGE_FOLDERS, *RUN_FILES) if (out / n).exists()]
+    if store is not None:
+        earlier += [n for n in store.existing((*STAGE_FOLDERS, *RUN_FILES)) if n not in earlier]
     if earlier and not (overwrite or resume):
         raise OutputExistsError(
             f"{out} holds the outputs of an earlier run ({', '.join(earlier)}); pass "
@@ -229,7 +281,7 @@ def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
     (out / SHARDS).mkdir(exist_ok=True)
     record = StageRecord(out / SHARDS)
     upstream, assembled = _segment(cfg, out, step, fresh, stats, record, timing, engine,
-                                   models)
+                                   models, store)
     counts = dict(assembled)
     near: dict[str, Any] = counts.pop("near_duplicates", {})
     merges: dict[str, str] = counts.pop("split_merges", {})

@@ -31,6 +31,7 @@ from curation.dedup import SIGNATURE_SCHEMA, signatures
 from curation.io.ingest import pages_to_batches
 from curation.io.parquet import ShardWriter
 from curation.io.readers import JSONL_EXT, InputFile, iter_pages, resolve_inputs
+from curation.io.store import ENTRY, output_store
 from curation.publish.splits import group_keys
 from curation.run.manifest import digest, file_fingerprint
 from curation.run.outputs import inside
@@ -39,7 +40,6 @@ from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
 
 SHARD_BYTES = 16 << 20  # a shard stops growing here (a few hundred typical HTML pages)
-ENTRY = "_entry.json"
 PAGES_PREFIX, SEGMENTS_PREFIX, MINHASH_PREFIX = "pages", "segments", "minhash"
 # a page's MinHash with its split group (site or page), so that clustering needs no other file
 SHARD_SIGNATURE_SCHEMA = SIGNATURE_SCHEMA.append(pa.field("group", pa.string()))
@@ -224,6 +224,9 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     (tmp / ENTRY).write_text(json.dumps(entry), encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)  # a leftover of the same shard, never committed
     os.replace(tmp, final)  # the commit: the shard is there whole, or not at all
+    store = output_store(cfg.output, cfg.storage_options)
+    if store is not None:  # the worker copies its own shard to the store (entry last)
+        store.push_shard(final, spec.id)
     return entry
 
 
