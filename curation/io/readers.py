@@ -191,11 +191,12 @@ def resolve_inputs(paths: Iterable[str], stats: Stats | None = None) -> list[Inp
 
 
 def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats,
-               lines: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
+               part: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
     """Yield one PAGE_SCHEMA dict per good page; missing inputs raise InputError at once.
-    *lines* (first, end): only those line numbers of JSONL inputs (a shard of a big file)."""
+    *part* (first, end): only that range of a big file (a shard of it): line numbers of a
+    JSONL file, row groups of a Parquet file, byte offsets of the records of a WARC file."""
     inputs = resolve_inputs(paths, stats)  # eager: a typo fails before any data is read
-    return _pages(inputs, cfg, stats, lines)
+    return _pages(inputs, cfg, stats, part)
 
 
 class SeenIds:
@@ -228,10 +229,10 @@ class SeenIds:
 
 
 def _pages(inputs: list[InputFile], cfg: InputConfig, stats: Stats,
-           lines: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
+           part: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
     seen = SeenIds()
     for path in inputs:
-        for raw in _read_any(path, cfg, stats, lines):
+        for raw in _read_any(path, cfg, stats, part):
             stats.add(STAGE, "pages")
             page = _finish(raw, cfg, stats)
             if page is None:
@@ -244,7 +245,7 @@ def _pages(inputs: list[InputFile], cfg: InputConfig, stats: Stats,
 
 
 def _read_any(path: InputFile, cfg: InputConfig, stats: Stats,
-              lines: tuple[int, int] | None = None) -> Iterator[RawPage]:
+              part: tuple[int, int] | None = None) -> Iterator[RawPage]:
     name = path.name.lower()
     if source_name(path) != str(path):
         stats.add(STAGE, "non_utf8_file_names")
@@ -255,11 +256,11 @@ def _read_any(path: InputFile, cfg: InputConfig, stats: Stats,
     elif name.endswith(HTML_EXT):
         yield from _read_file(path, "html", cfg, stats)
     elif name.endswith(JSONL_EXT):
-        yield from _read_jsonl(path, cfg, stats, lines)
+        yield from _read_jsonl(path, cfg, stats, part)
     elif name.endswith(WARC_EXT):
-        yield from _read_warc(path, cfg, stats)
+        yield from _read_warc(path, cfg, stats, part)
     elif name.endswith(PARQUET_EXT):
-        yield from _read_parquet(path, stats)
+        yield from _read_parquet(path, stats, part)
     else:
         stats.skip(STAGE, "unsupported_format", source_name(path),
                    "expected .txt, .html, .htm, .jsonl(.gz), .warc(.gz), .parquet or a saved "
@@ -284,7 +285,8 @@ def _read_file(path: InputFile, fmt: str, cfg: InputConfig, stats: Stats) -> Ite
     yield RawPage(source=source_name(path), format=fmt, data=data)
 
 
-def _read_warc(path: InputFile, cfg: InputConfig, stats: Stats) -> Iterator[RawPage]:
+def _read_warc(path: InputFile, cfg: InputConfig, stats: Stats,
+               part: tuple[int, int] | None = None) -> Iterator[RawPage]:
     name = source_name(path)
     try:
         stream = path.open("rb")
@@ -292,7 +294,7 @@ def _read_warc(path: InputFile, cfg: InputConfig, stats: Stats) -> Iterator[RawP
         stats.skip(STAGE, "unreadable", name, f"{type(exc).__name__}: {exc.strerror or exc}")
         return
     with stream:
-        for rec in read_warc(stream, name, cfg.max_bytes, stats):
+        for rec in read_warc(stream, name, cfg.max_bytes, stats, part):
             yield RawPage(source=f"{name}@{rec.offset}", format="html", data=rec.data,
                           url=normalize_url(rec.url), charset=rec.charset, fetched=rec.fetched)
 
@@ -450,8 +452,8 @@ def _field(value: Any) -> Any:
 
 
 def _iter_table_rows(batches: Iterator[pa.RecordBatch] | Iterator[dict[str, list[Any]]],
-                     prefix: str, stats: Stats) -> Iterator[RawPage]:
-    row = 0
+                     prefix: str, stats: Stats, row: int = 0) -> Iterator[RawPage]:
+    """Pages of the rows, named `prefix:<row number>` counting from *row*."""
     for batch in batches:
         rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else _dict_rows(batch)
         for rec in rows:
@@ -469,16 +471,23 @@ def _dict_rows(batch: dict[str, list[Any]]) -> list[dict[str, Any]]:
 _ROW_COLUMNS = ("html", "text", "content", "format", "id", "page_id", "url", "lang")
 
 
-def _read_parquet(path: InputFile, stats: Stats) -> Iterator[RawPage]:
+def _read_parquet(path: InputFile, stats: Stats,
+                  row_groups: tuple[int, int] | None = None) -> Iterator[RawPage]:
+    """The rows of a Parquet file, or of the row groups [first, end) of it (a shard)."""
     try:
         pf = pq.ParquetFile(path if isinstance(path, Path) else path.open("rb"))
         columns = [c for c in _ROW_COLUMNS if c in pf.schema_arrow.names]
         if not {"html", "text", "content"} & set(columns):
-            stats.skip(STAGE, "missing_field", source_name(path),
-                       "no `text`, `html` or `content` column")
+            if row_groups is None or row_groups[0] == 0:  # said once, by the first shard
+                stats.skip(STAGE, "missing_field", source_name(path),
+                           "no `text`, `html` or `content` column")
             return
-        yield from _iter_table_rows(pf.iter_batches(batch_size=ROW_BATCH, columns=columns),
-                                    source_name(path), stats)
+        first, end = row_groups or (0, pf.num_row_groups)
+        meta = pf.metadata
+        row = sum(meta.row_group(i).num_rows for i in range(first))
+        batches = pf.iter_batches(batch_size=ROW_BATCH, columns=columns,
+                                  row_groups=range(first, min(end, pf.num_row_groups)))
+        yield from _iter_table_rows(batches, source_name(path), stats, row)
     except (OSError, pa.ArrowException) as exc:
         stats.skip(STAGE, "unreadable", source_name(path), f"{type(exc).__name__}: {exc}")
 

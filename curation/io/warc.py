@@ -46,23 +46,39 @@ class _Damaged(Exception):
         self.offset, self.detail = offset, detail
 
 
-def read_warc(stream: IO[bytes], name: str, max_bytes: int, stats: Stats) -> Iterator[WarcPage]:
-    """HTML responses of the WARC file open in *stream* (seekable), in file order."""
+def read_warc(stream: IO[bytes], name: str, max_bytes: int, stats: Stats,
+              part: tuple[int, int] | None = None) -> Iterator[WarcPage]:
+    """HTML responses of the WARC file open in *stream* (seekable), in file order; with *part*
+    (start, end), those of the records that start in [start, end) (*start* a record start, see
+    `record_starts`): the parts of a file read the same records as the whole file."""
     buf = _Buffer(stream)
     try:
-        yield from _records(stream, buf, name, max_bytes, stats)
+        yield from _records(stream, buf, name, max_bytes, stats, part or (0, 1 << 62))
     finally:
         buf.close()
 
 
-def _records(stream: IO[bytes], buf: _Buffer, name: str, max_bytes: int, stats: Stats
-             ) -> Iterator[WarcPage]:
-    """The pages of the file; after a damaged record, reading starts again at the next record
-    start. In a plain file each record's Content-Length is checked against the bytes; in a
-    gzipped one a page is held back until the next record reads well (a Content-Length that
-    is too short shows only there)."""
+def record_starts(stream: IO[bytes], offsets: list[int]) -> list[int]:
+    """For each offset, the first record start at or after it (the reader's own resync: a
+    gzip member that inflates to a WARC header, or a WARC header after a blank line), without
+    duplicates; none for a file gzipped whole (it has no record offsets to start at)."""
+    buf = _Buffer(stream)
+    try:
+        compressed = buf.startswith(_GZIP_MAGIC)
+        found = {buf.next_record(at, compressed) for at in offsets}
+    finally:
+        buf.close()
+    return sorted(at for at in found if at > 0)
+
+
+def _records(stream: IO[bytes], buf: _Buffer, name: str, max_bytes: int, stats: Stats,
+             part: tuple[int, int]) -> Iterator[WarcPage]:
+    """The pages of the records starting in *part*; after a damaged record, reading starts
+    again at the next record start. In a plain file each record's Content-Length is checked
+    against the bytes; in a gzipped one a page is held back until the next record reads well
+    (a Content-Length that is too short shows only there)."""
     compressed = buf.startswith(_GZIP_MAGIC)
-    start, last_pos, whole_file = 0, -1, False
+    (start, end), last_pos, whole_file = part, -1, False
     held: WarcPage | None = None
     while start >= 0:
         stream.seek(start)
@@ -74,20 +90,24 @@ def _records(stream: IO[bytes], buf: _Buffer, name: str, max_bytes: int, stats: 
                 if held is not None:
                     yield held
                     held = None
+                if pos >= end:  # the next part's first record
+                    start = -1
+                    break
                 if pos == last_pos:
                     whole_file = True  # one gzip member over the file: no offsets to resume at
                 last_pos = pos
                 if not compressed:
                     after = _framed_end(buf, pos, rec.headers.get("Content-Length"))
                 held = _page(rec, name, max_bytes, stats)
-            if held is not None:
-                yield held
-                held = None
-            # a cut last record is passed over silently: look for a record start past the last
-            nxt = -1 if whole_file else buf.next_record(last_pos + 1, compressed)
-            if nxt >= 0:
-                raise _Damaged(nxt, "an incomplete record (cut short)")
-            start = -1
+            else:
+                if held is not None:
+                    yield held
+                    held = None
+                # a cut last record is passed over silently: look for a record start past it
+                nxt = -1 if whole_file else buf.next_record(last_pos + 1, compressed)
+                if 0 <= nxt < end:
+                    raise _Damaged(nxt, "an incomplete record (cut short)")
+                start = -1
         except (_Damaged, OSError) as exc:
             if isinstance(exc, _Damaged):
                 offset, detail = exc.offset, exc.detail
@@ -98,6 +118,7 @@ def _records(stream: IO[bytes], buf: _Buffer, name: str, max_bytes: int, stats: 
             held = None
             stats.skip(STAGE, "damaged_warc", f"{name}@{offset}", detail)
             start = -1 if whole_file else buf.next_record(max(offset, last_pos) + 1, compressed)
+            start = -1 if start >= end else start
             last_pos = max(last_pos, offset)
     if whole_file:
         stats.add(STAGE, "warc_whole_file_gzip")

@@ -1,13 +1,13 @@
 """Shards: the unit of work, of commit and of resume.
 
 The inputs are cut into shards: runs of consecutive input files, about `batch_pages` files and
-at most SHARD_BYTES bytes, cut where a file's name hashes to a boundary; a bigger JSONL file is
-cut into line ranges. A worker reads its
-shard's inputs itself, runs the per-batch step and writes the shard's pages and segments into a
-temporary folder, with its manifest entry (inputs, the config key of the stages that made it,
-counts, skips, timings); one rename commits the whole shard. A shard's id hashes its inputs
-(path, size, mtime) and the key, so a rerun finds exactly the shards that are finished and
-current."""
+at most SHARD_BYTES bytes, cut where a file's name hashes to a boundary; a bigger file is cut
+into ranges (JSONL lines, Parquet row groups, WARC records), so one huge file uses every worker.
+A worker reads its shard's inputs itself, runs the per-batch step and writes the shard's pages
+and segments into a temporary folder, with its manifest entry (inputs, the config key of the
+stages that made it, counts, skips, timings); one rename commits the whole shard. A shard's id
+hashes its inputs (path, size, mtime) and the key, so a rerun finds exactly the shards that are
+finished and current."""
 
 from __future__ import annotations
 
@@ -25,13 +25,21 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from curation.config import RunConfig
 from curation.dedup import SIGNATURE_SCHEMA, signatures
 from curation.io.ingest import pages_to_batches
 from curation.io.parquet import ShardWriter
-from curation.io.readers import JSONL_EXT, InputFile, iter_pages, resolve_inputs
+from curation.io.readers import (
+    JSONL_EXT,
+    PARQUET_EXT,
+    InputFile,
+    iter_pages,
+    resolve_inputs,
+)
 from curation.io.store import ENTRY, output_store
+from curation.io.warc import WARC_EXT, record_starts
 from curation.publish.splits import group_keys
 from curation.run.manifest import digest, file_fingerprint
 from curation.run.outputs import inside
@@ -77,7 +85,8 @@ class ShardSpec:
     paths: tuple[str, ...]
     fingerprints: tuple[str, ...]
     bytes: int
-    lines: tuple[int, int] | None = None  # a line range of one big JSONL file
+    # a range of one big file: JSONL line numbers, Parquet row groups or WARC byte offsets
+    part: tuple[int, int] | None = None
 
 
 def _size(path: InputFile) -> int:
@@ -119,19 +128,60 @@ def count_lines(path: InputFile) -> int:
     return n + (last != b"\n")
 
 
+def _ranges(starts: list[int], end: int) -> list[tuple[int, int]]:
+    return [(a, b) for a, b in zip(starts, [*starts[1:], end], strict=True)]
+
+
 def _line_ranges(path: InputFile, size: int, shard_bytes: int) -> list[tuple[int, int]]:
     """(first, end) line numbers cutting a big JSONL file into pieces of about *shard_bytes*."""
     n = count_lines(path)
     per = max(1, -(-n * shard_bytes // max(size, 1)))
-    starts = list(range(1, n + 1, per)) or [1]
-    return [(a, b) for a, b in zip(starts, [*starts[1:], n + 1], strict=True)]
+    return _ranges(list(range(1, n + 1, per)) or [1], n + 1)
+
+
+def _row_group_ranges(path: InputFile, size: int, shard_bytes: int) -> list[tuple[int, int]]:
+    """(first, end) row groups of a big Parquet file, about *shard_bytes* of it each (its row
+    groups are the smallest pieces; an unreadable footer: one piece, the reader says why)."""
+    try:
+        with path.open("rb") as fh:
+            groups = pq.ParquetFile(fh).metadata.num_row_groups
+    except (OSError, pa.ArrowException):
+        return [(0, 1 << 30)]
+    per = max(1, -(-groups * shard_bytes // max(size, 1)))
+    return _ranges(list(range(0, groups, per)) or [0], max(groups, 1))
+
+
+def _record_ranges(path: InputFile, size: int, shard_bytes: int) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of a big WARC file, each starting at a record (a WARC gzipped
+    whole has none to start at: one piece)."""
+    try:
+        with path.open("rb") as fh:
+            starts = record_starts(fh, list(range(shard_bytes, size, shard_bytes)))
+    except OSError:
+        starts = []
+    return _ranges([0, *starts], size + 1)
+
+
+def _big_file_ranges(path: InputFile, size: int, shard_bytes: int
+                     ) -> list[tuple[int, int]] | None:
+    """The ranges a file bigger than a shard is cut into; None for a format read whole."""
+    name = path.name.lower()
+    if not path.is_file():
+        return None
+    if name.endswith(JSONL_EXT):
+        return _line_ranges(path, size, shard_bytes)
+    if name.endswith(PARQUET_EXT):
+        return _row_group_ranges(path, size, shard_bytes)
+    if name.endswith(WARC_EXT):
+        return _record_ranges(path, size, shard_bytes)
+    return None
 
 
 def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
                 shard_bytes: int | None = None) -> list[ShardSpec]:
     """Cut *inputs* (in their order) into shards of consecutive files, about *files_per_shard*
-    files each (at most four times that, and about *shard_bytes* bytes); a JSONL file bigger
-    than that becomes shards of line ranges."""
+    files each (at most four times that, and about *shard_bytes* bytes); a JSONL, Parquet or
+    WARC file bigger than that becomes shards of line, row group or record ranges."""
     limit = shard_bytes or SHARD_BYTES
     specs: list[ShardSpec] = []
     group: list[tuple[InputFile, str, int]] = []
@@ -147,14 +197,14 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
     for path in inputs:
         fp = digest(str(path.resolve()), file_fingerprint(path))
         size = _size(path)
-        if size > limit and path.is_file() and path.name.lower().endswith(JSONL_EXT):
+        ranges = _big_file_ranges(path, size, limit) if size > limit else None
+        if ranges:
             close()
-            ranges = _line_ranges(path, size, limit)
-            for lines in ranges:
-                part = digest(fp, lines)
-                specs.append(ShardSpec(index=len(specs), id=digest(key, [part]),
-                                       paths=(str(path),), fingerprints=(part,),
-                                       bytes=size // len(ranges), lines=lines))
+            for part in ranges:
+                part_fp = digest(fp, part)
+                specs.append(ShardSpec(index=len(specs), id=digest(key, [part_fp]),
+                                       paths=(str(path),), fingerprints=(part_fp,),
+                                       bytes=size // len(ranges), part=part))
             continue
         if group and sum(s for _, _, s in group) + size > limit:
             close()
@@ -195,7 +245,7 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     segments_w = ShardWriter(tmp, SEGMENT_SCHEMA, cfg.publish.shard_rows, prefix=SEGMENTS_PREFIX)
     minhash_w = ShardWriter(tmp, SHARD_SIGNATURE_SCHEMA, 1 << 40, prefix=MINHASH_PREFIX)
     try:
-        pages = iter_pages(list(spec.paths), cfg.input, stats, spec.lines)
+        pages = iter_pages(list(spec.paths), cfg.input, stats, spec.part)
         for batch in pages_to_batches(pages, cfg.batch_pages):
             res = step(batch, cfg)
             pages_w.write(res.pages)
@@ -211,7 +261,7 @@ def run_shard(spec: ShardSpec, cfg: RunConfig, root: str, step: Step) -> dict[st
     stats.add("segment", "pages", pages_w.rows)
     stats.add("segment", "segments", segments_w.rows)
     entry = {
-        "id": spec.id, "index": spec.index, "inputs": list(spec.paths), "lines": spec.lines,
+        "id": spec.id, "index": spec.index, "inputs": list(spec.paths), "part": spec.part,
         "fingerprints": list(spec.fingerprints), "bytes": spec.bytes,
         "pages": pages_w.rows, "segments": segments_w.rows,
         "files": {"pages": [p.name for p in pages_w.shards],
