@@ -1,5 +1,5 @@
 """langdetect's Detector with its per-character and per-language loops tightened, giving the
-same results.
+same results, over its profiles held as one array.
 
 Detection was ~5 ms a page: half in turning the text into n-grams (every character through
 `NGram.normalize`, a Unicode block lookup, and `NGram.add_char`), half in the random trials,
@@ -8,11 +8,22 @@ is cached and the n-gram state kept in locals, and a trial multiplies numpy rows
 random draws in the same order and the same float operations element by element (a product,
 a quotient; the normalising sum is Python's own `sum` over the same list), so the
 probabilities are identical (tested against the plain Detector).
+
+The profiles: langdetect builds a dict of ~88k n-grams, each a list of 55 Python floats (0.21
+CPU-s, ~50 MB); `load_profiles` reads the same JSON files into one float64 array with a row per
+n-gram (the same quotients, computed in numpy).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +37,105 @@ _normal: dict[int, str] = {}
 _seen: set[str] = set()
 
 
+@dataclass(frozen=True)
+class Profiles:
+    """langdetect's profiles in the shape a Detector reads from its factory (`langlist`,
+    `word_lang_prob_map`, `seed`), except that the map gives each n-gram's row of `probs`."""
+
+    langlist: list[str]
+    word_lang_prob_map: dict[str, int]
+    probs: npt.NDArray[np.float64]  # n-grams x languages: langdetect's lists as rows
+    seed: None = None
+
+
+def load_profiles(directory: str) -> Profiles:
+    """The profiles in *directory* as langdetect's DetectorFactory.load_profile reads them:
+    languages in directory-listing order, each n-gram's probability per language its count over
+    the language's number of n-grams of that length (0.0 for n-grams not 1-3 long)."""
+    names = os.listdir(directory)  # langdetect's order and width (len, dot files included)
+    if not names:
+        raise LangDetectException(ErrorCode.NeedLoadProfileError,
+                                  f"Not found profile: {directory}")
+    profiles: list[tuple[str, dict[str, int | float], npt.NDArray[np.float64]]] = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if name.startswith(".") or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            profiles.append((str(data["name"]), dict(data["freq"]),
+                             np.asarray(data["n_words"], dtype=np.float64)))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise LangDetectException(ErrorCode.FormatError,
+                                      f'Profile format error in "{path}"') from exc
+    langlist = [lang for lang, _, _ in profiles]
+    if len(set(langlist)) < len(langlist):
+        raise LangDetectException(ErrorCode.DuplicateLangError,
+                                  "Duplicate the same language profile.")
+    # every n-gram of every profile, numbered in order of first appearance (C-level loops: the
+    # per-n-gram work is what langdetect's own loading spends its time on)
+    grams = dict.fromkeys(chain.from_iterable(freq for _, freq, _ in profiles))
+    index = dict(zip(grams, range(len(grams)), strict=True))
+    probs = np.zeros((len(index), len(names)))
+    for col, (_, freq, n_words) in enumerate(profiles):
+        n = len(freq)
+        rows = np.fromiter(map(index.__getitem__, freq), np.intp, n)
+        lengths = np.fromiter(map(len, freq), np.intp, n)
+        counts = np.fromiter(freq.values(), np.float64, n)
+        sized = (lengths >= 1) & (lengths <= 3)
+        if sized.any() and lengths[sized].max() > len(n_words):
+            raise LangDetectException(ErrorCode.FormatError, f"Profile format error: {col}")
+        probs[rows[sized], col] = counts[sized] / n_words[lengths[sized] - 1]
+    return Profiles(langlist, index, probs)
+
+
+_CACHE_FORMAT = 1  # bump when the cached files' layout changes
+
+
+def cached_profiles(directory: str, cache_dir: Path | None) -> Profiles:
+    """`load_profiles(directory)`, kept under *cache_dir*: the array as an .npy read memory-mapped
+    (a run reads only the rows it draws; forked workers share the pages) and the n-grams and
+    languages as JSON. The file names hold a hash of the profile files' names, order, sizes and
+    mtimes, so a new langdetect makes new ones. Without a usable cache: loaded in memory."""
+    if cache_dir is None:
+        return load_profiles(directory)
+    listing = [(n, *_size_mtime(os.path.join(directory, n))) for n in os.listdir(directory)]
+    key = hashlib.sha256(json.dumps([_CACHE_FORMAT, directory, listing]).encode()).hexdigest()
+    npy, meta = (cache_dir / f"langdetect-{key[:20]}{ext}" for ext in (".npy", ".json"))
+    try:
+        kept = json.loads(meta.read_text(encoding="utf-8"))
+        grams, langs = kept["ngrams"], kept["langs"]
+        probs = np.load(npy, mmap_mode="r")
+        if probs.dtype == np.float64 and probs.shape == (len(grams), kept["width"]):
+            return Profiles(langs, dict(zip(grams, range(len(grams)), strict=True)), probs)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not there yet, or damaged: built again below
+    profiles = load_profiles(directory)
+    with contextlib.suppress(OSError):  # a read-only home: the run goes on without a cache
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = f".tmp-{os.getpid()}"
+        with open(npy.with_name(npy.name + tmp), "wb") as fh:
+            np.save(fh, profiles.probs)
+        os.replace(npy.with_name(npy.name + tmp), npy)
+        meta.with_name(meta.name + tmp).write_text(json.dumps(
+            {"ngrams": list(profiles.word_lang_prob_map), "langs": profiles.langlist,
+             "width": profiles.probs.shape[1]}, ensure_ascii=False), encoding="utf-8")
+        os.replace(meta.with_name(meta.name + tmp), meta)  # last: the pair is complete
+    return profiles
+
+
+def _size_mtime(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
 class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hints
-    """Drop-in for `langdetect.detector.Detector` (created from a loaded DetectorFactory)."""
+    """Drop-in for `langdetect.detector.Detector`, created from `Profiles`."""
+
+    def __init__(self, profiles: Profiles) -> None:
+        super().__init__(profiles)
+        self.probs = profiles.probs
 
     def append(self, text: str) -> None:
         text = self.URL_RE.sub(" ", text)
@@ -68,6 +176,7 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hi
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         known = self.word_lang_prob_map
         rows = _rows_for(known)
+        probs = self.probs
         n_langs = len(self.langlist)
         trials = self.n_trial
         langprob = np.zeros(n_langs)
@@ -84,8 +193,8 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hi
             while True:
                 word = rnd.choice(ngrams)
                 row = rows.get(word)
-                if row is None:
-                    row = rows[word] = np.array(known[word], dtype=np.float64)
+                if row is None:  # a plain array (the profiles may be a memory-mapped file)
+                    row = rows[word] = np.array(probs[known[word]], dtype=np.float64)
                 prob *= weight + row
                 if i % 5 == 0:
                     prob /= sum(prob.tolist())  # Python's sum, as langdetect sums its list
@@ -98,11 +207,11 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hi
 
 # n-gram -> its probability row as an array, per loaded profile map (a few thousand n-grams
 # are drawn again and again); emptied when it grows past _MAX_ROWS
-_rows: tuple[dict[str, list[float]], dict[str, npt.NDArray[np.float64]]] = ({}, {})
+_rows: tuple[dict[str, int], dict[str, npt.NDArray[np.float64]]] = ({}, {})
 _MAX_ROWS = 50_000
 
 
-def _rows_for(known: dict[str, list[float]]) -> dict[str, npt.NDArray[np.float64]]:
+def _rows_for(known: dict[str, int]) -> dict[str, npt.NDArray[np.float64]]:
     global _rows
     if _rows[0] is not known or len(_rows[1]) > _MAX_ROWS:
         _rows = (known, {})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from curation.errors import ConfigError
@@ -76,9 +79,7 @@ def test_langdetect_profiles_load_once() -> None:
     assert _factory() is _factory()
 
 
-def test_langdetect_profiles_load_the_same_map_and_leave_gc_on() -> None:
-    import gc
-
+def test_langdetect_profiles_load_the_same_probabilities() -> None:
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
     from curation import lang
@@ -86,9 +87,10 @@ def test_langdetect_profiles_load_the_same_map_and_leave_gc_on() -> None:
     plain = DetectorFactory()
     plain.load_profile(PROFILES_DIRECTORY)
     ours = lang._factory()
-    assert gc.isenabled()
     assert ours.langlist == plain.langlist
-    assert ours.word_lang_prob_map == plain.word_lang_prob_map
+    assert ours.word_lang_prob_map.keys() == plain.word_lang_prob_map.keys()
+    assert all(ours.probs[row].tolist() == plain.word_lang_prob_map[gram]
+               for gram, row in ours.word_lang_prob_map.items())
 
 
 @pytest.mark.parametrize("seed", [0, 3])
@@ -96,6 +98,7 @@ def test_fast_detector_gives_langdetects_own_probabilities(seed: int) -> None:
     import random
 
     from langdetect.detector import Detector
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
     from curation import lang
     from curation.langdetect_detector import FastDetector
@@ -105,11 +108,11 @@ def test_fast_detector_gives_langdetects_own_probabilities(seed: int) -> None:
     texts = [*SENTENCES.values(), "NASA and the ESA  said   so.  ", "",
              *("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300)))
                for _ in range(60))]
-    factory = lang._factory()
+    plain = DetectorFactory()
+    plain.load_profile(PROFILES_DIRECTORY)
     for text in texts:
         results = []
-        for cls in (Detector, FastDetector):
-            d = cls(factory)
+        for d in (Detector(plain), FastDetector(lang._factory())):
             d.seed, d.n_trial = seed, 7
             d.append(text)
             d.append(text[:40])  # a second append: spaces collapse per call, as langdetect does
@@ -121,3 +124,34 @@ def test_fast_detector_gives_langdetects_own_probabilities(seed: int) -> None:
                 probs = [(type(e).__name__, 0.0)]
             results.append((d.text, ngrams, probs))
         assert results[0] == results[1], text
+
+
+def test_profiles_cache_gives_the_same_profiles_and_survives_damage(tmp_path: Path) -> None:
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from curation.langdetect_detector import cached_profiles, load_profiles
+
+    plain = load_profiles(PROFILES_DIRECTORY)
+    built = cached_profiles(PROFILES_DIRECTORY, tmp_path / "cache")
+    cached = cached_profiles(PROFILES_DIRECTORY, tmp_path / "cache")
+    assert isinstance(cached.probs, np.memmap) and not isinstance(built.probs, np.memmap)
+    for profiles in (built, cached):
+        assert profiles.langlist == plain.langlist
+        assert profiles.word_lang_prob_map == plain.word_lang_prob_map
+        assert np.array_equal(profiles.probs, plain.probs)
+    (npy,) = (tmp_path / "cache").glob("langdetect-*.npy")
+    npy.write_bytes(npy.read_bytes()[:1000])  # a truncated array: built and written again
+    again = cached_profiles(PROFILES_DIRECTORY, tmp_path / "cache")
+    assert np.array_equal(again.probs, plain.probs)
+    assert isinstance(cached_profiles(PROFILES_DIRECTORY, tmp_path / "cache").probs, np.memmap)
+
+
+def test_profiles_load_without_a_writable_cache(tmp_path: Path) -> None:
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from curation.langdetect_detector import cached_profiles
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    profiles = cached_profiles(PROFILES_DIRECTORY, blocker / "cache")
+    assert len(profiles.langlist) == 55 and profiles.probs.shape == (87_598, 55)
