@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
 # fmt: off
@@ -116,15 +117,51 @@ _IMAGE_IDS = frozenset(_tag_ids(_IMAGE_TAGS).values())
 assert len(_KIND_BY_ID) == len(SKIP_TAGS) + len(BLOCK_TAGS) + 3, "a tag lexbor does not know"
 
 
+def _ascii_any_case(word: str) -> str:
+    """A pattern matching *word* in any ASCII case (re.IGNORECASE would also let [a-z] match
+    the Kelvin sign and the long s, which _TAG's names never hold)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# _TAG's matches, each as "<" (an opening tag that nests), "</" (a closing one) or "" (a
+# self-closing or _FLAT_TAGS tag, skipped as limit_depth skips them): one findall in C
+_NESTING_MARK = re.compile(
+    r"(?:(</?)(?=(?!(?:" + "|".join(_ascii_any_case(t) for t in sorted(_FLAT_TAGS))
+    + r")(?![a-zA-Z0-9-]))[a-zA-Z][^>]*+(?<!/)>)|</?(?=[a-zA-Z]))[a-zA-Z][^>]*+>")
+
+
+def _max_depth(html: str) -> int:
+    """The deepest nesting limit_depth's scan reaches when it drops nothing (its depth after
+    each tag: opening tags add one, closing ones take one away down to zero), computed over
+    the tags' marks with numpy.
+
+    >>> _max_depth("<div><p>a<br/><DIV>b</DIV></div></div></div><span>c")
+    2
+    """
+    marks = "".join(_NESTING_MARK.findall(html)).encode("ascii")
+    if not marks:
+        return 0
+    codes = np.frombuffer(marks, dtype=np.uint8)
+    starts = np.flatnonzero(codes == ord("<"))
+    closing = np.zeros(len(starts), dtype=bool)
+    inside = starts + 1 < len(codes)
+    closing[inside] = codes[starts[inside] + 1] == ord("/")
+    walk = np.cumsum(np.where(closing, -1, 1))
+    # clamped at zero: the depth is the walk minus its lowest point so far (when below zero)
+    depth = walk - np.minimum(np.minimum.accumulate(walk), 0)
+    return int(depth.max())
+
+
 def limit_depth(html: str, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_TAGS
                 ) -> tuple[str, int]:
     """*html* with the tags nested deeper than *max_depth* removed, and how many were removed;
-    pages with fewer than *scan_from* '<' are returned as they are, unscanned.
+    pages with fewer than *scan_from* '<' are returned as they are, unscanned, and so are pages
+    whose nesting stays within *max_depth* (a regular expression and numpy tell).
 
     >>> limit_depth("<div><div><div>x</div></div></div>", 2, scan_from=0)
     ('<div><div>x</div></div>', 2)
     """
-    if html.count("<") < max(scan_from, max_depth):
+    if html.count("<") < max(scan_from, max_depth) or _max_depth(html) <= max_depth:
         return html, 0
     pieces: list[str] = []
     depth = dropped = kept_to = 0
