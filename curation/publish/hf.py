@@ -1,13 +1,15 @@
 """Publish: filtered segment shards -> a Hugging Face dataset folder (Parquet + card), written
-atomically in two passes over the shard files (1: rows per site, 2: write), so memory grows with
-the number of sites, not of segments. Each pass is a task per shard file that a run's engine
-can spread over its workers; the parent only assigns the splits, names the files and writes the
-card."""
+atomically in two passes over the shard files, so memory grows with the number of sites, not
+of segments. Pass 1 is a task per shard file (usable rows per site, skips); the parent assigns
+the splits and cuts each split into files of `publish.shard_rows` rows (the last one smaller):
+the file count grows with the data, not with the shards. Pass 2 is a task per dataset file,
+reading the slices of the shard files that fill it, so a run's engine spreads both passes over
+its workers; the parent only plans, adds up the counts and writes the card."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -20,7 +22,7 @@ import pyarrow.parquet as pq
 from curation.config import RunConfig, dump_config
 from curation.errors import InputError
 from curation.io.atomic import atomic_dir, prepare_output
-from curation.io.parquet import ShardWriter, shard_paths
+from curation.io.parquet import conform, shard_paths
 from curation.publish.card import render_card
 from curation.publish.splits import apply_merges, assign_splits, group_keys
 from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA, SEGMENT_SCHEMA, check_schema
@@ -59,16 +61,6 @@ def _count_skips(batch: pa.RecordBatch, usable: pa.Array, stats: Stats) -> None:
             stats.add("publish", f"skipped:{reason}")
 
 
-def _write_exact(writer: ShardWriter, table: pa.Table, shard_rows: int) -> None:
-    """Write in slices that fill each shard to exactly *shard_rows* (ShardWriter only rolls
-    between writes, and a batch can hold far more rows than a shard should)."""
-    offset = 0
-    while offset < table.num_rows:
-        room = shard_rows - writer.rows % shard_rows
-        writer.write(table.slice(offset, room))
-        offset += room
-
-
 def _count(target: dict[str, Counter[str]], split: str, column: pa.Array) -> None:
     vc = pc.value_counts(pc.fill_null(column, "none"))
     for value, n in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
@@ -76,83 +68,107 @@ def _count(target: dict[str, Counter[str]], split: str, column: pa.Array) -> Non
         target.setdefault(split, Counter())[value] += n
 
 
-def group_rows(path: str, labels: list[str]) -> dict[str, int]:
-    """Pass 1 over one shard file: usable rows per split group (site or page)."""
+def group_rows(path: str, labels: list[str]) -> dict[str, Any]:
+    """Pass 1 over one shard file: usable rows per split group (site or page), and the
+    unusable rows as skips."""
     rows: Counter[str] = Counter()
+    stats = Stats()
     allowed = pa.array(labels, pa.string())
-    for batch in _batches(path, ["page_id", "domain", "label"]):
-        vc = pc.value_counts(group_keys(batch.filter(_usable(batch, allowed))))
+    for batch in _batches(path, ["segment_id", "page_id", "domain", "label"]):
+        usable = _usable(batch, allowed)
+        _count_skips(batch, usable, stats)
+        vc = pc.value_counts(group_keys(batch.filter(usable)))
         rows.update(dict(zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
                              strict=True)))
-    return dict(rows)
+    return {"rows": dict(rows), "stats": stats.to_dict()}
 
 
 @dataclass(frozen=True)
-class Part:
-    """Pass 2's unit: one shard file, written to <data>/<split>/<split>-<index>-*.parquet."""
+class DatasetFile:
+    """Pass 2's unit: one file of a split, filled from *slices* in order: (shard file,
+    rows of this split in it to pass over, rows to take)."""
 
-    index: int
-    source: str
-    data: str
+    split: str
+    path: str
+    slices: tuple[tuple[str, int, int], ...]
 
 
-def write_part(part: Part, cfg: RunConfig, assignment: Mapping[str, str],
+def plan_files(sources: list[str], split_rows: Sequence[Mapping[str, int]], splits: list[str],
+               rows_per_file: int, data: str) -> list[DatasetFile]:
+    """Cut each split's rows (shard files in order, *split_rows* per file) into files of
+    *rows_per_file* rows under HF's <split>-00000-of-00002.parquet names.
+
+    >>> [f.slices for f in plan_files(["a", "b"], [{"t": 3}, {"t": 2}], ["t"], 2, "d")]
+    [(('a', 0, 2),), (('a', 2, 1), ('b', 0, 1)), (('b', 1, 1),)]
+    """
+    files: list[DatasetFile] = []
+    for split in splits:
+        pieces: list[list[tuple[str, int, int]]] = [[]]
+        room = rows_per_file
+        for source, counts in zip(sources, split_rows, strict=True):
+            at, left = 0, counts.get(split, 0)
+            while left:
+                if room == 0:
+                    pieces.append([])
+                    room = rows_per_file
+                take = min(left, room)
+                pieces[-1].append((source, at, take))
+                at, left, room = at + take, left - take, room - take
+        n = len(pieces)
+        files += [DatasetFile(split, f"{data}/{split}-{j:05d}-of-{n:05d}.parquet", tuple(p))
+                  for j, p in enumerate(pieces) if p]
+    return files
+
+
+def _split_rows(path: str, labels: pa.Array, split: str, assignment: Mapping[str, str],
+                merges: Mapping[str, str] | None) -> Iterator[pa.Table]:
+    """The usable rows of one shard file that go to *split*, in file order."""
+    keys_of_split = pa.array([k for k, s in assignment.items() if s == split], pa.string())
+    for batch in _batches(path):
+        table = pa.Table.from_batches([batch.filter(_usable(batch, labels))])
+        keys = apply_merges(group_keys(table), merges)  # near-copies: one split
+        yield table.filter(pc.fill_null(pc.is_in(keys, value_set=keys_of_split), False))
+
+
+def write_file(part: DatasetFile, cfg: RunConfig, assignment: Mapping[str, str],
                merges: Mapping[str, str] | None) -> dict[str, Any]:
-    """Pass 2 over one shard file: each usable row to its group's split; returns the counts
-    (rows, bytes, labels, languages, label sources, page ids per split) and the skips."""
-    stats = Stats()
-    splits = [s for s in cfg.publish.splits if s in set(assignment.values())]
-    key_set = pa.array(list(assignment), pa.string())
-    split_of_key = pa.array([splits.index(assignment[k]) for k in assignment], pa.int32())
+    """Pass 2: one dataset file from its slices; returns its counts (rows, bytes, labels,
+    languages, label sources, page ids) under its split."""
+    split, splits = part.split, [s for s in cfg.publish.splits if s in set(assignment.values())]
     labels = pa.array(cfg.labels, pa.string())
-    shard_rows = cfg.publish.shard_rows
     res: dict[str, Any] = {"rows": dict.fromkeys(splits, 0), "bytes": dict.fromkeys(splits, 0),
                            "labels": {}, "langs": {}, "sources": {},
-                           "pages": {s: set[str]() for s in splits},
-                           "human": 0, "multi": 0, "agreement_sum": 0.0}
-    writers = {s: ShardWriter(Path(part.data) / s, DATASET_SCHEMA, shard_rows,
-                              prefix=f"{s}-{part.index:05d}") for s in splits}
-    try:
-        for batch in _batches(part.source):
-            usable = _usable(batch, labels)
-            _count_skips(batch, usable, stats)
-            table = pa.Table.from_batches([batch.filter(usable)])
-            keys = apply_merges(group_keys(table), merges)  # near-copies: one split
-            split_idx = pc.take(split_of_key, pc.index_in(keys, key_set))
-            for i, split in enumerate(splits):
-                rows = table.filter(pc.equal(split_idx, i))
-                if rows.num_rows == 0:
-                    continue
-                rows = rows.select(DATASET_COLUMNS).append_column(
-                    "split", pa.array([split] * rows.num_rows, pa.string()))
-                _write_exact(writers[split], rows, shard_rows)
-                res["bytes"][split] += rows.nbytes
-                res["rows"][split] += rows.num_rows
-                _count(res["labels"], split, rows["label"])
-                _count(res["langs"], split, rows["lang"])
-                _count(res["sources"], split, rows["label_source"])
-                res["pages"][split].update(pc.unique(rows["page_id"]).to_pylist())
-                res["human"] += pc.sum(pc.equal(rows["label_source"], "human")).as_py() or 0
-                several = pc.fill_null(pc.greater_equal(rows["annotators"], 2), False)
-                res["multi"] += pc.sum(several).as_py() or 0
-                res["agreement_sum"] += pc.sum(pc.filter(rows["agreement"], several)).as_py() or 0.0
-    finally:
-        for w in writers.values():
-            w.close()
-    res["pages"] = {s: sorted(ids) for s, ids in res["pages"].items()}
-    res["stats"] = stats.to_dict()
+                           "pages": {s: list[str]() for s in splits},
+                           "human": 0, "multi": 0, "agreement_sum": 0.0, "page_set": set()}
+    with pq.ParquetWriter(part.path, DATASET_SCHEMA, compression="zstd") as writer:
+        for source, skip, take in part.slices:
+            for table in _split_rows(source, labels, split, assignment, merges):
+                rows = table.slice(min(skip, table.num_rows), take)
+                skip, take = max(0, skip - table.num_rows), take - rows.num_rows
+                if rows.num_rows:
+                    _write_rows(writer, rows, split, res)
+                if take == 0:
+                    break
+    res["pages"][split] = sorted(res.pop("page_set"))
     return res
 
 
-def _name_files(data: Path, splits: list[str]) -> None:
-    """Each split's files, in shard order, under HF's <split>-00000-of-00002 names."""
-    for split in splits:
-        folder = data / split
-        files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-        for j, path in enumerate(files):
-            path.rename(data / f"{split}-{j:05d}-of-{len(files):05d}.parquet")
-        if folder.is_dir():
-            folder.rmdir()
+def _write_rows(writer: pq.ParquetWriter, rows: pa.Table, split: str, res: dict[str, Any]
+                ) -> None:
+    """Write *rows* of *split* and add them to the file's counts *res*."""
+    rows = conform(rows.select(DATASET_COLUMNS).append_column(
+        "split", pa.array([split] * rows.num_rows, pa.string())), DATASET_SCHEMA)
+    writer.write_table(rows)
+    res["bytes"][split] += rows.nbytes
+    res["rows"][split] += rows.num_rows
+    _count(res["labels"], split, rows["label"])
+    _count(res["langs"], split, rows["lang"])
+    _count(res["sources"], split, rows["label_source"])
+    res["page_set"].update(pc.unique(rows["page_id"]).to_pylist())
+    res["human"] += pc.sum(pc.equal(rows["label_source"], "human")).as_py() or 0
+    several = pc.fill_null(pc.greater_equal(rows["annotators"], 2), False)
+    res["multi"] += pc.sum(several).as_py() or 0
+    res["agreement_sum"] += pc.sum(pc.filter(rows["agreement"], several)).as_py() or 0.0
 
 
 def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: Stats,
@@ -167,8 +183,9 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
 
     # pass 1: rows per group (site or page), near-copies' groups merged
     rows_of: Counter[str] = Counter()
-    for part in mapper(partial(group_rows, labels=list(cfg.labels)), sources):
-        for key, n in part.items():
+    counted = mapper(partial(group_rows, labels=list(cfg.labels)), sources)
+    for part in counted:
+        for key, n in part["rows"].items():
             rows_of[(group_merges or {}).get(key, key)] += n
     if not rows_of:
         raise InputError(f"nothing to publish: no segment in {segments_dir} has a label in "
@@ -176,13 +193,18 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
     assignment = assign_splits(rows_of, cfg.publish.splits)
     splits = [s for s in cfg.publish.splits if s in assignment.values()]
 
-    # pass 2: every file's rows to their splits
+    # pass 2: each split cut into files of shard_rows rows, a task per file
+    split_rows = [Counter[str]() for _ in sources]
+    for counts, part in zip(split_rows, counted, strict=True):
+        for key, n in part["rows"].items():
+            counts[assignment[(group_merges or {}).get(key, key)]] += n
     with atomic_dir(out_dir, marker={"curation": __version__, "kind": "dataset"}) as tmp:
-        parts = [Part(i, src, str(tmp / "data")) for i, src in enumerate(sources)]
-        results = mapper(partial(write_part, cfg=cfg, assignment=assignment,
-                                 merges=group_merges), parts)
-        _name_files(tmp / "data", splits)
-        summary, figures = _summary(out_dir, assignment, splits, results, stats)
+        (tmp / "data").mkdir()
+        files = plan_files(sources, split_rows, splits, cfg.publish.shard_rows, str(tmp / "data"))
+        results = mapper(partial(write_file, cfg=cfg, assignment=assignment,
+                                 merges=group_merges), files)
+        summary, figures = _summary(out_dir, assignment, splits, results,
+                                    [p["stats"] for p in counted], stats)
         if near_duplicates:
             summary["near_duplicates"] = near_duplicates  # the card reports the clusters
         (tmp / "README.md").write_text(render_card(cfg, summary, figures=figures),
@@ -199,12 +221,13 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
 
 
 def _summary(out_dir: Path, assignment: Mapping[str, str], splits: list[str],
-             results: list[dict[str, Any]], stats: Stats) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The parts' counts added up (in file order), their skips merged into *stats*; and the
-    card's figures (pages per split, human labels)."""
+             results: list[dict[str, Any]], skips: list[dict[str, Any]], stats: Stats
+             ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The files' counts added up, the shard files' *skips* (in file order) merged into
+    *stats*; and the card's figures (pages per split, human labels)."""
     own = Stats()
-    for res in results:
-        own.merge(Stats.from_dict(res["stats"]))
+    for part in skips:
+        own.merge(Stats.from_dict(part))
     stats.merge(own)
     summary: dict[str, Any] = {
         "out_dir": str(out_dir), "rows": 0,
