@@ -13,11 +13,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from curation.errors import ConfigError
-from curation.run.workers import measured
+from curation.run.workers import WorkerDiedError, measured
 
 T = TypeVar("T")
 R = TypeVar("R")
-MAX_RETRIES = 2  # a task whose worker died is run again (its outputs commit by rename)
+# a task whose worker process died (killed, out of memory, its node lost) is run again: a
+# shard commits by one rename, so a retry never finds half of it, and it is never kept twice
+MAX_RETRIES = 2
 
 
 class RayEngine:
@@ -64,7 +66,16 @@ class RayEngine:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
                 i = pending.pop(ref)
-                results[i], cpu_s, pid, rss = ray.get(ref)
+                try:
+                    results[i], cpu_s, pid, rss = ray.get(ref)
+                except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+                        ray.exceptions.OutOfMemoryError) as exc:
+                    for other in pending:
+                        ray.cancel(other)
+                    raise WorkerDiedError(
+                        f"a Ray worker died running task {i} {MAX_RETRIES + 1} times "
+                        f"({type(exc).__name__}); {len(results)} of {len(items)} tasks are "
+                        "finished and kept: fix the cause and rerun with --resume") from None
                 if pid != os.getpid():  # a local Ray may run a task in the driver
                     self.worker_cpu_s += cpu_s
                     self.worker_peak_rss_mb = max(self.worker_peak_rss_mb or 0.0, rss)

@@ -115,6 +115,8 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
     finally:
         progress.close()
     engine_info = engine.info() if todo else {}
+    if todo:  # what a killed try of a shard left behind (the retry committed it)
+        clear_leftovers(root, set(entries))
     if store is not None:
         _sync_shards(store, root, specs)
     ordered = [entries[s.id] for s in specs]

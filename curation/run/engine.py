@@ -13,16 +13,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
-from curation.errors import CurationError
-from curation.run.workers import measured, worker_pool
+from curation.run.workers import WorkerDiedError, measured, worker_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_POOL_RESTARTS = 2  # a worker that dies (killed, out of memory) costs a new pool this often
-
-
-class WorkerDiedError(CurationError):
-    """Worker processes kept dying; the finished shards are kept for --resume."""
 
 
 class Engine(Protocol):

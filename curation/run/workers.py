@@ -18,11 +18,17 @@ from typing import TypeVar
 
 import pyarrow as pa
 
+from curation.errors import CurationError
 from curation.run.progress import peak_rss_mb
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class WorkerDiedError(CurationError):
+    """Worker processes (or Ray workers) kept dying; the finished shards are kept for
+    --resume."""
 
 
 def _set_parent_death_signal() -> bool:
