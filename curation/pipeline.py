@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from curation.config import RunConfig, dump_config
 from curation.human.store import store_dir
-from curation.io.atomic import atomic_dir, prepare_output
+from curation.io.atomic import atomic_dir, is_complete, prepare_output
 from curation.io.ingest import ingest
 from curation.io.parquet import ShardWriter, conform, iter_batches
+from curation.io.store import output_store
 from curation.label import LabelReport
 from curation.process import label_pages, label_segments, process_batch
 from curation.resolve import resolve
@@ -102,12 +103,14 @@ def filter_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[
     with output_lock(out, "curation filter"):
         engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address)
         try:
-            return filter_stage_folders(
+            kept = filter_stage_folders(
                 out / "segments", out / "filtered",
                 out / "rejects" if cfg.filter.write_rejects else None, cfg, stats,
                 human_dir=store_dir(cfg), overwrite=overwrite, mapper=engine.map)
         finally:
             engine.close()
+        _to_store(cfg, out, "filtered", "rejects")
+        return kept
 
 
 def publish_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict[str, Any]:
@@ -123,11 +126,22 @@ def publish_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict
         merges, near = near_duplicate_groups(out)
         engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address)
         try:
-            return publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite,
-                                   group_merges=merges, near_duplicates=near,
-                                   mapper=engine.map)
+            summary = publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite,
+                                      group_merges=merges, near_duplicates=near,
+                                      mapper=engine.map)
         finally:
             engine.close()
+        _to_store(cfg, out, "dataset")
+        return summary
+
+
+def _to_store(cfg: RunConfig, out: Path, *folders: str) -> None:
+    """A standalone stage's finished folders to the store of an url output (a stage runs in
+    the staging folder, as `curation run` does)."""
+    store = output_store(cfg.output, cfg.storage_options)
+    for name in folders:
+        if store is not None and is_complete(out / name):
+            store.replace_folder(out / name, name)
 
 
 def _page_grouped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:

@@ -16,6 +16,7 @@ variables and config files (AWS_ACCESS_KEY_ID, GOOGLE_APPLICATION_CREDENTIALS, H
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -79,8 +80,17 @@ class OutputStore:
     def replace_folder(self, local: Path, name: str) -> bool:
         """Replace the store's *name*/ with the finished local folder *local*: written under a
         temporary name, moved into place, its done marker last. Skipped (False) when the store
-        holds this very commit already (same done marker)."""
-        marker = (local / DONE_MARKER).read_bytes()
+        holds this very commit already: the store's marker is the local one plus a stamp of
+        the folder's files (names, sizes, times), which every new commit changes."""
+        files = sorted((p.relative_to(local).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+                       for p in local.rglob("*") if p.is_file())
+        stamp = hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16]
+        try:
+            note = json.loads((local / DONE_MARKER).read_text(encoding="utf-8"))
+        except ValueError:
+            note = {}
+        marker = json.dumps({**(note if isinstance(note, dict) else {}),
+                             "files_stamp": stamp}).encode()
         final = self.path(name)
         if self.fs.exists(f"{final}/{DONE_MARKER}") and self.fs.cat_file(
                 f"{final}/{DONE_MARKER}") == marker:

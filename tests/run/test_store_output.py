@@ -96,6 +96,17 @@ def test_a_run_to_a_memory_store_then_a_rerun_copies_nothing_again(
     assert fs.info(f"{root}/dataset/_SUCCESS") == marker  # the same commit, not copied again
     with pytest.raises(OutputExistsError, match="--overwrite"):
         run(load_config(cfg_path))  # the store holds an earlier run's outputs
+    # a stricter filter: filter and publish run again, and the store gets their new folders
+    stricter = kit.write_config(tmp_path / "c.yaml", inputs, memory_url,
+                                staging=str(tmp_path / "stage"),
+                                filter={"filters": [{"name": "min_chars.v1",
+                                                     "params": {"n": 40}}]})
+    stats = run(load_config(stricter), resume=True)
+    assert stats["shards"]["run"] == 0
+    fewer = _store_rows(memory_url)
+    assert sum(t.num_rows for t in fewer.values()) == stats["summary"]["kept"]
+    assert stats["summary"]["kept"] < sum(t.num_rows for t in ref.values())
+    _same_rows(kit.dataset_rows(tmp_path / "stage"), fewer)
 
 
 class Crash(BaseException):
@@ -180,3 +191,31 @@ def test_storage_credentials_are_masked_in_the_written_config(tmp_path: Path, ki
     assert cfg.resolve(cfg.output) == cfg.staging_dir()
     assert cfg.staging_dir() != load_config(kit.write_config(
         tmp_path / "d.yaml", ["x"], "s3://bucket/other")).staging_dir()
+
+
+def test_standalone_filter_and_publish_copy_their_folders_to_the_store(
+        tmp_path: Path, kit: Any, memory_url: str) -> None:
+    from curation.pipeline import filter_stage, publish_stage
+    from curation.stats import Stats
+
+    kit.write_pages(tmp_path / "in", range(30))
+    inputs = [str(tmp_path / "in")]
+    cfg_path = kit.write_config(tmp_path / "c.yaml", inputs, memory_url,
+                                staging=str(tmp_path / "stage"))
+    run(load_config(cfg_path))
+    fs, root = fsspec.core.url_to_fs(memory_url)
+    before = fs.cat_file(f"{root}/dataset/_SUCCESS")
+    # a stricter filter, then the publish, each on its own
+    cfg = load_config(kit.write_config(
+        tmp_path / "c.yaml", inputs, memory_url, staging=str(tmp_path / "stage"),
+        filter={"filters": [{"name": "min_chars.v1", "params": {"n": 40}}]}))
+    kept = filter_stage(cfg, Stats(), overwrite=True)
+    on_store = 0
+    for path in fs.glob(f"{root}/filtered/*.parquet"):
+        with fs.open(path, "rb") as fh:
+            on_store += pq.read_metadata(fh).num_rows
+    assert on_store == kept["kept"] and kept["rejected"] > 0
+    publish_stage(cfg, Stats(), overwrite=True)
+    assert fs.cat_file(f"{root}/dataset/_SUCCESS") != before
+    rows = sum(t.num_rows for t in _store_rows(memory_url).values())
+    assert rows == kept["kept"]
