@@ -145,3 +145,22 @@ def test_a_rerun_after_a_crash_redoes_only_the_unfinished_ranges(tmp_path: Path,
     assert stats["shards"]["reused"] == finished
     assert stats["shards"]["run"] == stats["shards"]["total"] - finished >= 1
     _same(tmp_path / "a", tmp_path / "b", kit)
+
+
+def test_a_big_remote_warc_file_is_cut_too(tmp_path: Path, kit: Any, monkeypatch: Any) -> None:
+    import fsspec
+
+    local = tmp_path / "in" / "crawl.warc.gz"
+    write_warc(local, kit, 60, gzipped=True)
+    url = "memory://crawl-ranges/crawl.warc.gz"
+    with fsspec.open(url, "wb") as fh:
+        fh.write(local.read_bytes())
+    monkeypatch.setattr(shards, "SHARD_BYTES", local.stat().st_size // 4)
+    remote = run(load_config(kit.write_config(tmp_path / "r.yaml", [url], tmp_path / "r")))
+    here = run(load_config(kit.write_config(tmp_path / "l.yaml", [str(local)], tmp_path / "l")))
+    assert remote["shards"]["total"] == here["shards"]["total"] >= 3
+    a, b = pq.read_table(tmp_path / "r" / "pages"), pq.read_table(tmp_path / "l" / "pages")
+    assert a.drop_columns(["source"]).equals(b.drop_columns(["source"]))
+    assert [s.rsplit("@", 1)[1] for s in a["source"].to_pylist()] == [
+        s.rsplit("@", 1)[1] for s in b["source"].to_pylist()]
+    fsspec.filesystem("memory").rm("/crawl-ranges", recursive=True)
