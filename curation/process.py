@@ -18,7 +18,7 @@ from curation.config import RunConfig
 from curation.label import LabelReport, prelabel_table, rule_set
 from curation.label.mapping import to_user_labels
 from curation.schema import PAGE_SCHEMA
-from curation.segment.pages import segment_with_language
+from curation.segment.pages import page_dicts, segment_with_language
 
 
 def label_segments(segments: pa.Table, cfg: RunConfig, report: LabelReport | None = None
@@ -56,7 +56,7 @@ class BatchResult:
 def process_batch(batch: pa.RecordBatch | pa.Table, cfg: RunConfig) -> BatchResult:
     """The pure per-batch step of `curation run` (picklable: runs in worker processes)."""
     report, counts = LabelReport(), Counter[str]()
-    pages, segments = segment_with_language(batch.to_pylist(), cfg, counts)
+    pages, segments = segment_with_language(page_dicts(batch), cfg, counts)
     segments = label_segments(segments, cfg, report)
     return BatchResult(_with_langs(batch, pages), segments, report, counts)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser
@@ -130,7 +130,11 @@ _NESTING_MARK = re.compile(
     + r")(?![a-zA-Z0-9-]))[a-zA-Z][^>]*+(?<!/)>)|</?(?=[a-zA-Z]))[a-zA-Z][^>]*+>")
 
 
-def _max_depth(html: str) -> int:
+# the same on UTF-8 bytes (ASCII only: a multi-byte character holds no '<', '/' or '>' byte)
+_NESTING_MARK_UTF8 = re.compile(_NESTING_MARK.pattern.encode("ascii"))
+
+
+def _max_depth(html: str | bytes) -> int:
     """The deepest nesting limit_depth's scan reaches when it drops nothing (its depth after
     each tag: opening tags add one, closing ones take one away down to zero), computed over
     the tags' marks with numpy.
@@ -138,7 +142,8 @@ def _max_depth(html: str) -> int:
     >>> _max_depth("<div><p>a<br/><DIV>b</DIV></div></div></div><span>c")
     2
     """
-    marks = "".join(_NESTING_MARK.findall(html)).encode("ascii")
+    marks = (b"".join(_NESTING_MARK_UTF8.findall(html)) if isinstance(html, bytes)
+             else "".join(_NESTING_MARK.findall(html)).encode("ascii"))
     if not marks:
         return 0
     codes = np.frombuffer(marks, dtype=np.uint8)
@@ -152,17 +157,31 @@ def _max_depth(html: str) -> int:
     return int(depth.max())
 
 
-def limit_depth(html: str, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_TAGS
-                ) -> tuple[str, int]:
-    """*html* with the tags nested deeper than *max_depth* removed, and how many were removed;
-    pages with fewer than *scan_from* '<' are returned as they are, unscanned, and so are pages
-    whose nesting stays within *max_depth* (a regular expression and numpy tell).
+@overload
+def limit_depth(html: str, max_depth: int = ..., scan_from: int = ...) -> tuple[str, int]: ...
+@overload
+def limit_depth(html: bytes, max_depth: int = ..., scan_from: int = ...) -> tuple[bytes, int]: ...
+def limit_depth(html: str | bytes, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_TAGS
+                ) -> tuple[str | bytes, int]:
+    """*html* (text or UTF-8 bytes) with the tags nested deeper than *max_depth* removed, and
+    how many were removed; pages with fewer than *scan_from* '<' are returned as they are,
+    unscanned, and so are pages whose nesting stays within *max_depth* (a regular expression
+    and numpy tell).
 
     >>> limit_depth("<div><div><div>x</div></div></div>", 2, scan_from=0)
     ('<div><div>x</div></div>', 2)
     """
-    if html.count("<") < max(scan_from, max_depth) or _max_depth(html) <= max_depth:
+    tags = html.count(b"<") if isinstance(html, bytes) else html.count("<")
+    if tags < max(scan_from, max_depth) or _max_depth(html) <= max_depth:
         return html, 0
+    if isinstance(html, bytes):  # rare: scanned as text
+        text, dropped = _scan_depth(html.decode("utf-8"), max_depth)
+        return text.encode("utf-8"), dropped
+    return _scan_depth(html, max_depth)
+
+
+def _scan_depth(html: str, max_depth: int) -> tuple[str, int]:
+    """limit_depth's tag-by-tag scan of a page that nests past *max_depth*."""
     pieces: list[str] = []
     depth = dropped = kept_to = 0
     for m in _TAG.finditer(html):
@@ -188,8 +207,9 @@ def limit_depth(html: str, max_depth: int = _MAX_DEPTH, scan_from: int = _SCAN_T
     return "".join(pieces), len(pieces) - 1
 
 
-def html_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
+def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColumns:
     """Split *html* into text blocks in document order, as columns, with main-container flags.
+    UTF-8 bytes are parsed as they are (lexbor encodes text to them first).
 
     One pass over the tree, children by children (a stack of lexbor's child iterators): the
     subtree of a skipped element (script, svg ...) is never entered, and the structure comes

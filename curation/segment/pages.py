@@ -14,6 +14,23 @@ from curation.lang import detect_lang, sample_text
 from curation.segment.core import SegmentColumns
 
 
+def page_dicts(batch: pa.RecordBatch | pa.Table) -> list[dict[str, Any]]:
+    """The pages of *batch* as dicts for segment_with_language, an HTML page's content as the
+    UTF-8 bytes Arrow holds: lexbor parses them as they are, so no str is made of them only to
+    be encoded again (text pages, split in Python, get theirs as str)."""
+    rows: list[dict[str, Any]]
+    if "content" not in batch.schema.names or batch.schema.field("content").type != pa.string():
+        rows = batch.to_pylist()
+        return rows
+    rows = batch.select([n for n in batch.schema.names if n != "content"]).to_pylist()
+    contents = batch.column("content").cast(pa.binary()).to_pylist()
+    for row, content in zip(rows, contents, strict=True):
+        if content is not None and row.get("format") != "html":
+            content = content.decode("utf-8")
+        row["content"] = content
+    return rows
+
+
 def page_language(page: Mapping[str, Any], texts: list[str], cfg: RunConfig) -> str:
     """The page's language: the one the input gives, else detected once on a bounded sample."""
     given = page.get("lang")

@@ -58,3 +58,10 @@ def test_max_depth_is_the_deepest_point_of_the_scan() -> None:
     assert limit_depth(deep)[1] == 3000  # 1,500 opening and 1,500 closing tags dropped
     wide = "<div><p>x</p></div>" * 2000
     assert limit_depth(wide) == (wide, 0) == scanned(wide, 1000)
+
+
+@given(st.lists(st.sampled_from([*_PIECES, "é", "日本", "\U0001f600"]), max_size=80).map("".join),
+       st.integers(1, 6))
+def test_utf8_bytes_give_the_same_result(html: str, max_depth: int) -> None:
+    text, dropped = limit_depth(html, max_depth, scan_from=0)
+    assert limit_depth(html.encode(), max_depth, scan_from=0) == (text.encode(), dropped)
