@@ -218,7 +218,7 @@ def _rows_for(known: dict[str, int]) -> dict[str, npt.NDArray[np.float64]]:
     return _rows[1]
 
 
-def _word_ngrams(word: str, spaced: bool, known: dict[str, list[float]]) -> list[str]:
+def _word_ngrams(word: str, spaced: bool, known: dict[str, int]) -> list[str]:
     """The known n-grams langdetect takes from *word* (no spaces in it) after a space, and
     from the space after it when *spaced*: the 1-, 2- and 3-grams ending at each character,
     none ending at a capital that follows a capital (inside an all-caps word)."""
@@ -247,11 +247,11 @@ def _word_ngrams(word: str, spaced: bool, known: dict[str, list[float]]) -> list
 
 
 # (word, followed by a space) -> its n-grams, per loaded profile map; emptied past _MAX_WORDS
-_words: tuple[dict[str, list[float]], dict[tuple[str, bool], list[str]]] = ({}, {})
+_words: tuple[dict[str, int], dict[tuple[str, bool], list[str]]] = ({}, {})
 _MAX_WORDS = 50_000
 
 
-def _words_for(known: dict[str, list[float]]) -> dict[tuple[str, bool], list[str]]:
+def _words_for(known: dict[str, int]) -> dict[tuple[str, bool], list[str]]:
     global _words
     if _words[0] is not known or len(_words[1]) > _MAX_WORDS:
         _words = (known, {})
