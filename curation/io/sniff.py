@@ -18,6 +18,7 @@ _TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<[!?][^>]*>|<(/?)([a-zA-Z][^\s/>]*)[^>]*
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _RAW_TEXT = ("script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes")
 _BEFORE_BODY = ("script", "style", "title", "noscript")  # elements a <body> may hide in
+_RAW_TEXT_SET, _BEFORE_BODY_SET = frozenset(_RAW_TEXT), frozenset(_BEFORE_BODY)
 _MAX_TOKENS = 400  # no text after this many tags: let the parser decide
 _LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
@@ -52,8 +53,8 @@ def sniff_body_text(html: str) -> bool | None:
     # a <body> inside a comment, script, style, title, noscript or template is no body (the
     # rarer raw-text elements are not looked for: at worst a page whose parse has no text is
     # kept)
-    if at < 0 or _inside(html, at, "<!--", "-->") or html.find("<template", 0, at) >= 0 or any(
-            _inside(html, at, f"<{tag}", f"</{tag}") for tag in _BEFORE_BODY):
+    if at < 0 or _inside(html, at, "<!--", "-->") or html.find("<template", 0, at) >= 0 or (
+            _open_elements(html, at) & _BEFORE_BODY_SET):
         return None
     pos, skip = at, ""
     for n, tok in enumerate(_TOKEN.finditer(html, pos)):
@@ -90,6 +91,31 @@ def _inside(html: str, at: int, opener: str, closer: str) -> bool:
     if opened < 0:
         return False
     return opened > max(html.rfind(closer, 0, at), html.rfind(closer.upper(), 0, at))
+
+
+# an opening or closing tag of the elements _inside is asked about, lower or upper case (the
+# spellings _inside looks for): no name is a prefix of another, and each match starts at a '<'
+# that no other match holds, so one forward scan sees every place an rfind would find
+_WATCHED = sorted(set(_RAW_TEXT) | set(_BEFORE_BODY))
+_WATCHED_TAG = re.compile(
+    "<(/?)(" + "|".join(f"{t}|{t.upper()}" for t in _WATCHED) + ")")
+
+
+def _open_elements(html: str, at: int) -> set[str]:
+    """The watched elements (_RAW_TEXT, _BEFORE_BODY) that `_inside(html, at, "<tag", "</tag")`
+    says position *at* lies in: one regular-expression pass up to *at* instead of up to four
+    rfinds over it per element."""
+    last: dict[tuple[str, str], int] = {}  # (closing "/" or "", name as written) -> position
+    for m in _WATCHED_TAG.finditer(html, 0, at):
+        last[m.group(1), m.group(2)] = m.start()
+    found = set()
+    for tag in _WATCHED:
+        opened = last.get(("", tag), -1)
+        if opened < 0:
+            opened = last.get(("", tag.upper()), -1)
+        if opened >= 0 and opened > max(last.get(("/", tag), -1), last.get(("/", tag.upper()), -1)):
+            found.add(tag)
+    return found
 
 
 class _Undecided:
@@ -134,8 +160,7 @@ def _tags_with(html: str, word: str, tag: re.Pattern[str]) -> Iterator[tuple[int
 
 def _hidden(html: str, at: int) -> bool:
     """Whether *at* is where a parser sees no tags: a comment or a raw-text element."""
-    return _inside(html, at, "<!--", "-->") or any(
-        _inside(html, at, f"<{tag}", f"</{tag}") for tag in _RAW_TEXT) or (
+    return _inside(html, at, "<!--", "-->") or bool(_open_elements(html, at) & _RAW_TEXT_SET) or (
         # templates nest and hide what they hold from a parse: after one, let the parser say
         html.find("<template", 0, at) >= 0 or html.find("<TEMPLATE", 0, at) >= 0)
 

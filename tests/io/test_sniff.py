@@ -64,3 +64,21 @@ def test_gold_pages(shared_data: Path) -> None:
         htmls = [rec["html"] for rec in map(json.loads, fh) if isinstance(rec.get("html"), str)]
     assert len(htmls) > 300
     assert [page_checks(h) for h in htmls] == [parsed(h) for h in htmls]
+
+
+_RAW_PIECES = st.sampled_from([
+    "<script>", "</script>", "<SCRIPT>", "</SCRIPT>", "<Script>", "</Script>", "<noscript>",
+    "</NOSCRIPT>", "<style>", "</style>", "<title>", "</TITLE>", "<textarea>", "</textarea>",
+    "<xmp>", "<iframe>", "</iframe>", "<noembed>", "<noframes>", "</noframes>", "<scripts>",
+    "<titlebar>", "<!--", "-->", "<", "/", "x", " ",
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_RAW_PIECES, max_size=25).map("".join), st.integers(0, 200))
+def test_one_scan_says_what_each_rfind_says(html: str, at: int) -> None:
+    from curation.io.sniff import _WATCHED, _inside, _open_elements
+
+    at = min(at, len(html))
+    assert _open_elements(html, at) == {
+        tag for tag in _WATCHED if _inside(html, at, f"<{tag}", f"</{tag}")}
