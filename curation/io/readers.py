@@ -321,7 +321,9 @@ def _lines(stream: _LineSource, limit: int) -> Iterator[tuple[int, bytes | None]
 
 def _open_binary(path: InputFile) -> IO[bytes] | gzip.GzipFile:
     """A local or remote file opened for reading, gunzipped when its name ends in .gz."""
-    raw = path.open("rb")
+    # a local file with a 1 MB buffer: readline of a 150 KB page line copies 8 KB pieces with
+    # the default one (326 gold-dev lines: 0.057 -> 0.016 CPU-s)
+    raw = path.open("rb", buffering=1 << 20) if isinstance(path, Path) else path.open("rb")
     if not path.name.lower().endswith(".gz"):
         return raw
     return _Gunzip(raw)

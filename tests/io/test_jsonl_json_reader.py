@@ -4,10 +4,12 @@ every kind of line gives the same page (or the same skip) either way."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from curation.io.readers import _fast_json, _from_row, _jsonl_record
+from curation.config import InputConfig
+from curation.io.readers import _fast_json, _from_row, _jsonl_record, iter_pages
 from curation.stats import Stats
 
 LINES = [
@@ -46,3 +48,17 @@ def test_bad_lines_are_counted_skips(line: bytes) -> None:
     stats = Stats()
     assert _jsonl_record(line, "f.jsonl:3", stats) is None
     assert "bad_json" in json.dumps(stats.to_dict())
+
+
+def test_lines_longer_than_the_read_buffer(tmp_path: Path) -> None:
+    """Local JSONL files are read through a 1 MB buffer: a page longer than it comes whole, and
+    a line over the line limit (6 x max_bytes) is drained, the next line read as it is."""
+    big, huge = "word " * 300_000, "x" * 13_000_000  # 1.5 MB page; 13 MB line over the limit
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
+                            for i, t in enumerate([big, huge, "after"])))
+    stats = Stats()
+    pages = list(iter_pages([str(path)], InputConfig(max_bytes=2_000_000), stats))
+    assert [(p["page_id"], p["content"]) for p in pages] == [("0", big), ("2", "after")]
+    assert [(s["reason"], Path(s["source"]).name) for s in stats.skipped] == [
+        ("too_large", "p.jsonl:2")]
