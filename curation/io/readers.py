@@ -555,7 +555,8 @@ def _finish(raw: RawPage, cfg: InputConfig, stats: Stats) -> dict[str, Any] | No
     if not content or content.isspace():
         stats.skip(STAGE, "empty", raw.source, "empty or whitespace-only page")
         return None
-    lines = content.count("\n") + 1
+    # a page of n characters has at most n + 1 lines: only long pages need counting
+    lines = content.count("\n") + 1 if len(content) >= cfg.max_lines else 0
     if lines > cfg.max_lines:
         stats.skip(STAGE, "too_many_lines", raw.source, f"{lines} lines > {cfg.max_lines}")
         return None
