@@ -174,16 +174,24 @@ def _write_rows(writer: pq.ParquetWriter, rows: pa.Table, split: str, res: dict[
 def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: Stats,
                     overwrite: bool = False, group_merges: dict[str, str] | None = None,
                     near_duplicates: dict[str, Any] | None = None,
-                    mapper: Mapper = in_this_process) -> dict[str, Any]:
+                    mapper: Mapper = in_this_process,
+                    counted_by_name: Mapping[str, dict[str, Any]] | None = None
+                    ) -> dict[str, Any]:
     """Write SEGMENT_SCHEMA shards in *segments_dir* as a site-split HF dataset at *out_dir*;
     return the counts (rows per split, label, language, label source). *mapper* runs the
-    per-file passes (a run's engine spreads them over its workers)."""
+    per-file passes (a run's engine spreads them over its workers). *counted_by_name* is pass
+    1 already made (group_rows of each file, by file name, with these labels): used when it
+    covers every file, else pass 1 runs."""
     prepare_output(out_dir, overwrite)
-    sources = [str(p) for p in shard_paths(segments_dir)]
+    paths = shard_paths(segments_dir)
+    sources = [str(p) for p in paths]
 
     # pass 1: rows per group (site or page), near-copies' groups merged
     rows_of: Counter[str] = Counter()
-    counted = mapper(partial(group_rows, labels=list(cfg.labels)), sources)
+    if counted_by_name is not None and all(p.name in counted_by_name for p in paths):
+        counted = [counted_by_name[p.name] for p in paths]
+    else:
+        counted = mapper(partial(group_rows, labels=list(cfg.labels)), sources)
     for part in counted:
         for key, n in part["rows"].items():
             rows_of[(group_merges or {}).get(key, key)] += n

@@ -193,7 +193,11 @@ def _no_pages(out: Path, stats: Stats) -> NoUsablePagesError:
 
 
 def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
-            timing: dict[str, Any], pages: int, engine: Engine) -> tuple[str, dict[str, int]]:
+            timing: dict[str, Any], pages: int, engine: Engine,
+            publish_counts: dict[str, dict[str, Any]]) -> tuple[str, dict[str, int]]:
+    """The filter stage when its key changed; its tasks also make publish's first pass over
+    the files they write (into *publish_counts*), so publish after it needs no pass of its
+    own: one round of tasks less."""
     from curation.run.filter_parts import filter_stage_folders
 
     key = filter_key(upstream, cfg, store_dir(cfg))
@@ -208,7 +212,7 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
     kept = filter_stage_folders(out / "segments", out / "filtered",
                                 out / "rejects" if cfg.filter.write_rejects else None, cfg, own,
                                 human_dir=store_dir(cfg), overwrite=True,
-                                mapper=engine.map)
+                                mapper=engine.map, publish_counts=publish_counts)
     record.put("filter", key, own.to_dict(), kept)
     stats.merge(own)
     timing["filter"] = _timing(clock, pages, engine.worker_cpu_s - cpu0)
@@ -217,7 +221,8 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
 
 def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: StageRecord,
              timing: dict[str, Any], pages: int, merges: dict[str, str],
-             near: dict[str, Any], engine: Engine) -> dict[str, Any]:
+             near: dict[str, Any], engine: Engine,
+             counted: dict[str, dict[str, Any]]) -> dict[str, Any]:
     from curation.publish import publish_dataset
 
     key = publish_key(upstream, cfg)
@@ -229,7 +234,8 @@ def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Sta
                 ("dataset",), ("publish",))
     clock, own, cpu0 = StageClock(), Stats(), engine.worker_cpu_s
     summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True,
-                              group_merges=merges, near_duplicates=near, mapper=engine.map)
+                              group_merges=merges, near_duplicates=near, mapper=engine.map,
+                              counted_by_name=counted or None)
     record.put("publish", key, own.to_dict(), summary)
     stats.merge(own)
     timing["publish"] = _timing(clock, pages, engine.worker_cpu_s - cpu0)
@@ -293,10 +299,11 @@ def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
         stats.notes["timing"] = timing
         stats.write(out / "stats.json")
         raise _no_pages(out, stats)
+    publish_counts: dict[str, dict[str, Any]] = {}  # filled only when the filter runs
     upstream, kept = _filter(cfg, out, upstream, stats, record, timing, counts["pages"],
-                             engine)
+                             engine, publish_counts)
     summary = _publish(cfg, out, upstream, stats, record, timing, counts["pages"], merges,
-                       near, engine)
+                       near, engine, publish_counts)
     stats.notes["summary"] = {**counts, **kept, "dataset": summary}
     worker_cpu = sum(t.get("worker_cpu_s") or 0.0 for t in timing.values())
     timing["total"] = _timing(clock, counts["pages"], worker_cpu)
