@@ -13,9 +13,11 @@ speed-up is wall time on 1 worker over wall time on 2; on a shared machine run i
 speed-up (shard CPU time over the busiest worker's, from the shard manifests) is what the
 schedule reaches with a free core per worker, whatever else the machine is doing.
 
-The serial part is what the parent process does alone, which no worker count shortens: its
-start-up (interpreter, imports, config: the command's wall time before the run's clock starts),
-and its own CPU time in each stage (the stage's CPU time less its workers'). Memory per size:
+The serial part is what the parent process does alone, which no worker count shortens: the
+command's wall time outside the engine's phases (`serial_wall_s`: start-up, planning, assembly,
+card, stats, stopping the workers), of which the start-up (interpreter, imports, config: the
+wall time before the run's clock starts); and its own CPU time in each stage (the stage's CPU
+time less its workers'). Memory per size:
 the workers' peak RSS must not grow with the number of pages.
 """
 
@@ -94,6 +96,9 @@ def one_run(inputs: Path, work: Path, engine: str, workers: int) -> dict[str, An
             "schedule_speedup": round(shard_cpu / max(per_worker.values(), default=1.0), 2),
             "process_cpu_s": round(process_cpu, 2),
             "startup_wall_s": round(wall - stats["timing"]["total"]["wall_s"], 2),
+            # the command's wall outside the engine's phases: the parent alone (start-up,
+            # planning, assembly, the card, stats, stopping the workers)
+            "serial_wall_s": round(wall - stats["timing"]["total"]["tasks_wall_s"], 2),
             "parent_cpu_s": parent_cpu, "parent_serial_cpu_s": round(sum(parent_cpu.values()), 2),
             "loadavg_1min": os.getloadavg()[0]}
 
@@ -129,7 +134,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                           f"({res['shards']} shards; shard CPU {res['shard_cpu_s']} s over "
                           f"{res['worker_processes']} workers: schedule speed-up "
                           f"{res['schedule_speedup']:.2f}x; load {res['loadavg_1min']:.1f})")
-                    print(f"    parent: start-up {res['startup_wall_s']} s wall, own CPU "
+                    print(f"    parent: alone {res['serial_wall_s']} s wall (start-up "
+                          f"{res['startup_wall_s']} s), own CPU "
                           f"{res['parent_serial_cpu_s']} s {res['parent_cpu_s']}, peak "
                           f"{res['peak_rss_mb_parent']} MB; command CPU {res['process_cpu_s']} s")
     report = {"code": code_version(), "cpus": os.cpu_count(), "python": platform.python_version(),

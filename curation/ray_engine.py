@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -32,6 +33,7 @@ class RayEngine:
         self._info: dict[str, Any] = {}
         self.worker_cpu_s = 0.0
         self.worker_peak_rss_mb: float | None = None
+        self.tasks_wall_s = 0.0
 
     def _ray(self) -> Any:
         try:
@@ -55,6 +57,14 @@ class RayEngine:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             on_done: Callable[[T, R], None] | None = None) -> list[R]:
+        start = time.perf_counter()
+        try:
+            return self._map(fn, items, on_done)
+        finally:
+            self.tasks_wall_s += time.perf_counter() - start
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T],
+             on_done: Callable[[T, R], None] | None) -> list[R]:
         if not items:
             return []
         ray = self._ray()

@@ -8,6 +8,7 @@ with the parent; `curation.ray_engine.RayEngine` runs them as Ray tasks."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +28,7 @@ class Engine(Protocol):
     workers: int
     worker_cpu_s: float  # CPU time of the tasks run in other processes, so far
     worker_peak_rss_mb: float | None  # the largest peak memory of those processes
+    tasks_wall_s: float  # wall time inside map so far: the rest of a run is its parent alone
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             on_done: Callable[[T, R], None] | None = None) -> list[R]: ...
@@ -59,9 +61,18 @@ class LocalEngine:
         self.restarts = 0
         self.worker_cpu_s = 0.0
         self.worker_peak_rss_mb: float | None = None
+        self.tasks_wall_s = 0.0
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             on_done: Callable[[T, R], None] | None = None) -> list[R]:
+        start = time.perf_counter()
+        try:
+            return self._map(fn, items, on_done)
+        finally:
+            self.tasks_wall_s += time.perf_counter() - start
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T],
+             on_done: Callable[[T, R], None] | None) -> list[R]:
         if self.workers <= 1 or len(items) <= 1:
             return run_in_process(fn, items, on_done)
         results: dict[int, R] = {}

@@ -67,3 +67,6 @@ def test_stats_hold_timings_per_stage(tmp_path: Path, kit: Any,
     # measured in the workers (20 small pages take well under a CPU-second there)
     assert seg["worker_cpu_s"] > 0 and seg["cpu_s"] > seg["worker_cpu_s"]
     assert timing["total"]["cpu_s"] > seg["cpu_s"]  # the workers' CPU time is counted too
+    # the phases run on the engine take most of the run, never more than all of it
+    stage_walls = seg["wall_s"] + timing["filter"]["wall_s"] + timing["publish"]["wall_s"]
+    assert 0 < timing["total"]["tasks_wall_s"] <= stage_walls <= timing["total"]["wall_s"]
