@@ -31,12 +31,18 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def _read(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A small shard file read whole by the parent: ParquetFile without threads takes a third
+    of pq.read_table's wall time (no dataset discovery, no thread hand-offs)."""
+    return pq.ParquetFile(path).read(columns=columns, use_threads=False)
+
+
 def _duplicates(files: list[Path], seen: SeenIds) -> tuple[list[str], list[str]]:
     """Page ids (and sources) in *files* that an earlier shard or page already had."""
     ids: list[str] = []
     sources: list[str] = []
     for path in files:
-        table = pq.read_table(path, columns=["page_id", "source"])
+        table = _read(path, ["page_id", "source"])
         for pid, src in zip(table["page_id"].to_pylist(), table["source"].to_pylist(),
                             strict=True):
             if not seen.add(pid):
@@ -46,7 +52,7 @@ def _duplicates(files: list[Path], seen: SeenIds) -> tuple[list[str], list[str]]
 
 
 def _write_without(src: Path, dst: Path, drop: pa.Array) -> int:
-    table = pq.read_table(src)
+    table = _read(src)
     kept = table.filter(pc.invert(pc.is_in(table["page_id"], value_set=drop)))
     pq.write_table(kept, dst, compression="zstd")
     return int(table.num_rows - kept.num_rows)
@@ -93,7 +99,7 @@ def _near_duplicates(root: Path, plan: list[tuple[dict[str, Any], list[str]]], o
     for entry, dup_ids in plan:
         drop = set(dup_ids)
         for name in entry["files"].get(MINHASH_PREFIX, []):
-            table = pq.read_table(root / entry["id"] / name)
+            table = _read(root / entry["id"] / name)
             for pid, values, group in zip(table["page_id"].to_pylist(),
                                           table["minhash"].to_pylist(),
                                           table["group"].to_pylist(), strict=True):
