@@ -153,6 +153,13 @@ def write_file(part: DatasetFile, cfg: RunConfig, assignment: Mapping[str, str],
     return res
 
 
+def _file_cost(part: DatasetFile, usable_rows: Mapping[str, int]) -> int:
+    """About the rows a file's task reads (its shard files, read from their start: a small
+    split reads whole files for a few rows each) and writes. Tasks start costliest first, so
+    the small splits' files, planned last, do not leave one worker busy at the end."""
+    return sum(usable_rows[src] + take for src, _, take in part.slices)
+
+
 def _write_rows(writer: pq.ParquetWriter, rows: pa.Table, split: str, res: dict[str, Any]
                 ) -> None:
     """Write *rows* of *split* and add them to the file's counts *res*."""
@@ -209,8 +216,12 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
     with atomic_dir(out_dir, marker={"curation": __version__, "kind": "dataset"}) as tmp:
         (tmp / "data").mkdir()
         files = plan_files(sources, split_rows, splits, cfg.publish.shard_rows, str(tmp / "data"))
-        results = mapper(partial(write_file, cfg=cfg, assignment=assignment,
-                                 merges=group_merges), files)
+        usable = {src: sum(part["rows"].values()) for src, part in zip(sources, counted,
+                                                                        strict=True)}
+        order = sorted(range(len(files)), key=lambda i: -_file_cost(files[i], usable))
+        done = mapper(partial(write_file, cfg=cfg, assignment=assignment,
+                              merges=group_merges), [files[i] for i in order])
+        results = [res for _, res in sorted(zip(order, done, strict=True))]
         summary, figures = _summary(out_dir, assignment, splits, results,
                                     [p["stats"] for p in counted], stats)
         if near_duplicates:

@@ -15,7 +15,7 @@ from curation.config import load_config
 from curation.io.parquet import shard_paths
 from curation.pipeline import run
 from curation.publish import publish_dataset
-from curation.publish.hf import group_rows
+from curation.publish.hf import DatasetFile, group_rows, write_file
 from curation.run.filter_parts import filter_stage_folders
 from curation.stats import Stats
 
@@ -67,3 +67,32 @@ def test_filter_counts_for_publish(tmp_path: Path, kit: Any) -> None:
     publish_dataset(filtered, tmp_path / "again", cfg, Stats(), overwrite=True,
                     mapper=_recording(calls), counted_by_name=partial_counts)
     assert calls == ["group_rows", "write_file"]
+
+
+def test_dataset_files_start_costliest_first(tmp_path: Path, kit: Any) -> None:
+    """The small splits' files read whole shard files for a few rows each: they start first,
+    and the counts still come back in file order."""
+    kit.write_pages(tmp_path / "in", range(60))
+    out = tmp_path / "out"
+    cfg = load_config(kit.write_config(tmp_path / "c.yaml", [str(tmp_path / "in")], out,
+                                       batch_pages=4, publish={"shard_rows": 40}))
+    run(cfg)
+    started: list[DatasetFile] = []
+
+    def mapper(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        if isinstance(fn, partial) and fn.func is write_file:
+            started.extend(items)
+        return [fn(item) for item in items]
+
+    summary = publish_dataset(out / "filtered", tmp_path / "ds", cfg, Stats(), overwrite=True,
+                              mapper=mapper)
+    files = sorted((tmp_path / "ds" / "data").glob("*.parquet"))
+    assert len(started) == len(files) >= 3
+    assert [Path(f.path).name for f in started] != [f.name for f in files]  # not plan order
+    usable = {str(p): sum(group_rows(str(p), list(cfg.labels))["rows"].values())
+              for p in shard_paths(out / "filtered")}
+    costs = [sum(usable[src] + take for src, _, take in f.slices) for f in started]
+    assert costs == sorted(costs, reverse=True)
+    for split, rows in summary["splits"].items():
+        assert rows == sum(pq.read_metadata(f).num_rows for f in files
+                           if f.name.startswith(f"{split}-"))
