@@ -172,8 +172,55 @@ def _word_counts(text: pa.ChunkedArray) -> Ints:
     short = np.flatnonzero(spaces <= 40)
     if short.size:
         sub = text if short.size == len(spaces) else text.take(pa.array(short))
-        words[short] = _np(pc.count_substring_regex(sub, _WORD)).astype(np.int64)
+        words[short] = word_runs(sub.combine_chunks())
     return words
+
+
+# bytes that are a _WORD character by themselves: ASCII letters and digits (a byte >= 0x80 is
+# part of a multi-byte character, classified per character below)
+_BYTE_WORD = np.zeros(256, dtype=np.bool_)
+_BYTE_WORD[list(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
+
+
+def word_runs(strings: pa.Array) -> Ints:
+    """Per string, the number of _WORD matches (RE2's count_substring_regex), from the UTF-8
+    bytes with numpy: a regex call costs per match, and short segments are mostly matches.
+    Each distinct non-ASCII character is classified by the same RE2 class, so the counts are
+    RE2's (null strings count 0)."""
+    n = len(strings)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[
+        strings.offset : strings.offset + n + 1].astype(np.int64)
+    data = strings.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return np.zeros(n, dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets -= offsets[0]
+    word = _BYTE_WORD[raw]  # each byte: part of a word character
+    at = np.flatnonzero(raw >= 0xC0)  # the lead byte of each multi-byte character
+    if at.size:
+        padded = np.concatenate([raw, np.zeros(3, dtype=np.uint8)])
+        b0, b1, b2, b3 = (padded[at + k].astype(np.int64) for k in range(4))
+        c1, c2, c3 = b1 & 0x3F, b2 & 0x3F, b3 & 0x3F
+        size = np.where(b0 < 0xE0, 2, np.where(b0 < 0xF0, 3, 4))
+        code = np.where(size == 2, ((b0 & 0x1F) << 6) | c1,
+                        np.where(size == 3, ((b0 & 0x0F) << 12) | (c1 << 6) | c2,
+                                 ((b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3))
+        distinct, inverse = np.unique(code, return_inverse=True)
+        chars = pa.array([chr(c) for c in distinct.tolist()], pa.string())
+        is_word = _np(pc.match_substring_regex(chars, f"^{_WORD}$"), False).astype(bool)
+        char_word = is_word[inverse.reshape(-1)]
+        for k in range(4):  # every byte of the character gets its class
+            part = size > k
+            word[at[part] + k] = char_word[part]
+    run_start = word.copy()
+    run_start[1:] &= ~word[:-1]
+    firsts = offsets[:-1][offsets[:-1] < len(raw)]  # a string's first byte starts a run too
+    run_start[firsts] = word[firsts]
+    before = np.concatenate([[0], np.cumsum(run_start, dtype=np.int64)])
+    counts: Ints = before[offsets[1:]] - before[offsets[:-1]]
+    return counts
 
 
 def _repeats_in_page(text: pa.ChunkedArray, page: Ints, candidates: Mask) -> Ints:
