@@ -54,7 +54,8 @@ class Frame:
     rel_pos: Floats  # position / page length, 0..1
     dup_in_page: Ints  # how many segments of the same page have the same text
     cue_patterns: dict[str, dict[str, str]]
-    _cue_cache: dict[str, Mask] = field(default_factory=dict)
+    _cue_cache: dict[str, tuple[int, Mask]] = field(default_factory=dict)  # kind: bound, hits
+    _bounded: dict[tuple[str, int], tuple[Ints, pa.Array]] = field(default_factory=dict)
     _match_cache: dict[tuple[str, str], Mask] = field(default_factory=dict)
     _dict_cache: dict[str, tuple[pa.Array, Column]] = field(default_factory=dict)
     _token_cache: dict[str, tuple[pa.Array, Column, Column, int]] = field(
@@ -62,21 +63,40 @@ class Frame:
     langs_without_cues: set[str] = field(default_factory=set)
     _groups: dict[str, tuple[Ints, pa.Array]] | None = None
 
-    def cue(self, kind: str) -> Mask:
-        """Segments whose text matches the cue phrases of *kind* for their page's language."""
-        hit = self._cue_cache.get(kind)
-        if hit is None:
-            hit = np.zeros(self.n, dtype=np.bool_)
-            for lang, (idx, lower) in self._lang_groups().items():
-                pats = self.cue_patterns.get(lang)
-                if pats is None:  # no cue file: only the language-independent cues
-                    self.langs_without_cues.add(lang)
-                    pats = self.cue_patterns.get("*", {})
-                pattern = pats.get(kind)
-                if pattern:
-                    hit[idx] = _np(pc.match_substring_regex(lower, pattern), False)
-            self._cue_cache[kind] = hit
+    def cue(self, kind: str, max_words: int = CUE_MAX_WORDS) -> Mask:
+        """Segments of at most *max_words* words (at most CUE_MAX_WORDS) whose text matches
+        the cue phrases of *kind* for their page's language. A rule that bounds the length
+        anyway passes its bound: the fewer the words, the fewer bytes RE2 searches."""
+        bound = min(max_words, CUE_MAX_WORDS)
+        cached = self._cue_cache.get(kind)
+        if cached is not None and cached[0] >= bound:
+            hit = cached[1]
+            return hit if cached[0] == bound else hit & (self.n_words <= bound)
+        hit = np.zeros(self.n, dtype=np.bool_)
+        for lang, (idx, lower) in self._lang_groups().items():
+            pats = self.cue_patterns.get(lang)
+            if pats is None:  # no cue file: only the language-independent cues
+                self.langs_without_cues.add(lang)
+                pats = self.cue_patterns.get("*", {})
+            pattern = pats.get(kind)
+            if pattern:
+                rows, texts = self._bounded_group(lang, idx, lower, bound)
+                if rows.size:
+                    hit[rows] = _np(pc.match_substring_regex(texts, pattern), False)
+        self._cue_cache[kind] = (bound, hit)
         return hit
+
+    def _bounded_group(self, lang: str, idx: Ints, lower: pa.Array,
+                       bound: int) -> tuple[Ints, pa.Array]:
+        """The segments of a language group with at most *bound* words, and their text."""
+        if bound >= CUE_MAX_WORDS:
+            return idx, lower
+        found = self._bounded.get((lang, bound))
+        if found is None:
+            keep = self.n_words[idx] <= bound
+            found = (idx[keep], lower.filter(pa.array(keep)))
+            self._bounded[(lang, bound)] = found
+        return found
 
     def _lang_groups(self) -> dict[str, tuple[Ints, pa.Array]]:
         """Per language: the short segments (cue rules never look at long paragraphs, which

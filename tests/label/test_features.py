@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curation.label.features import _WORD, word_runs
+from curation.label.features import _WORD, CUE_MAX_WORDS, Frame, build_frame, word_runs
 
 # letters, digits and separators of several scripts: accents, combining marks (not \p{L}),
 # superscript and Arabic-Indic digits (\p{N}), CJK, emoji (4 bytes), dashes and NBSP
@@ -38,3 +38,30 @@ def test_word_runs_edges() -> None:
     assert word_runs(strings).tolist() == [1, 1, 0, 0, 2, 0, 2]
     assert word_runs(pa.array([], pa.string())).dtype == np.int64
     assert word_runs(pa.array(["", None], pa.string())).tolist() == [0, 0]
+
+
+def _frame(lines: list[str]) -> Frame:
+    from curation.config import load_config
+    from curation.label import rule_set
+    from curation.pipeline import segment_with_language
+
+    cfg = load_config("configs/default.yaml")
+    page = {"page_id": "t", "format": "text", "content": "\n".join(lines), "lang": "en"}
+    _, table = segment_with_language([page], cfg)
+    return build_frame(table, rule_set(cfg).cues)
+
+
+def test_cue_with_a_word_bound_is_the_cue_on_short_segments() -> None:
+    long_caption = "Photo: " + " ".join(["word"] * 50)
+    lines = ["Photo: Reuters", "Photo by Jane Doe for the paper", long_caption,
+             "Advertisement", "nothing to see here", "Related stories"]
+    full = _frame(lines)
+    n_words = full.n_words
+    assert full.cue("caption")[:3].tolist() == [True, True, True]
+    for bounds in ([3, 6, 80], [80, 6, 3], [6, 3, 200]):  # cached wider, narrower, recomputed
+        f = _frame(lines)
+        for bound in bounds:
+            for kind in ("caption", "ad", "teaser"):
+                expected = full.cue(kind) & (n_words <= min(bound, CUE_MAX_WORDS))
+                assert f.cue(kind, max_words=bound).tolist() == expected.tolist()
+    assert not _frame(lines).cue("caption", max_words=3)[1]  # 7 words: past the bound

@@ -31,7 +31,8 @@ def byline(f: Frame, s1: Stage1) -> Mask:
     pre = s1.pre
     near: Mask = (f.shift(pre, 1, ABSTAIN) == _ART) | (f.shift(pre, -1, ABSTAIN) == _ART)
     near |= f.shift(pre, 2, ABSTAIN) == _ART
-    return f.cue("byline") & (f.n_words <= 15) & near
+    # the bound header_block reads byline cues with: one RE2 pass for both
+    return f.cue("byline", max_words=40) & (f.n_words <= 15) & near
 
 
 @rule("teaser.inside_cards.v1", "teaser", weight=1.0, stage=2)
@@ -72,7 +73,7 @@ def follow_group(f: Frame, s1: Stage1) -> Mask:
     out = np.zeros(f.n, dtype=np.bool_)
     paths = codes_of(f, "tag_path").astype(np.int64)
     is_ad: Mask = s1.pre == _AD
-    social = is_ad & f.cue("social") & (f.n_words <= 3)
+    social = is_ad & f.cue("social", max_words=3)
     for k in (-2, -1, 1, 2):
         nb_social = f.shift(social, k, False)
         same: Mask = f.shift(paths, k, -1) == paths
@@ -101,7 +102,7 @@ def header_block(f: Frame, s1: Stage1) -> Mask:
     looks = (
         f.match("tag_path", r"(^|>)h[1-3]$")
         | f.match("attrs", _HEADER_ATTR)
-        | f.cue("byline")
-        | f.cue("date")
+        | f.cue("byline", max_words=40)
+        | f.cue("date", max_words=40)
     )
     return f.is_html & above & looks & (f.n_words <= 40) & (f.link_density < 0.5)

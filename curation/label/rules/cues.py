@@ -22,31 +22,31 @@ def _near(f: Frame, mask: Mask, before: int, after: int) -> Mask:
 @rule("caption.cue.v1", "caption", weight=2.5)
 def caption_cue(f: Frame) -> Mask:
     """Short text with a photo/source credit ("Photo:", "Източник: БТА")."""
-    return f.cue("caption") & (f.n_words <= 40)
+    return f.cue("caption", max_words=40)
 
 
 @rule("ad.cue.v1", "ad", weight=2.5)
 def ad_cue(f: Frame) -> Mask:
     """Short text with an ad or self-promotion cue ("Advertisement", "follow us on")."""
-    return f.cue("ad") & (f.n_words <= 30)
+    return f.cue("ad", max_words=30)
 
 
 @rule("comment_ui.cue.v1", "comment_ui", weight=2.0)
 def comment_cue(f: Frame) -> Mask:
     """Short text with a comment-form cue ("leave a comment", "password must not be empty")."""
-    return f.cue("comment_ui") & (f.n_words <= 40)
+    return f.cue("comment_ui", max_words=40)
 
 
 @rule("joke.cue.v1", "joke", weight=1.5)
 def joke_cue(f: Frame) -> Mask:
     """Short text with a joke-widget cue ("joke of the day", "read the whole joke")."""
-    return f.cue("joke") & (f.n_words <= 30)
+    return f.cue("joke", max_words=30)
 
 
 @rule("teaser.cue.v1", "teaser", weight=2.0)
 def teaser_cue(f: Frame) -> Mask:
     """A related/most-read list heading ("Related stories", "Още от")."""
-    return f.cue("teaser") & (f.n_words <= 8)
+    return f.cue("teaser", max_words=8)
 
 
 @rule("other.cue.v1", "other", weight=1.2)
@@ -58,13 +58,13 @@ def other_cue(f: Frame) -> Mask:
 @rule("teaser.time_ago.v1", "teaser", weight=2.0)
 def time_ago(f: Frame) -> Mask:
     """A "category + time ago" line ("World 2 hours ago", "Свят Преди 42 минути")."""
-    return f.cue("time_ago") & (f.n_words <= 8)
+    return f.cue("time_ago", max_words=8)
 
 
 @rule("teaser.card_window.v1", "teaser", weight=1.0)
 def card_window(f: Frame) -> Mask:
     """Title lines before and the lead after a time-ago line: the rest of a teaser card."""
-    t = f.cue("time_ago") & (f.n_words <= 8)
+    t = f.cue("time_ago", max_words=8)
     return _near(f, t, before=2, after=2) & (f.n_words <= 40) & ~t
 
 
@@ -78,7 +78,7 @@ def repeated_title(f: Frame) -> Mask:
 def social_link(f: Frame) -> Mask:
     """A lone social network name ("Facebook", "RSS Feed"): a follow-us group; not inside a
     share bar (class/id says share: those buttons are `other`)."""
-    return f.cue("social") & (f.n_words <= 3) & ~f.match("attrs", _SHARE)
+    return f.cue("social", max_words=3) & ~f.match("attrs", _SHARE)
 
 
 @rule("other.legal.v1", "other", weight=2.0)

@@ -173,7 +173,8 @@ def list_meta(f: Frame) -> Mask:
     t = _title_like(f)
     before = f.shift(t, -1, False) | f.shift(t, -2, False)
     after = f.shift(t, 1, False) | f.shift(t, 2, False)
-    dated = f.shift(t, -1, False) & f.cue("date") & (f.n_words <= 8)
+    # the bound header_block reads date cues with: one RE2 pass for both
+    dated = f.shift(t, -1, False) & f.cue("date", max_words=40) & (f.n_words <= 8)
     return f.is_html & ~f.in_main & ~t & ((before & after) | dated) & (f.n_words <= 40)
 
 
