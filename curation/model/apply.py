@@ -148,11 +148,14 @@ def with_prediction(
     In combined mode the cleaner's fitted combiner mixes model and rules (*combined*: its
     probabilities, already computed out-of-fold). With *p_body* (the model's P(story body)),
     a body segment is labelled article (unless, in combined mode, a specific rule kept its
-    label) and `article_part` says which article segments are body and which the story's
+    label or the fitted combiner, which weighs P(body) itself, chose another) and
+    `article_part` says which article segments are body and which the story's
     apparatus (headline, byline: "meta")."""
     if mode == "rules":
         return table
     final, keep = _final_proba(table, cleaner, proba, weights, mode, p_body, combined)
+    # the fitted combiner already weighed P(body) (one of its inputs): it is not overruled
+    stacked = mode == "combined" and cleaner.stacker is not None and cleaner.stacker.with_body
     best: Ints = final.argmax(axis=1)
     conf = final[np.arange(len(best)), best].astype(np.float32)
     part: Labels = np.array(table.column("article_part").to_pylist(), dtype=object)
@@ -161,7 +164,7 @@ def with_prediction(
         a = labels.index(ARTICLE)
         if p_body is not None:
             body = p_body >= cleaner.body_threshold
-            promote = body & (keep < 0) & (best != a)
+            promote = body & (keep < 0) & (best != a) & (not stacked)
             best = np.where(promote, a, best)
             conf = np.where(promote, p_body, conf).astype(np.float32)
             part = np.where(body & ~_is_h1(table), BODY, META).astype(object)

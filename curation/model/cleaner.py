@@ -215,17 +215,35 @@ def fit_matrix(
         return cleaner
     t = best_threshold(q[known], is_art[known])
     cleaner.article_shift = float(np.log(t / (1 - t)))
-    if votes is not None and type_head is not None:
-        pt = out_of_fold_types(x, target, typed, weight, fold, type_head, c_type, type_balance)
-        cleaner.stacker = fit_stacker(cleaner.label_proba(q, pt), None, votes, target,
-                                      weight, cleaner.labels, names)
+    p_body: Floats | None = None  # out-of-fold P(body), one more input of the combiner
     if rows is not None and body_head is not None:
         p = out_of_fold_scores(x, is_body, body_known, weight, fold, c_article, body_head)
         if p is not None:
             feats = context_features(p, q, _dense(x), rows)
             cleaner.body_stage = fit_stage(feats[body_known], is_body[body_known],
                                            weight[body_known])
+            p_body = out_of_fold_stage(feats, is_body, body_known, weight, fold,
+                                       cleaner.body_stage)
+    if votes is not None and type_head is not None:
+        pt = out_of_fold_types(x, target, typed, weight, fold, type_head, c_type, type_balance)
+        cleaner.stacker = fit_stacker(cleaner.label_proba(q, pt), p_body, votes, target,
+                                      weight, cleaner.labels, names)
     return cleaner
+
+
+def out_of_fold_stage(feats: Floats, is_body: Bools, known: Bools, weight: Floats,
+                      fold: Ints, full: Any) -> Floats:
+    """P(body) of each row from a body stage fitted without the row's fold (its inputs are
+    already out-of-fold head scores), so the combiner learns how far an unseen site's P(body)
+    can be trusted; rows of no fold, or of a fold whose training part lacks a class: *full*."""
+    out: Floats = np.asarray(full.predict_proba(feats)[:, 1], dtype=np.float64)
+    for f in range(int(fold.max()) + 1):
+        train = known & (fold != f) & (fold >= 0)
+        test = np.flatnonzero(fold == f)
+        if len(test) and len(set(is_body[train])) == 2:
+            stage: Any = fit_stage(feats[train], is_body[train], weight[train])
+            out[test] = np.asarray(stage.predict_proba(feats[test])[:, 1])
+    return out
 
 
 def _fit_types(x: sp.csr_matrix, target: Labels, typed: Bools, weight: Floats,

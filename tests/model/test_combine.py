@@ -74,3 +74,26 @@ def test_article_threshold_is_chosen_on_training_sites_and_applied():
     raw = _positive(cleaner.article_head, x)
     p = cleaner.predict_proba(x)[:, cleaner.labels.index("article")]
     assert np.array_equal(p >= 0.5, raw >= t)
+
+
+def test_a_body_aware_combiner_is_not_overruled_by_p_body(
+    synthetic_gold: Path, trained_model: Path
+):
+    cfg = load_config()
+    pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))
+    table = label_pages([page_record(p) for p in pages[:1]], cfg)
+    cleaner = load(trained_model)
+    assert cleaner.stacker is not None and cleaner.stacker.with_body
+    labels = cleaner.labels
+    ad, article = labels.index("ad"), labels.index("article")
+    n = table.num_rows
+    sure_ad = np.full((n, len(labels)), 0.01)
+    sure_ad[:, ad] = 1 - 0.01 * (len(labels) - 1)
+    p_body = np.ones(n)  # the body stage is sure that every row is the story's body
+    weights = rule_weights_of(cfg)
+    # the combiner weighed P(body) already: its "ad" stands
+    combined = with_prediction(table, cleaner, sure_ad, weights, "combined", p_body, sure_ad)
+    assert set(combined.column("prelabel").to_pylist()) == {"ad"}
+    # the model alone has no such judge: a sure body row is promoted to article
+    alone = with_prediction(table, cleaner, sure_ad, weights, "model", p_body)
+    assert set(alone.column("prelabel").to_pylist()) == {labels[article]}

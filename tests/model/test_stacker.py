@@ -69,3 +69,26 @@ def test_rules_report_reads_the_combiner_weights_of_the_configured_model(
            "exact_accuracy": None, "exact_n": 0, "by_group": {}, "wrong_wins": 0,
            "combiner_weight": 1.234}
     assert "1.234" in format_summary([row]) and "comb" in format_summary([row])
+
+
+def test_the_combiner_learns_from_out_of_fold_body_scores():
+    from curation.model.body import fit_stage
+    from curation.model.cleaner import out_of_fold_stage
+
+    rng = np.random.default_rng(1)
+    n = 900
+    feats = rng.normal(size=(n, 4))
+    is_body = feats[:, 0] + rng.normal(scale=0.5, size=n) > 0
+    fold = np.arange(n) % 3
+    fold[:30] = -1  # rows of a site with no labelled row: scored by the full stage
+    known, weight = np.ones(n, dtype=bool), np.ones(n)
+    full = fit_stage(feats, is_body, weight)
+    p = out_of_fold_stage(feats, is_body, known, weight, fold, full)
+    for f in range(3):  # each fold scored by a stage that never saw it
+        train = (fold != f) & (fold >= 0)
+        stage = fit_stage(feats[train], is_body[train], weight[train])
+        assert np.allclose(p[fold == f], stage.predict_proba(feats[fold == f])[:, 1])
+    assert np.allclose(p[:30], full.predict_proba(feats[:30])[:, 1])
+    # out-of-fold scores are less sure of the training rows than the stage that saw them
+    assert np.mean(np.abs(p - is_body)) > np.mean(np.abs(full.predict_proba(feats)[:, 1]
+                                                          - is_body))
