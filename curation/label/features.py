@@ -27,6 +27,8 @@ _WHOLE_TOKEN = {
 _SEPARATOR = {"attrs": " ", "tag_path": ">"}
 CUE_MAX_WORDS = 80  # no cue rule looks at longer segments
 DUP_MAX_WORDS = 30  # repetition is only used for title-like segments
+# alternatives of word characters only: a match never holds a space (nor crosses a token)
+_NO_SPACE = re.compile(r"(?:[A-Za-z0-9_|()?:*+{},]|\\[wd])*")
 
 
 def _np(a: pa.ChunkedArray | pa.Array, fill: object = 0) -> Column:
@@ -124,7 +126,10 @@ class Frame:
             if column in ("tag_path", "attrs"):
                 values, indices = self._distinct(column)
                 whole = _WHOLE_TOKEN[column].match(pattern)
-                if whole:
+                # attrs values are long ancestor chains (~50 tokens): splitting them costs more
+                # than a regex pass, which finds the same tokens when no match holds a space
+                by_token = whole and not (column == "attrs" and _NO_SPACE.fullmatch(whole[1]))
+                if whole and by_token:
                     per_value = self._token_hits(column, whole.group(1))
                 else:
                     per_value = _np(pc.match_substring_regex(values, pattern), False).astype(bool)

@@ -65,3 +65,29 @@ def test_cue_with_a_word_bound_is_the_cue_on_short_segments() -> None:
                 expected = full.cue(kind) & (n_words <= min(bound, CUE_MAX_WORDS))
                 assert f.cue(kind, max_words=bound).tolist() == expected.tolist()
     assert not _frame(lines).cue("caption", max_words=3)[1]  # 7 words: past the bound
+
+
+def _attrs_frame(attrs: list[str]) -> Frame:
+    n = len(attrs)
+    table = pa.table({
+        "page_id": ["p"] * n, "text": ["some text"] * n, "tag_path": ["html>body>div"] * n,
+        "attrs": attrs, "lang": ["en"] * n, "link_density": [0.0] * n,
+        "in_main": [False] * n, "after_image": [False] * n,
+    })
+    return build_frame(table, {})
+
+
+def test_whole_token_attrs_match_by_regex_equals_by_token() -> None:
+    rng = random.Random(3)
+    vocab = ["ad", "ads", "adx", "advert", "advertisement", "x", "share", "sharebar", "nav",
+             "a", "b", "header", "subheader", "comment", "comments", "9", ""]
+    attrs = [" ".join(rng.choice(vocab[:-1]) for _ in range(rng.randint(0, 60)))
+             for _ in range(400)] + ["", "ad", "a b", "x a b y"]
+    f = _attrs_frame(attrs)
+    for alternatives in (r"ad|ads|advert\w*", r"share\w*|nav", r"(sub)?header", "9|x", "a"):
+        by_regex = f.match("attrs", f"(^| )({alternatives})( |$)")  # no space: a regex pass
+        by_token = f._token_hits("attrs", alternatives)[f._distinct("attrs")[1]]
+        assert by_regex.tolist() == by_token.tolist()
+        assert by_regex.any() and not by_regex.all()
+    # alternatives that can hold a space go token by token: "a b" is never one token
+    assert not f.match("attrs", "(^| )(a b)( |$)").any()
