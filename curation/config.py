@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from curation.defaults import builtin_path
 from curation.errors import ConfigError
 from curation.taxonomy import LABELS
+from curation.user_cache import user_cache_dir
 
 MAX_WEIGHT = 1000.0  # a rule weight above this drowns every other vote: surely a typo
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")  # an fsspec url (curation.io.remote.is_url)
@@ -198,9 +199,12 @@ class RunConfig(_Model):
         """The local folder a run to an url output works in (one per url)."""
         if self.staging:
             return self.resolve(self.staging)
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        cache = user_cache_dir()
+        if cache is None:
+            raise ConfigError(f"output {self.output!r} is a store url and there is no user cache "
+                             "folder to stage it in: set `staging:` or $CURATION_CACHE_DIR")
         name = hashlib.sha256(self.output.encode("utf-8")).hexdigest()[:16]
-        return cache / "curation" / "staging" / name
+        return cache / "staging" / name
 
 
 _USER_LABEL = re.compile(r"^[\w.-]+$")  # what Label Studio choices and ClassLabel names take

@@ -10,11 +10,11 @@ another pure-Python option.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
+
+from curation.user_cache import user_cache_dir
 
 UNKNOWN = "unknown"
 DETECTORS = ("langdetect", "fasttext", "py3langid", "none")
@@ -62,22 +62,8 @@ def _factory() -> Any:
 
                 from curation.langdetect_detector import cached_profiles
 
-                _langdetect_factory = cached_profiles(PROFILES_DIRECTORY, _cache_dir())
+                _langdetect_factory = cached_profiles(PROFILES_DIRECTORY, user_cache_dir())
     return _langdetect_factory
-
-
-def _cache_dir() -> Path | None:
-    """Where langdetect's profiles are cached: $CURATION_CACHE_DIR, else
-    $XDG_CACHE_HOME/curation, else ~/.cache/curation (as the model's CV cache); None when
-    there is no home."""
-    env = os.environ.get("CURATION_CACHE_DIR")
-    if env:
-        return Path(env)
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    except RuntimeError:
-        return None
-    return Path(base) / "curation"
 
 
 def preload(detector: str) -> None:
