@@ -27,6 +27,7 @@ import pyarrow.feather as feather
 import scipy.sparse as sp
 
 from curation.model.data import Labelled
+from curation.user_cache import user_cache_dir
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 _FEATURES_SOURCES = [Path(__file__).resolve().parent / name
@@ -34,12 +35,8 @@ _FEATURES_SOURCES = [Path(__file__).resolve().parent / name
 
 
 def default_cache_dir() -> Path:
-    """$CURATION_CACHE_DIR, else $XDG_CACHE_HOME/curation, else ~/.cache/curation."""
-    env = os.environ.get("CURATION_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "curation"
+    """The user cache folder (curation.user_cache); a temporary folder when there is no home."""
+    return user_cache_dir() or Path(tempfile.gettempdir()) / "curation-cache"
 
 
 def _sha(parts: Sequence[bytes]) -> str:
