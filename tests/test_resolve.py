@@ -27,7 +27,7 @@ def test_config_imports_no_registry() -> None:
     tree = ast.parse(Path(curation.config.__file__).read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert {m for m in imported if m and m.startswith("curation")} <= {
-        "curation.defaults", "curation.errors", "curation.taxonomy"}
+        "curation.defaults", "curation.errors", "curation.taxonomy", "curation.user_cache"}
 
 
 def test_resolve_gives_each_stage_its_part() -> None:
