@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from curation.errors import ConfigError
-from curation.run.workers import WorkerDiedError, measured
+from curation.run.workers import TimedMap, WorkerDiedError, measured
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -23,7 +22,7 @@ R = TypeVar("R")
 MAX_RETRIES = 2
 
 
-class RayEngine:
+class RayEngine(TimedMap):
     """Ray tasks on a local Ray (`workers` CPUs) or the cluster at *address*; Ray starts at
     the first phase and stops when the engine closes."""
 
@@ -54,14 +53,6 @@ class RayEngine:
             self._info = {"ray_address": ray.get_runtime_context().gcs_address,
                           "ray_nodes": len([n for n in nodes if n.get("Alive")])}
         return ray
-
-    def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[T, R], None] | None = None) -> list[R]:
-        start = time.perf_counter()
-        try:
-            return self._map(fn, items, on_done)
-        finally:
-            self.tasks_wall_s += time.perf_counter() - start
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T],
              on_done: Callable[[T, R], None] | None) -> list[R]:

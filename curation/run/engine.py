@@ -8,13 +8,12 @@ with the parent; `curation.ray_engine.RayEngine` runs them as Ray tasks."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
-from curation.run.workers import WorkerDiedError, measured, worker_pool
+from curation.run.workers import TimedMap, WorkerDiedError, measured, worker_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,7 +49,7 @@ def run_in_process(fn: Callable[[T], R], items: Sequence[T],
     return results
 
 
-class LocalEngine:
+class LocalEngine(TimedMap):
     """This process for one worker; a process pool for more. The pool starts at the first
     phase with two tasks or more and serves every later phase."""
 
@@ -62,14 +61,6 @@ class LocalEngine:
         self.worker_cpu_s = 0.0
         self.worker_peak_rss_mb: float | None = None
         self.tasks_wall_s = 0.0
-
-    def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[T, R], None] | None = None) -> list[R]:
-        start = time.perf_counter()
-        try:
-            return self._map(fn, items, on_done)
-        finally:
-            self.tasks_wall_s += time.perf_counter() - start
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T],
              on_done: Callable[[T, R], None] | None) -> list[R]:

@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -24,6 +24,25 @@ from curation.run.progress import peak_rss_mb
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class TimedMap:
+    """An engine's `map` over its own `_map`, adding the wall time spent inside to
+    `tasks_wall_s` (stats: the rest of a run's wall is its parent alone)."""
+
+    tasks_wall_s: float = 0.0
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T],
+            on_done: Callable[[T, R], None] | None = None) -> list[R]:
+        start = time.perf_counter()
+        try:
+            return self._map(fn, items, on_done)
+        finally:
+            self.tasks_wall_s += time.perf_counter() - start
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T],
+             on_done: Callable[[T, R], None] | None) -> list[R]:
+        raise NotImplementedError
 
 
 class WorkerDiedError(CurationError):
