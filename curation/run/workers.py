@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -26,7 +27,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class TimedMap:
+class TimedMap(ABC):
     """An engine's `map` over its own `_map`, adding the wall time spent inside to
     `tasks_wall_s` (stats: the rest of a run's wall is its parent alone)."""
 
@@ -40,9 +41,10 @@ class TimedMap:
         finally:
             self.tasks_wall_s += time.perf_counter() - start
 
+    @abstractmethod
     def _map(self, fn: Callable[[T], R], items: Sequence[T],
              on_done: Callable[[T, R], None] | None) -> list[R]:
-        raise NotImplementedError
+        """Run *fn* over *items* on the engine's workers, results in item order."""
 
 
 class WorkerDiedError(CurationError):
