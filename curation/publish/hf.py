@@ -24,7 +24,7 @@ from curation.errors import InputError
 from curation.io.atomic import atomic_dir, prepare_output
 from curation.io.parquet import conform, shard_paths
 from curation.publish.card import render_card
-from curation.publish.splits import apply_merges, assign_splits, group_keys
+from curation.publish.splits import assign_splits, encoded_group_keys
 from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA, SEGMENT_SCHEMA, check_schema
 from curation.stats import Stats
 from curation.version import __version__
@@ -51,6 +51,8 @@ def _usable(batch: pa.RecordBatch | pa.Table, labels: pa.Array) -> pa.Array:
 
 
 def _count_skips(batch: pa.RecordBatch, usable: pa.Array, stats: Stats) -> None:
+    if usable.true_count == len(usable):
+        return
     bad = batch.filter(pc.invert(usable))
     for i, (sid, label) in enumerate(zip(bad["segment_id"].to_pylist(),
                                          bad["label"].to_pylist(), strict=True)):
@@ -77,9 +79,12 @@ def group_rows(path: str, labels: list[str]) -> dict[str, Any]:
     for batch in _batches(path, ["segment_id", "page_id", "domain", "label"]):
         usable = _usable(batch, allowed)
         _count_skips(batch, usable, stats)
-        vc = pc.value_counts(group_keys(batch.filter(usable)))
-        rows.update(dict(zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
-                             strict=True)))
+        keys = encoded_group_keys(batch)
+        vc = pc.value_counts(keys.indices.filter(usable))
+        names = keys.dictionary.to_pylist()
+        for i, n in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
+                        strict=True):
+            rows[names[i]] += n
     return {"rows": dict(rows), "stats": stats.to_dict()}
 
 
@@ -120,14 +125,16 @@ def plan_files(sources: list[str], split_rows: Sequence[Mapping[str, int]], spli
     return files
 
 
-def _split_rows(path: str, labels: pa.Array, split: str, assignment: Mapping[str, str],
-                merges: Mapping[str, str] | None) -> Iterator[pa.Table]:
-    """The usable rows of one shard file that go to *split*, in file order."""
-    keys_of_split = pa.array([k for k, s in assignment.items() if s == split], pa.string())
-    for batch in _batches(path):
-        table = pa.Table.from_batches([batch.filter(_usable(batch, labels))])
-        keys = apply_merges(group_keys(table), merges)  # near-copies: one split
-        yield table.filter(pc.fill_null(pc.is_in(keys, value_set=keys_of_split), False))
+def _split_batches(path: str, labels: pa.Array, split: str, assignment: Mapping[str, str],
+                   merges: Mapping[str, str] | None) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
+    """The batches of one shard file, only the dataset's columns, each with the mask of its
+    usable rows that go to *split*: the group keys are looked up once per distinct key."""
+    for batch in _batches(path, DATASET_COLUMNS):
+        keys = encoded_group_keys(batch)
+        in_split = pa.array([assignment.get((merges or {}).get(k, k)) == split  # near-copies
+                             for k in keys.dictionary.to_pylist()], pa.bool_())
+        yield batch, pc.and_(_usable(batch, labels),
+                             pc.fill_null(in_split.take(keys.indices), False))
 
 
 def write_file(part: DatasetFile, cfg: RunConfig, assignment: Mapping[str, str],
@@ -142,11 +149,14 @@ def write_file(part: DatasetFile, cfg: RunConfig, assignment: Mapping[str, str],
                            "human": 0, "multi": 0, "agreement_sum": 0.0, "page_set": set()}
     with pq.ParquetWriter(part.path, DATASET_SCHEMA, compression="zstd") as writer:
         for source, skip, take in part.slices:
-            for table in _split_rows(source, labels, split, assignment, merges):
-                rows = table.slice(min(skip, table.num_rows), take)
-                skip, take = max(0, skip - table.num_rows), take - rows.num_rows
-                if rows.num_rows:
-                    _write_rows(writer, rows, split, res)
+            for batch, mask in _split_batches(source, labels, split, assignment, merges):
+                found = pc.sum(mask).as_py() or 0
+                if found <= skip:  # wholly before the slice: not even filtered
+                    skip -= found
+                    continue
+                rows = pa.Table.from_batches([batch.filter(mask)]).slice(skip, take)
+                skip, take = 0, take - rows.num_rows
+                _write_rows(writer, rows, split, res)
                 if take == 0:
                     break
     res["pages"][split] = sorted(res.pop("page_set"))
@@ -164,7 +174,7 @@ def _write_rows(writer: pq.ParquetWriter, rows: pa.Table, split: str, res: dict[
                 ) -> None:
     """Write *rows* of *split* and add them to the file's counts *res*."""
     rows = conform(rows.select(DATASET_COLUMNS).append_column(
-        "split", pa.array([split] * rows.num_rows, pa.string())), DATASET_SCHEMA)
+        "split", pa.repeat(pa.scalar(split, pa.string()), rows.num_rows)), DATASET_SCHEMA)
     writer.write_table(rows)
     res["bytes"][split] += rows.nbytes
     res["rows"][split] += rows.num_rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,6 +28,31 @@ def group_keys(batch: pa.RecordBatch | pa.Table) -> pa.Array:
     keys = pc.if_else(pc.not_equal(site, ""), pc.binary_join_element_wise("site:", site, ""),
                       pc.binary_join_element_wise("page:", batch["page_id"], ""))
     return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+
+
+def encoded_group_keys(batch: pa.RecordBatch | pa.Table) -> pa.DictionaryArray:
+    """`group_keys` as a dictionary array whose dictionary holds each key once: the keys are
+    built per distinct domain (and per distinct page of the rows without a site), so the
+    per-row work is two takes and no string is made per row."""
+    domains = _flat(pc.dictionary_encode(_flat(batch["domain"])))
+    index_of: dict[str, int] = {}  # key -> its place in the dictionary (insertion order)
+
+    def code(key: str) -> int:
+        return index_of.setdefault(key, len(index_of))
+
+    sites = [site_of(v) for v in domains.dictionary.to_pylist()]
+    by_domain = pa.array([code(f"site:{s}") if s else None for s in sites], pa.int32())
+    codes = by_domain.take(domains.indices)
+    if codes.null_count:  # rows without a site: their page is the group
+        pages = _flat(pc.dictionary_encode(_flat(batch["page_id"])))
+        by_page = pa.array([code(f"page:{p}") for p in pages.dictionary.to_pylist()],
+                           pa.int32())
+        codes = pc.coalesce(codes, by_page.take(pages.indices))
+    return pa.DictionaryArray.from_arrays(codes, pa.array(list(index_of), pa.string()))
+
+
+def _flat(values: Any) -> Any:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def apply_merges(keys: pa.Array, merges: Mapping[str, str] | None) -> pa.Array:

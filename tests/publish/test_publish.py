@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -17,6 +18,7 @@ from curation.config import RunConfig
 from curation.errors import InputError, OutputExistsError
 from curation.io.atomic import is_complete
 from curation.publish import assign_splits, publish_dataset
+from curation.publish.splits import encoded_group_keys, group_keys
 from curation.schema import DATASET_COLUMNS, DATASET_SCHEMA
 from curation.stats import Stats
 from curation.taxonomy import site_of
@@ -91,6 +93,24 @@ def test_split_assignment_is_deterministic(segments_dir: Path, tmp_path: Path) -
     for shard in sorted((tmp_path / "a" / "data").glob("*.parquet")):
         assert pq.read_table(shard).equals(pq.read_table(tmp_path / "b" / "data" / shard.name))
     assert (tmp_path / "a" / "README.md").read_text() == (tmp_path / "b" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("domains", [
+    ["www.bbc.co.uk", None, "news.bbc.co.uk", "", "a.example", None, "BBC.co.uk"],
+    ["x.com", "www.x.com", "y.org"],  # every row has a site: no page keys
+    [None, None, ""],  # no row has one
+])
+def test_encoded_group_keys_are_the_group_keys(domains: list[str | None]) -> None:
+    """Publish looks each key up once: the dictionary form must give every row its key."""
+    pages = [f"p{i % 3}" for i in range(len(domains))]
+    half = len(domains) // 2
+    table = pa.concat_tables([  # chunked columns, as a table read in pieces has
+        pa.table({"domain": pa.array(domains[:half], pa.string()), "page_id": pages[:half]}),
+        pa.table({"domain": pa.array(domains[half:], pa.string()), "page_id": pages[half:]})])
+    encoded = encoded_group_keys(table)
+    assert encoded.cast(pa.string()).equals(group_keys(table))
+    keys = encoded.dictionary.to_pylist()
+    assert len(keys) == len(set(keys))
 
 
 @pytest.mark.parametrize("n_groups", [3, 4, 5, 8, 20])
