@@ -78,7 +78,7 @@ class RayEngine(TimedMap):
                         f"({type(exc).__name__}); {len(results)} of {len(items)} tasks are "
                         "finished and kept: fix the cause and rerun with --resume") from None
                 if pid != os.getpid():  # a local Ray may run a task in the driver
-                    self.worker_cpu_s += cpu_s
+                    self._count_task(pid, cpu_s)
                     self.worker_peak_rss_mb = max(self.worker_peak_rss_mb or 0.0, rss)
                 if on_done is not None:
                     on_done(items[i], results[i])

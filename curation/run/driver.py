@@ -125,10 +125,17 @@ def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stat
         stats.merge(Stats.from_dict(entry["stats"]))
     ran = [entries[s.id] for s in todo]
     # shards run in this process are in its own CPU time already
-    worker_cpu = sum(e["timing"]["cpu_s"] for e in ran if e["timing"]["pid"] != os.getpid())
+    by_process: dict[int, float] = {}
+    for e in ran:
+        if e["timing"]["pid"] != os.getpid():
+            by_process[e["timing"]["pid"]] = by_process.get(e["timing"]["pid"], 0.0) + float(
+                e["timing"]["cpu_s"])
+    worker_cpu = sum(by_process.values())
     timing["segment+prelabel"] = {
         **clock.timing(sum(int(e["pages"]) for e in ran), worker_cpu, engine=cfg.engine,
-                       workers=cfg.workers, worker_cpu_s=round(worker_cpu, 3), **engine_info),
+                       workers=cfg.workers, worker_cpu_s=round(worker_cpu, 3),
+                       busiest_worker_cpu_s=round(max(by_process.values(), default=0.0), 3),
+                       **engine_info),
         "peak_rss_mb_per_worker": max((e["timing"]["peak_rss_mb"] for e in ran), default=None)}
     stats.notes["shards"] = {"total": len(specs), "run": len(todo),
                              "reused": len(specs) - len(todo)}
@@ -208,14 +215,16 @@ def _filter(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Stag
         return key, dict(saved["result"])
     _invalidate(out, record, "filtered again by a newer run that did not finish",
                 ("filtered", "rejects", "dataset"), ("filter", "publish"))
-    clock, own, cpu0 = StageClock(), Stats(), engine.worker_cpu_s
+    clock, own, cpu0, busy0 = (StageClock(), Stats(), engine.worker_cpu_s,
+                               engine.busiest_worker_cpu_s)
     kept = filter_stage_folders(out / "segments", out / "filtered",
                                 out / "rejects" if cfg.filter.write_rejects else None, cfg, own,
                                 human_dir=store_dir(cfg), overwrite=True,
                                 mapper=engine.map, publish_counts=publish_counts)
     record.put("filter", key, own.to_dict(), kept)
     stats.merge(own)
-    timing["filter"] = _timing(clock, pages, engine.worker_cpu_s - cpu0)
+    timing["filter"] = _timing(clock, pages, engine.worker_cpu_s - cpu0,
+                               engine.busiest_worker_cpu_s - busy0)
     return key, kept
 
 
@@ -232,20 +241,25 @@ def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Sta
         return dict(saved["result"])
     _invalidate(out, record, "published again by a newer run that did not finish",
                 ("dataset",), ("publish",))
-    clock, own, cpu0 = StageClock(), Stats(), engine.worker_cpu_s
+    clock, own, cpu0, busy0 = (StageClock(), Stats(), engine.worker_cpu_s,
+                               engine.busiest_worker_cpu_s)
     summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True,
                               group_merges=merges, near_duplicates=near, mapper=engine.map,
                               counted_by_name=counted or None)
     record.put("publish", key, own.to_dict(), summary)
     stats.merge(own)
-    timing["publish"] = _timing(clock, pages, engine.worker_cpu_s - cpu0)
+    timing["publish"] = _timing(clock, pages, engine.worker_cpu_s - cpu0,
+                                engine.busiest_worker_cpu_s - busy0)
     return summary
 
 
-def _timing(clock: StageClock, pages: int, worker_cpu_s: float) -> dict[str, Any]:
+def _timing(clock: StageClock, pages: int, worker_cpu_s: float, busiest_worker_cpu_s: float
+            ) -> dict[str, Any]:
     """A stage's timing: its CPU time counts the workers' (worker_cpu_s), so cpu_s - worker_cpu_s
-    is what this process spent on it."""
-    return clock.timing(pages, worker_cpu_s, worker_cpu_s=round(worker_cpu_s, 3))
+    is what this process spent on it; busiest_worker_cpu_s is its phases on the busiest worker
+    (the stage's length were every worker on a core of its own)."""
+    return clock.timing(pages, worker_cpu_s, worker_cpu_s=round(worker_cpu_s, 3),
+                        busiest_worker_cpu_s=round(busiest_worker_cpu_s, 3))
 
 
 def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
@@ -306,8 +320,9 @@ def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
                        near, engine, publish_counts)
     stats.notes["summary"] = {**counts, **kept, "dataset": summary}
     worker_cpu = sum(t.get("worker_cpu_s") or 0.0 for t in timing.values())
+    busiest = sum(t.get("busiest_worker_cpu_s") or 0.0 for t in timing.values())
     # the wall time inside the engine's phases; the run's wall less it is the parent's alone
-    timing["total"] = {**_timing(clock, counts["pages"], worker_cpu),
+    timing["total"] = {**_timing(clock, counts["pages"], worker_cpu, busiest),
                        "tasks_wall_s": round(engine.tasks_wall_s, 3)}
     stats.notes["timing"] = timing
     stats.write(out / "stats.json")

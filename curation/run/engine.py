@@ -26,6 +26,7 @@ class Engine(Protocol):
 
     workers: int
     worker_cpu_s: float  # CPU time of the tasks run in other processes, so far
+    busiest_worker_cpu_s: float  # per map, the CPU time of its busiest such process, added up
     worker_peak_rss_mb: float | None  # the largest peak memory of those processes
     tasks_wall_s: float  # wall time inside map so far: the rest of a run is its parent alone
 
@@ -96,8 +97,8 @@ class LocalEngine(TimedMap):
                 i = running.pop(fut)
                 if isinstance(fut.exception(), BrokenProcessPool):
                     raise BrokenProcessPool(f"a worker died while running task {i}")
-                res, cpu_s, _, rss = fut.result()  # any other error in a task stops the run
-                self.worker_cpu_s += cpu_s
+                res, cpu_s, pid, rss = fut.result()  # any other error in a task stops the run
+                self._count_task(pid, cpu_s)
                 self.worker_peak_rss_mb = max(self.worker_peak_rss_mb or 0.0, rss)
                 results[i] = res
                 if on_done is not None:

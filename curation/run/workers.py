@@ -29,17 +29,29 @@ R = TypeVar("R")
 
 class TimedMap(ABC):
     """An engine's `map` over its own `_map`, adding the wall time spent inside to
-    `tasks_wall_s` (stats: the rest of a run's wall is its parent alone)."""
+    `tasks_wall_s` (stats: the rest of a run's wall is its parent alone), and the CPU time of
+    the tasks run in other processes (`_count_task`) to `worker_cpu_s` and, per map, that of
+    the busiest process to `busiest_worker_cpu_s`: the phases' length with a core per worker,
+    a figure that load from other programs does not stretch."""
 
     tasks_wall_s: float = 0.0
+    worker_cpu_s: float = 0.0
+    busiest_worker_cpu_s: float = 0.0
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             on_done: Callable[[T, R], None] | None = None) -> list[R]:
         start = time.perf_counter()
+        self._cpu_by_process: dict[int, float] = {}
         try:
             return self._map(fn, items, on_done)
         finally:
             self.tasks_wall_s += time.perf_counter() - start
+            self.busiest_worker_cpu_s += max(self._cpu_by_process.values(), default=0.0)
+
+    def _count_task(self, pid: int, cpu_s: float) -> None:
+        """A task of the current map ran in process *pid* for *cpu_s* CPU-seconds."""
+        self.worker_cpu_s += cpu_s
+        self._cpu_by_process[pid] = self._cpu_by_process.get(pid, 0.0) + cpu_s
 
     @abstractmethod
     def _map(self, fn: Callable[[T], R], items: Sequence[T],

@@ -70,3 +70,10 @@ def test_stats_hold_timings_per_stage(tmp_path: Path, kit: Any,
     # the phases run on the engine take most of the run, never more than all of it
     stage_walls = seg["wall_s"] + timing["filter"]["wall_s"] + timing["publish"]["wall_s"]
     assert 0 < timing["total"]["tasks_wall_s"] <= stage_walls <= timing["total"]["wall_s"]
+    # per stage, its phases on the busiest worker: an even share of the workers' CPU or more
+    for name in ("segment+prelabel", "filter", "publish"):
+        cpu, busiest = timing[name]["worker_cpu_s"], timing[name]["busiest_worker_cpu_s"]
+        assert cpu / 2 - 0.002 <= busiest <= cpu + 0.001, name
+    assert timing["total"]["busiest_worker_cpu_s"] == pytest.approx(sum(
+        timing[n]["busiest_worker_cpu_s"] for n in ("segment+prelabel", "filter", "publish")),
+        abs=0.004)

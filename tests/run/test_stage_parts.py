@@ -42,6 +42,30 @@ def test_the_pool_gives_results_in_item_order_and_counts_worker_cpu() -> None:
         engine.close()
 
 
+def _spin(n: int) -> int:
+    """CPU work for a measurable CPU time."""
+    return sum(i * i for i in range(n))
+
+
+def test_the_busiest_worker_of_each_map_is_counted() -> None:
+    """busiest_worker_cpu_s adds up, per map, the CPU time of the process that spent most: at
+    least an even share of the map's worker CPU time, at most all of it."""
+    engine = LocalEngine(2)
+    try:
+        totals = []
+        for _ in range(2):  # two phases: each adds its own busiest worker
+            cpu0, busy0 = engine.worker_cpu_s, engine.busiest_worker_cpu_s
+            engine.map(_spin, [300_000] * 6)
+            cpu, busy = engine.worker_cpu_s - cpu0, engine.busiest_worker_cpu_s - busy0
+            assert cpu > 0 and cpu / 2 <= busy <= cpu
+            totals.append(busy)
+        assert engine.busiest_worker_cpu_s == pytest.approx(sum(totals))
+        engine.map(_spin, [1000])  # one task: run in this process, no worker time
+        assert engine.busiest_worker_cpu_s == pytest.approx(sum(totals))
+    finally:
+        engine.close()
+
+
 def test_workers_start_with_what_the_parent_imported() -> None:
     """Forked workers inherit the parent's modules; pyarrow's pandas (its first conversion of
     Python objects imports it) comes before the fork, not once per worker."""
