@@ -128,7 +128,7 @@ def publish_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> dict
         try:
             summary = publish_dataset(out / "filtered", out / "dataset", cfg, stats, overwrite,
                                       group_merges=merges, near_duplicates=near,
-                                      mapper=engine.map)
+                                      mapper=engine.map, workers=engine.workers)
         finally:
             engine.close()
         _to_store(cfg, out, "dataset")

@@ -31,6 +31,9 @@ from curation.version import __version__
 
 LISTED_SKIPS_PER_BATCH = 20  # the rest of a batch's bad rows are counted, not listed
 BATCH_ROWS = 65_536
+# a split under workers x publish.shard_rows rows is cut into one file per worker, but into
+# no file smaller than this (~2 MB of Parquet): small runs keep one file a split
+MIN_ROWS_PER_FILE = 50_000
 # runs fn over items, results in item order: in this process, or a run's engine (Engine.map)
 Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
@@ -99,23 +102,25 @@ class DatasetFile:
 
 
 def plan_files(sources: list[str], split_rows: Sequence[Mapping[str, int]], splits: list[str],
-               rows_per_file: int, data: str) -> list[DatasetFile]:
+               rows_per_file: int, data: str, workers: int = 1) -> list[DatasetFile]:
     """Cut each split's rows (shard files in order, *split_rows* per file) into files of
-    *rows_per_file* rows under HF's <split>-00000-of-00002.parquet names.
+    *rows_per_file* rows (`file_rows`: fewer for a split that would leave *workers* idle)
+    under HF's <split>-00000-of-00002.parquet names.
 
     >>> [f.slices for f in plan_files(["a", "b"], [{"t": 3}, {"t": 2}], ["t"], 2, "d")]
     [(('a', 0, 2),), (('a', 2, 1), ('b', 0, 1)), (('b', 1, 1),)]
     """
     files: list[DatasetFile] = []
     for split in splits:
+        per_file = file_rows(sum(c.get(split, 0) for c in split_rows), rows_per_file, workers)
         pieces: list[list[tuple[str, int, int]]] = [[]]
-        room = rows_per_file
+        room = per_file
         for source, counts in zip(sources, split_rows, strict=True):
             at, left = 0, counts.get(split, 0)
             while left:
                 if room == 0:
                     pieces.append([])
-                    room = rows_per_file
+                    room = per_file
                 take = min(left, room)
                 pieces[-1].append((source, at, take))
                 at, left, room = at + take, left - take, room - take
@@ -123,6 +128,20 @@ def plan_files(sources: list[str], split_rows: Sequence[Mapping[str, int]], spli
         files += [DatasetFile(split, f"{data}/{split}-{j:05d}-of-{n:05d}.parquet", tuple(p))
                   for j, p in enumerate(pieces) if p]
     return files
+
+
+def file_rows(rows: int, rows_per_file: int, workers: int, floor: int | None = None) -> int:
+    """Rows per file for a split of *rows* rows: *rows_per_file*, unless that makes fewer
+    files than *workers* while each could still hold *floor* (MIN_ROWS_PER_FILE) rows; then
+    the split is cut evenly into that many files (one per worker at most), so that a mid-size
+    split does not leave the other workers idle while one writes it; small runs keep one file.
+
+    >>> [file_rows(rows, 200_000, 2) for rows in (313_000, 157_000, 90_000)]
+    [200000, 78500, 200000]
+    """
+    by_size = -(-rows // rows_per_file)
+    wanted = min(workers, rows // (MIN_ROWS_PER_FILE if floor is None else floor))
+    return rows_per_file if wanted <= by_size else -(-rows // wanted)
 
 
 def _split_batches(path: str, labels: pa.Array, split: str, assignment: Mapping[str, str],
@@ -192,13 +211,14 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
                     overwrite: bool = False, group_merges: dict[str, str] | None = None,
                     near_duplicates: dict[str, Any] | None = None,
                     mapper: Mapper = in_this_process,
-                    counted_by_name: Mapping[str, dict[str, Any]] | None = None
-                    ) -> dict[str, Any]:
+                    counted_by_name: Mapping[str, dict[str, Any]] | None = None,
+                    workers: int = 1) -> dict[str, Any]:
     """Write SEGMENT_SCHEMA shards in *segments_dir* as a site-split HF dataset at *out_dir*;
     return the counts (rows per split, label, language, label source). *mapper* runs the
-    per-file passes (a run's engine spreads them over its workers). *counted_by_name* is pass
-    1 already made (group_rows of each file, by file name, with these labels): used when it
-    covers every file, else pass 1 runs."""
+    per-file passes (a run's engine spreads them over its *workers*: a mid-size split is cut
+    into a file per worker, see `file_rows`). *counted_by_name* is pass 1 already made
+    (group_rows of each file, by file name, with these labels): used when it covers every file,
+    else pass 1 runs."""
     prepare_output(out_dir, overwrite)
     paths = shard_paths(segments_dir)
     sources = [str(p) for p in paths]
@@ -225,7 +245,8 @@ def publish_dataset(segments_dir: Path, out_dir: Path, cfg: RunConfig, stats: St
             counts[assignment[(group_merges or {}).get(key, key)]] += n
     with atomic_dir(out_dir, marker={"curation": __version__, "kind": "dataset"}) as tmp:
         (tmp / "data").mkdir()
-        files = plan_files(sources, split_rows, splits, cfg.publish.shard_rows, str(tmp / "data"))
+        files = plan_files(sources, split_rows, splits, cfg.publish.shard_rows, str(tmp / "data"),
+                           workers)
         usable = {src: sum(part["rows"].values()) for src, part in zip(sources, counted,
                                                                         strict=True)}
         order = sorted(range(len(files)), key=lambda i: -_file_cost(files[i], usable))

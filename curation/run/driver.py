@@ -245,7 +245,7 @@ def _publish(cfg: RunConfig, out: Path, upstream: str, stats: Stats, record: Sta
                                engine.busiest_worker_cpu_s)
     summary = publish_dataset(out / "filtered", out / "dataset", cfg, own, overwrite=True,
                               group_merges=merges, near_duplicates=near, mapper=engine.map,
-                              counted_by_name=counted or None)
+                              counted_by_name=counted or None, workers=engine.workers)
     record.put("publish", key, own.to_dict(), summary)
     stats.merge(own)
     timing["publish"] = _timing(clock, pages, engine.worker_cpu_s - cpu0,
