@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -133,6 +134,8 @@ def _size_mtime(path: str) -> tuple[int, int]:
 class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hints
     """Drop-in for `langdetect.detector.Detector`, created from `Profiles`."""
 
+    text: str  # the text appended so far (langdetect's attribute)
+
     def __init__(self, profiles: Profiles) -> None:
         super().__init__(profiles)
         self.probs = profiles.probs
@@ -149,6 +152,16 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hi
         so the n-grams are those of each space-delimited word (of the normalised text) in
         turn, and a word's depend only on the word and on whether a space follows it: they
         are cached per word (pages repeat their words)."""
+        grams: list[str] = self._per_word(0)
+        return grams
+
+    def _ngram_rows(self) -> list[int]:
+        """The profile row of each of _extract_ngrams' n-grams (what a trial draws from)."""
+        rows: list[int] = self._per_word(1)
+        return rows
+
+    def _per_word(self, part: int) -> list[Any]:
+        """The words' n-grams (*part* 0) or their profile rows (1), from the per-word cache."""
         text = self.text
         table = _normal
         for ch in set(text).difference(_seen):
@@ -157,65 +170,82 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect has no type hi
         words = text.translate(table).split(" ")
         known = self.word_lang_prob_map
         cache = _words_for(known)
-        result: list[str] = []
+        result: list[Any] = []
         last = len(words) - 1
         for i, word in enumerate(words):
             if word:
                 key = (word, i < last)
-                grams = cache.get(key)
-                if grams is None:
-                    grams = cache[key] = _word_ngrams(word, i < last, known)
-                result += grams
+                entry = cache.get(key)
+                if entry is None:
+                    grams = _word_ngrams(word, i < last, known)
+                    entry = cache[key] = (grams, [known[g] for g in grams])
+                result += entry[part]
         return result
 
+    def cleaning_text(self) -> None:
+        """langdetect's cleaning_text with C-level counts: when letters A-z are under half the
+        characters from U+0300 up (langdetect compares a block number with a block name there,
+        so every such character counts), the A-z characters are removed."""
+        text = self.text
+        latin = len(text) - len(text.translate(_DROP_A_TO_Z))
+        if latin * 2 < len(_FROM_U0300.findall(text)):
+            self.text = text.translate(_DROP_A_TO_Z)
+
     def _detect_block(self) -> None:
-        """langdetect's trials over the text's n-grams, each n-gram's row a numpy array."""
+        """langdetect's trials over the text's n-grams. Each trial multiplies the probabilities
+        by a drawn n-gram's row plus the trial's weight and normalises after draws 0, 5, 10 ...:
+        here the draws between two normalisations are one gather of their rows from the
+        profiles, one addition and one product down the rows, which multiplies in langdetect's
+        order, so every float is the same."""
         self.cleaning_text()
-        ngrams = self._extract_ngrams()
-        if not ngrams:
+        drawn = self._ngram_rows()
+        if not drawn:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        known = self.word_lang_prob_map
-        rows = _rows_for(known)
-        probs = self.probs
+        probs = np.asarray(self.probs)  # a plain array over the memory-mapped file
         n_langs = len(self.langlist)
         trials = self.n_trial
         langprob = np.zeros(n_langs)
         rnd = self.random
         rnd.seed(self.seed)
+        getrandbits, n, bits = rnd.getrandbits, len(drawn), len(drawn).bit_length()
+        prior = self.prior_map
+        limit, threshold = self.ITERATION_LIMIT, self.CONV_THRESHOLD
+        # row 0: the running product; rows 1-5: the drawn rows plus the trial's weight
+        work = np.empty((6, n_langs))
         for _ in range(trials):
-            if self.prior_map is not None:
-                prob = np.array(self.prior_map, dtype=np.float64)
-            else:
-                prob = np.full(n_langs, 1.0 / n_langs)
+            prob = (np.array(prior, dtype=np.float64) if prior is not None
+                    else np.full(n_langs, 1.0 / n_langs))
             alpha = self.alpha + rnd.gauss(0.0, 1.0) * self.ALPHA_WIDTH
             weight = alpha / self.BASE_FREQ
-            i = 0
+            i, block = 0, 1  # draw 0 alone, then blocks of five up to the next check
             while True:
-                word = rnd.choice(ngrams)
-                row = rows.get(word)
-                if row is None:  # a plain array (the profiles may be a memory-mapped file)
-                    row = rows[word] = np.array(probs[known[word]], dtype=np.float64)
-                prob *= weight + row
-                if i % 5 == 0:
-                    prob /= sum(prob.tolist())  # Python's sum, as langdetect sums its list
-                    if prob.max() > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                        break
-                i += 1
+                picks = []
+                for _ in range(block):
+                    # random.choice(ngrams) as Python 3.11 draws it: _randbelow_with_getrandbits
+                    r = getrandbits(bits)
+                    while r >= n:
+                        r = getrandbits(bits)
+                    picks.append(drawn[r])
+                work[0] = prob
+                rows = work[1:block + 1]
+                probs.take(picks, axis=0, out=rows)
+                rows += weight
+                prob = np.multiply.reduce(work[:block + 1], axis=0)
+                i += block
+                values = prob.tolist()
+                total = sum(values)  # Python's sum, as langdetect sums its list
+                prob /= total
+                # the largest quotient is the largest value's (division by total is monotone)
+                if max(values) / total > threshold or i > limit:
+                    break
+                block = 5
             langprob += prob / trials
         self.langprob = langprob.tolist()
 
 
-# n-gram -> its probability row as an array, per loaded profile map (a few thousand n-grams
-# are drawn again and again); emptied when it grows past _MAX_ROWS
-_rows: tuple[dict[str, int], dict[str, npt.NDArray[np.float64]]] = ({}, {})
-_MAX_ROWS = 50_000
-
-
-def _rows_for(known: dict[str, int]) -> dict[str, npt.NDArray[np.float64]]:
-    global _rows
-    if _rows[0] is not known or len(_rows[1]) > _MAX_ROWS:
-        _rows = (known, {})
-    return _rows[1]
+# characters A-z (langdetect's `'A' <= ch <= 'z'`: letters and [\\]^_`) deleted by translate
+_DROP_A_TO_Z = dict.fromkeys(range(ord("A"), ord("z") + 1))
+_FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
 
 
 def _word_ngrams(word: str, spaced: bool, known: dict[str, int]) -> list[str]:
@@ -246,12 +276,15 @@ def _word_ngrams(word: str, spaced: bool, known: dict[str, int]) -> list[str]:
     return out
 
 
-# (word, followed by a space) -> its n-grams, per loaded profile map; emptied past _MAX_WORDS
-_words: tuple[dict[str, int], dict[tuple[str, bool], list[str]]] = ({}, {})
+# (word, followed by a space) -> its n-grams and their profile rows, per loaded profile map;
+# emptied past _MAX_WORDS
+_words: tuple[dict[str, int], dict[tuple[str, bool], tuple[list[str], list[int]]]] = (
+    {}, {})
 _MAX_WORDS = 50_000
 
 
-def _words_for(known: dict[str, int]) -> dict[tuple[str, bool], list[str]]:
+def _words_for(known: dict[str, int]
+               ) -> dict[tuple[str, bool], tuple[list[str], list[int]]]:
     global _words
     if _words[0] is not known or len(_words[1]) > _MAX_WORDS:
         _words = (known, {})

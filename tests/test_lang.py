@@ -126,6 +126,56 @@ def test_fast_detector_gives_langdetects_own_probabilities(seed: int) -> None:
         assert results[0] == results[1], text
 
 
+@pytest.mark.parametrize("text", [
+    "Путин заявил, что NASA и ESA подпишут документ",  # Latin under half: A-z removed
+    "Путин NASA ESA said so today, the agency reported",  # Latin over half: kept
+    "ab ạẠậ ẞ́̀ [\\]^_` 中文 z{|}~",  # Latin Extended Additional, combining marks, [\\]^_`
+    "\u0300" * 3 + "ab",  # two A-z, three from U+0300: 4 < 3 is false, kept
+    "\u0300" * 5 + "ab",  # 4 < 5: removed
+])
+def test_fast_detector_cleans_text_as_langdetect_does(text: str) -> None:
+    from langdetect.detector import Detector
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    from curation import lang
+    from curation.langdetect_detector import FastDetector
+
+    plain = DetectorFactory()
+    plain.load_profile(PROFILES_DIRECTORY)
+    cleaned = []
+    for d in (Detector(plain), FastDetector(lang._factory())):
+        d.text = text
+        d.cleaning_text()
+        cleaned.append(d.text)
+    assert cleaned[0] == cleaned[1]
+
+
+@pytest.mark.parametrize("prior", [None, {"en": 0.2, "de": 0.5, "ru": 0.3}])
+def test_fast_detector_trials_give_langdetects_probabilities(prior: dict[str, float] | None
+                                                              ) -> None:
+    """Long texts (many blocks of draws between normalisations, trials stopped at the
+    iteration limit) and a prior map: the same probabilities, float for float."""
+    from langdetect.detector import Detector
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    from curation import lang
+    from curation.langdetect_detector import FastDetector
+
+    plain = DetectorFactory()
+    plain.load_profile(PROFILES_DIRECTORY)
+    mixed = " ".join(SENTENCES.values())
+    for text, alpha in ((mixed * 3, 0.5), (SENTENCES["en"], 0.5), (mixed, 50.0)):
+        results = []
+        for d in (Detector(plain), FastDetector(lang._factory())):
+            d.seed, d.n_trial, d.alpha = 11, 4, alpha
+            if prior is not None:
+                d.set_prior_map(prior)
+            d.append(text)
+            results.append([(x.lang, x.prob) for x in d.get_probabilities()])
+        assert results[0] == results[1]
+        assert results[0]
+
+
 def test_profiles_cache_gives_the_same_profiles_and_survives_damage(tmp_path: Path) -> None:
     from langdetect.detector_factory import PROFILES_DIRECTORY
 
