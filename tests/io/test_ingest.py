@@ -64,3 +64,21 @@ def test_missing_input_fails_before_reading(tmp_path: Path) -> None:
     cfg = RunConfig(input=InputConfig(paths=["nope/"]), base_dir=str(tmp_path))
     with pytest.raises(InputError, match="does not exist"):
         ingest(cfg, Stats())
+
+
+def test_page_content_is_written_without_a_dictionary(tmp_path: Path) -> None:
+    """Every page's content differs: its column is written plain, the short columns keep their
+    dictionary, and the table reads back equal."""
+    pages = [{"page_id": f"p{i}", "format": "html", "source": "s.jsonl",
+              "content": f"<p>page {i} {'x' * 500}</p>"} for i in range(50)]
+    table = pa.Table.from_pylist(pages, schema=PAGE_SCHEMA)
+    writer = ShardWriter(tmp_path / "pages", PAGE_SCHEMA)
+    writer.write(table)
+    writer.close()
+    (path,) = writer.shards
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings
+                 for i in range(meta.num_columns)}
+    assert not any("DICTIONARY" in e for e in encodings["content"])
+    assert any("DICTIONARY" in e for e in encodings["source"])
+    assert pq.read_table(path).equals(table)
