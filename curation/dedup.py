@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 DEDUP_VERSION = "minhash-v3"  # part of the shards' cache key: a change recomputes signatures
 NUM_PERM = 64
@@ -129,32 +129,42 @@ def signatures(segments: pa.Table) -> pa.Table:
     """One signature per page of a segment table: of its article segments when they hold
     MIN_ARTICLE_WORDS words (a site's shared navigation and footers must not make its pages
     look alike), else of all its segments."""
-    ids: list[str] = []
-    used: list[str] = []
-    if segments.num_rows:
-        for pid, texts, labels in _texts_by_page(segments):
-            article = "\n".join(t for t, lab in zip(texts, labels, strict=True)
-                                if lab == "article")
-            # only whether there are MIN_ARTICLE_WORDS: the words after those are not counted
-            counted = sum(1 for _ in islice(_WORD.finditer(article), MIN_ARTICLE_WORDS))
-            ids.append(pid)
-            used.append(article if counted >= MIN_ARTICLE_WORDS else "\n".join(texts))
+    ids, articles, everything = _page_texts(segments)
+    used = articles.to_pylist()
+    short = [i for i, article in enumerate(used)
+             # only whether there are MIN_ARTICLE_WORDS: the words after those are not counted
+             if sum(1 for _ in islice(_WORD.finditer(article), MIN_ARTICLE_WORDS))
+             < MIN_ARTICLE_WORDS]
+    for i, text in zip(short, everything.take(pa.array(short, pa.int64())).to_pylist(),
+                       strict=True):
+        used[i] = text
     values = batch_signatures(used).reshape(-1)
     offsets = np.arange(0, len(values) + 1, NUM_PERM, dtype=np.int32)
-    return pa.table({"page_id": pa.array(ids, pa.string()),
+    return pa.table({"page_id": ids,
                      "minhash": pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))},
                     schema=SIGNATURE_SCHEMA)
 
 
-def _texts_by_page(segments: pa.Table) -> Iterator[tuple[str, list[str], list[str | None]]]:
-    ids = segments["page_id"].to_pylist()
-    texts = segments["text"].to_pylist()
-    labels = segments["prelabel"].to_pylist()
-    start = 0
-    for i in range(1, len(ids) + 1):
-        if i == len(ids) or ids[i] != ids[start]:
-            yield ids[start], [t or "" for t in texts[start:i]], labels[start:i]
-            start = i
+def _page_texts(segments: pa.Table) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Per run of consecutive segments of one page: its id, the texts of its article segments
+    and the texts of all its segments, each newline-joined (joined in Arrow, not per segment
+    in Python; a null text counts as empty)."""
+    n = segments.num_rows
+    ids = segments["page_id"].combine_chunks().cast(pa.string())
+    if n == 0:
+        empty = pa.array([], pa.string())
+        return empty, empty, empty
+    changes = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    starts = np.concatenate([[0], np.flatnonzero(changes) + 1])
+    texts = pc.fill_null(segments["text"].combine_chunks().cast(pa.string()), "")
+    everything = pc.binary_join(
+        pa.ListArray.from_arrays(pa.array(np.append(starts, n).astype(np.int32)), texts), "\n")
+    article = pc.fill_null(pc.equal(segments["prelabel"].combine_chunks(), "article"), False)
+    in_page = np.add.reduceat(article.to_numpy(zero_copy_only=False).astype(np.int64), starts)
+    article_offsets = np.concatenate([[0], np.cumsum(in_page)]).astype(np.int32)
+    articles = pc.binary_join(
+        pa.ListArray.from_arrays(pa.array(article_offsets), texts.filter(article)), "\n")
+    return ids.take(pa.array(starts)), articles, everything
 
 
 class Clusters:

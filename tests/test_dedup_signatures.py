@@ -1,0 +1,65 @@
+"""A page's signature text: its article segments when they hold enough words, else all its
+segments (joined in Arrow per run of a page's segments)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+
+from curation.dedup import MIN_ARTICLE_WORDS, NUM_PERM, page_signature, signatures
+from curation.schema import SEGMENT_SCHEMA
+
+
+def _expected(rows: list[dict[str, object]]) -> list[tuple[str, list[int]]]:
+    """The rule written out page by page in plain Python."""
+    out: list[tuple[str, list[int]]] = []
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i]["page_id"] != rows[start]["page_id"]:
+            page = rows[start:i]
+            texts = [str(r["text"] or "") for r in page]
+            article = "\n".join(t for t, r in zip(texts, page, strict=True)
+                                if r["prelabel"] == "article")
+            words = len(article.split())  # the texts below are single-spaced words
+            used = article if words >= MIN_ARTICLE_WORDS else "\n".join(texts)
+            out.append((str(page[0]["page_id"]), page_signature(used).tolist()))
+            start = i
+    return out
+
+
+def test_signatures_follow_article_text_or_all_text_per_page() -> None:
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(300)] + ["café", "naïve", "日本"]
+    rows: list[dict[str, object]] = []
+    # pages: long article, short article, no article, a page that comes back after another
+    for page, (n_segments, label_of) in enumerate([
+            (30, lambda i: "article" if i % 2 else "other"),
+            (6, lambda i: "article" if i == 0 else "teaser"),
+            (5, lambda i: None if i == 3 else "other"),
+            (1, lambda i: "article"),
+            (40, lambda i: "article")]):
+        pid = "p-back" if page == 4 else f"p{page}"
+        for i in range(n_segments):
+            rows.append({"segment_id": f"{pid}:{i}", "page_id": pid, "position": i,
+                         "text": " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12))),
+                         "prelabel": label_of(i)})
+    rows.insert(len(rows) - 10, {"segment_id": "x:0", "page_id": "x", "position": 0,
+                                 "text": "between two runs of one page", "prelabel": "article"})
+    table = pa.Table.from_pylist(rows, schema=SEGMENT_SCHEMA)
+    got = signatures(table)
+    assert list(zip(got["page_id"].to_pylist(), got["minhash"].to_pylist(), strict=True)) \
+        == _expected(rows)
+    assert got["page_id"].to_pylist()[-3:] == ["p-back", "x", "p-back"]  # runs, in order
+
+
+def test_signatures_of_no_segments_and_chunked_columns() -> None:
+    empty = signatures(pa.Table.from_pylist([], schema=SEGMENT_SCHEMA))
+    assert empty.num_rows == 0
+    rows = [{"segment_id": f"a:{i}", "page_id": "a", "position": i, "text": f"t {i}",
+             "prelabel": "article"} for i in range(4)]
+    whole = pa.Table.from_pylist(rows, schema=SEGMENT_SCHEMA)
+    chunked = pa.concat_tables([whole.slice(0, 1), whole.slice(1)])
+    assert signatures(chunked).equals(signatures(whole))
+    assert np.asarray(signatures(whole)["minhash"][0].as_py()).shape == (NUM_PERM,)
