@@ -14,9 +14,10 @@ speed-up (shard CPU time over the busiest worker's, from the shard manifests) is
 schedule reaches with a free core per worker, whatever else the machine is doing. The run
 schedule speed-up is the same for the whole command: its own CPU time (start-up and the
 parent's serial part) plus, for each phase (shards, filter, publish), the CPU time of its
-busiest worker (`busiest_worker_cpu_s` in stats.json), on 1 worker over N; like the CPU times
-per stage it is a figure that load bends little (it still counts the CPU time a page costs
-more when the cores are shared).
+busiest worker (`busiest_worker_cpu_s` in stats.json), best of N on 1 worker over best of N
+on N workers. Load stretches it far less than the wall time, but it does stretch it: CPU time
+per page grows when other programs share the cores and caches, more so for N workers on a
+busy machine, so on a shared machine it is a lower bound too.
 
 The serial part is what the parent process does alone, which no worker count shortens: the
 command's wall time outside the engine's phases (`serial_wall_s`: start-up, planning, assembly,
@@ -133,16 +134,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"{n} pages, {size / 1e6:.0f} MB of JSONL in {PAGES_PER_FILE}-page files")
             for engine in args.engines:
                 best: dict[int, dict[str, Any]] = {}
-                for _ in range(args.repeat):
+                schedule: dict[int, float] = {}  # the best of N of this figure too: load bends
+                for _ in range(args.repeat):     # CPU time a little, and only ever upwards
                     for workers in args.workers:  # interleaved: load changes hit every setting
                         res = one_run(inputs, Path(tmp), engine, workers)
                         if workers not in best or res["wall_s"] < best[workers]["wall_s"]:
                             best[workers] = res
+                        schedule[workers] = min(schedule.get(workers, res["run_schedule_s"]),
+                                                res["run_schedule_s"])
                 base = best[min(best)]
                 for workers, res in sorted(best.items()):
                     res["speedup"] = round(base["wall_s"] / res["wall_s"], 2)
-                    res["run_schedule_speedup"] = round(
-                        base["run_schedule_s"] / res["run_schedule_s"], 2)
+                    res["best_run_schedule_s"] = schedule[workers]
+                    res["run_schedule_speedup"] = round(schedule[min(best)] / schedule[workers], 2)
                     results.append(res)
                     print(f"  {engine:5s} workers={workers}: {res['pages_per_s']:7.1f} pages/s  "
                           f"wall {res['wall_s']:6.1f} s  speed-up {res['speedup']:.2f}x  "
@@ -155,8 +159,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                           f"{res['parent_serial_cpu_s']} s {res['parent_cpu_s']}, peak "
                           f"{res['peak_rss_mb_parent']} MB; command CPU {res['process_cpu_s']} s")
                     print(f"    run on a core per worker: {res['run_schedule_s']} s (own CPU "
-                          f"{res['command_own_cpu_s']} s + each phase's busiest worker): "
-                          f"speed-up {res['run_schedule_speedup']:.2f}x; CPU-s per stage "
+                          f"{res['command_own_cpu_s']} s + each phase's busiest worker; best of "
+                          f"{args.repeat}: {res['best_run_schedule_s']} s): speed-up "
+                          f"{res['run_schedule_speedup']:.2f}x; CPU-s per stage "
                           f"{res['stage_cpu_s']}")
     report = {"code": code_version(), "cpus": os.cpu_count(), "python": platform.python_version(),
               "repeat": args.repeat, "results": results}
