@@ -90,6 +90,22 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the platform tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def start_worker(parent: int, threads: int) -> None:
+    """Worker initializer: die with *parent*, and give Arrow's thread pool (Parquet decoding)
+    *threads* threads: with a worker per core, each worker's own pool of a thread per core
+    only makes the workers' threads take turns on the cores (measured: 12 % more CPU time to
+    read and write the segment files of 2,000 pages with 2 threads than with 1)."""
+    die_with_parent(parent)
+    pa.set_cpu_count(threads)
+
+
 def _import_before_fork(preload: Callable[[], None] | None) -> None:
     """pyarrow imports pandas at its first conversion of Python objects (~0.4 CPU-s, every
     process that converts: the parent and each worker). Done once here, before the fork, the
@@ -108,8 +124,9 @@ def worker_pool(workers: int, preload: Callable[[], None] | None = None) -> Proc
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":
         _import_before_fork(preload)
+    threads = max(1, usable_cores() // workers)  # the cores each worker has
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+                               initializer=start_worker, initargs=(os.getpid(), threads))
 
 
 def measured(fn: Callable[[T], R], item: T) -> tuple[R, float, int, float]:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -22,6 +23,7 @@ from curation.publish import publish_dataset
 from curation.run.engine import LocalEngine
 from curation.run.outputs import LOCK_FILE
 from curation.run.shards import ENTRY
+from curation.run.workers import usable_cores
 from curation.stats import Stats
 
 
@@ -64,6 +66,22 @@ def test_the_busiest_worker_of_each_map_is_counted() -> None:
         assert engine.busiest_worker_cpu_s == pytest.approx(sum(totals))
     finally:
         engine.close()
+
+
+def _arrow_threads(_: int) -> int:
+    return pa.cpu_count()
+
+
+def test_each_worker_s_arrow_pool_has_its_share_of_the_cores() -> None:
+    """A worker per core: each worker's Arrow pool gets one thread (two would only take turns
+    with the other worker's); this process keeps its own."""
+    own = pa.cpu_count()
+    engine = LocalEngine(2)
+    try:
+        assert engine.map(_arrow_threads, [0, 1, 2, 3]) == [max(1, usable_cores() // 2)] * 4
+    finally:
+        engine.close()
+    assert pa.cpu_count() == own
 
 
 def test_workers_start_with_what_the_parent_imported() -> None:
