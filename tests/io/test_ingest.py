@@ -82,3 +82,22 @@ def test_page_content_is_written_without_a_dictionary(tmp_path: Path) -> None:
     assert not any("DICTIONARY" in e for e in encodings["content"])
     assert any("DICTIONARY" in e for e in encodings["source"])
     assert pq.read_table(path).equals(table)
+
+
+def test_segment_ids_and_texts_are_written_without_a_dictionary(tmp_path: Path) -> None:
+    from curation.schema import SEGMENT_SCHEMA
+
+    rows = [{"segment_id": f"p:{i}", "page_id": "p", "position": i, "text": f"text {i}",
+             "tag_path": "body>p", "url": "https://a.example/"} for i in range(40)]
+    table = pa.Table.from_pylist(rows, schema=SEGMENT_SCHEMA)
+    writer = ShardWriter(tmp_path / "segments", SEGMENT_SCHEMA)
+    writer.write(table)
+    writer.close()
+    (path,) = writer.shards
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    dictionary = {meta.column(i).path_in_schema: any("DICTIONARY" in e
+                                                     for e in meta.column(i).encodings)
+                  for i in range(meta.num_columns)}
+    assert not dictionary["segment_id"] and not dictionary["text"]
+    assert dictionary["page_id"] and dictionary["tag_path"] and dictionary["url"]
+    assert pq.read_table(path).equals(table)
