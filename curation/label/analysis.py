@@ -199,7 +199,7 @@ def lf_summary(gv: GoldVotes, top_conflicts: int = 3) -> list[dict[str, Any]]:
     """One row per rule: Snorkel's polarity, coverage, overlaps, conflicts, correct,
     incorrect, empirical accuracy; plus exact and coarse accuracy, accuracy per dataset and
     site, the rules it conflicts with most, how often its wrong vote won (wrong_wins) and its
-    weight in the model's fitted combiner (`combiner_weight`, log-odds; None: no model)."""
+    weight in the model's fitted combiner (`combiner_weight`, model/combiner.py; None: no model)."""
     combiner = combiner_weights(gv.config)
     n = max(gv.n, 1)
     voted = gv.votes != ABSTAIN

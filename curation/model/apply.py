@@ -13,7 +13,6 @@ from curation.model.adapt import recall
 from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.body import rows_of
 from curation.model.cleaner import Cleaner
-from curation.model.stacker import vote_indicators
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
 Mode = Literal["rules", "model", "combined"]
@@ -131,7 +130,10 @@ def apply_model(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: M
     x = cleaner.features(table)
     proba = cleaner.predict_proba(x)
     p_body = cleaner.predict_body(x, rows_of(table))
-    return with_prediction(table, cleaner, proba, weights, mode, p_body)
+    combined = None
+    if mode == "combined" and cleaner.stacker is not None:
+        combined = cleaner.combine_table(table, proba, p_body, x)
+    return with_prediction(table, cleaner, proba, weights, mode, p_body, combined)
 
 
 def with_prediction(
@@ -192,8 +194,7 @@ def _final_proba(
     if mode == "combined" and combined is not None:  # already combined (out-of-fold)
         final = combined
     elif mode == "combined" and cleaner.stacker is not None:
-        votes = vote_indicators(table, cleaner.rule_names)
-        final = cleaner.stacker.predict_proba(proba, p_body, votes)
+        final = cleaner.combine_table(table, proba, p_body)
     elif mode == "combined":
         final, keep = combined_proba(cleaner, proba, table, weights)
     if cleaner.site_memory:  # what the user's labelled pages of a site say (model/adapt.py)

@@ -72,7 +72,8 @@ def stack_rows(parts: Sequence[Rows]) -> Rows:
     return Rows(np.concatenate(pages), np.concatenate(temps))
 
 
-def _page_bounds(page: Ints) -> list[tuple[int, int]]:
+def page_bounds(page: Ints) -> list[tuple[int, int]]:
+    """(start, end) of each page's rows (pages contiguous)."""
     if not len(page):
         return []
     cut = np.flatnonzero(np.diff(page)) + 1
@@ -88,7 +89,7 @@ def context_features(p: Floats, q: Floats, dense: Floats, rows: Rows) -> Floats:
     n = len(p)
     words = np.expm1(dense[:, _WORDS] * np.log1p(1000)) if n else np.zeros(0)
     cols: list[Floats] = [p, q]
-    bounds = _page_bounds(rows.page)
+    bounds = page_bounds(rows.page)
     shifted = {by: np.full(n, -1.0) for by in _SHIFTS}
     core_start, core_end = np.zeros(n), np.zeros(n)
     before, page_max, page_share = np.zeros(n), np.zeros(n), np.zeros(n)

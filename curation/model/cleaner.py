@@ -25,9 +25,10 @@ from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.folds import balanced_folds
 from curation.model.arrays import Bools, Floats, Ints, Labels
-from curation.model.body import Rows, context_features, fit_stage
+from curation.model.body import Rows, context_features, fit_stage, rows_of
+from curation.model.combiner import ContextCombiner, fit_combiner
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
-from curation.model.stacker import Stacker, fit_stacker
+from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
 from curation.version import __version__
 
@@ -50,7 +51,9 @@ class Cleaner:
     body_head: LogisticRegression | None = None  # the story's body versus the rest
     body_stage: Any = None  # contextual stage over the heads' scores (model/body.py)
     body_threshold: float = 0.5
-    stacker: Stacker | None = None  # the fitted combiner of model and rules (model/stacker.py)
+    # the fitted combiner of model and rules: contextual (model/combiner.py) or, in older
+    # files and models without a body stage, per segment (model/stacker.py)
+    stacker: ContextCombiner | Stacker | None = None
     site_memory: dict[str, Any] = field(default_factory=dict)  # labelled sites (model/adapt.py)
     feature_digest: str = ""
     feature_code_version: int = FEATURE_CODE_VERSION
@@ -96,8 +99,29 @@ class Cleaner:
         p = _positive(self.body_head, x)
         if self.body_stage is None:
             return p
-        feats = context_features(p, q, _dense(x), rows)
+        feats = context_features(p, q, dense_columns(x), rows)
         return np.asarray(self.body_stage.predict_proba(feats)[:, 1])
+
+    def combine(self, proba: Floats, p_body: Floats | None, votes: Floats, rows: Rows,
+                dense: Floats) -> Floats:
+        """The fitted combiner's label probabilities (call only when `stacker` is set)."""
+        if self.stacker is None:
+            raise ValueError("this cleaner has no fitted combiner")
+        if isinstance(self.stacker, ContextCombiner):
+            if p_body is None:
+                raise ValueError("the contextual combiner needs P(body)")
+            return self.stacker.predict_proba(proba, p_body, votes, rows, dense)
+        return self.stacker.predict_proba(proba, p_body, votes)
+
+    def combine_table(self, table: pa.Table, proba: Floats, p_body: Floats | None,
+                      x: sp.csr_matrix | None = None) -> Floats:
+        """`combine` for a pre-labelled segment table (one run; *x*: its features if known)."""
+        x = self.features(table) if x is None else x
+        rows = rows_of(table)
+        if p_body is None:
+            p_body = self.predict_body(x, rows)
+        return self.combine(proba, p_body, vote_indicators(table, self.rule_names), rows,
+                            dense_columns(x))
 
     def check_usable(self, cfg: RunConfig) -> None:
         """Raise ConfigError when *cfg* cannot give the model the inputs it was trained on."""
@@ -219,15 +243,20 @@ def fit_matrix(
     if rows is not None and body_head is not None:
         p = out_of_fold_scores(x, is_body, body_known, weight, fold, c_article, body_head)
         if p is not None:
-            feats = context_features(p, q, _dense(x), rows)
+            feats = context_features(p, q, dense_columns(x), rows)
             cleaner.body_stage = fit_stage(feats[body_known], is_body[body_known],
                                            weight[body_known])
             p_body = out_of_fold_stage(feats, is_body, body_known, weight, fold,
                                        cleaner.body_stage)
     if votes is not None and type_head is not None:
         pt = out_of_fold_types(x, target, typed, weight, fold, type_head, c_type, type_balance)
-        cleaner.stacker = fit_stacker(cleaner.label_proba(q, pt), p_body, votes, target,
-                                      weight, cleaner.labels, names)
+        proba = cleaner.label_proba(q, pt)
+        if p_body is not None and rows is not None:
+            cleaner.stacker = fit_combiner(proba, p_body, votes, rows, dense_columns(x), target,
+                                           weight, cleaner.labels, names)
+        else:
+            cleaner.stacker = fit_stacker(proba, p_body, votes, target, weight, cleaner.labels,
+                                          names)
     return cleaner
 
 
@@ -275,7 +304,8 @@ def out_of_fold_types(
     return out
 
 
-def _dense(x: sp.csr_matrix) -> Floats:
+def dense_columns(x: sp.csr_matrix) -> Floats:
+    """The dense features (the last columns of a feature matrix) as an array."""
     return np.asarray(x[:, x.shape[1] - len(DENSE_NAMES):].todense())
 
 
@@ -361,6 +391,8 @@ def save(cleaner: Cleaner, path: Path) -> None:
                                 if cleaner.type_head else None)
     estimators["stacker"] = cleaner.stacker.model if cleaner.stacker else None
     meta["stacker_with_body"] = cleaner.stacker.with_body if cleaner.stacker else None
+    meta["stacker_kind"] = (None if cleaner.stacker is None else
+                            "context" if isinstance(cleaner.stacker, ContextCombiner) else "linear")
     if cleaner.stacker:  # readable without rebuilding anything (`rules report`)
         meta["combiner_rule_weights"] = cleaner.stacker.rule_weights()
     write_model(Path(path), meta, estimators)
@@ -432,7 +464,10 @@ def load(path: Path) -> Cleaner:
         trained_on=dict(meta.get("trained_on") or {}),
         site_memory=dict(meta.get("site_memory") or {}),
     )
-    if est.get("stacker") is not None:
+    if est.get("stacker") is not None and meta.get("stacker_kind") == "context":
+        cleaner.stacker = ContextCombiner(est["stacker"], cleaner.labels, rules,
+                                          dict(meta.get("combiner_rule_weights") or {}))
+    elif est.get("stacker") is not None:  # "linear", or a file from before the kinds
         cleaner.stacker = Stacker(est["stacker"], cleaner.labels, rules,
                                   bool(meta.get("stacker_with_body")))
     return cleaner

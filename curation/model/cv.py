@@ -26,7 +26,7 @@ from curation.model.apply import Mode, rule_weights_of, with_prediction
 from curation.model.arrays import Floats, Labels
 from curation.model.body import rows_of, stack_rows
 from curation.model.cache import PreparedCache, features_key, labelled_key
-from curation.model.cleaner import Cleaner, fit_matrix, rule_names
+from curation.model.cleaner import Cleaner, dense_columns, fit_matrix, rule_names
 from curation.model.data import STAGE, Labelled, label_gold
 from curation.model.features import FeatureConfig
 from curation.model.stacker import vote_indicators
@@ -154,8 +154,8 @@ def out_of_fold(
             proba[test] = cleaner.predict_proba(x[test])
             p_body[test] = cleaner.predict_body(x[test], rows.take(test))
             if cleaner.stacker is not None:  # each fold's own combiner (it saw no test site)
-                combined[test] = cleaner.stacker.predict_proba(proba[test], p_body[test],
-                                                               votes[test])
+                combined[test] = cleaner.combine(proba[test], p_body[test], votes[test],
+                                                 rows.take(test), dense_columns(x[test]))
         stats.add("cv", f"fold{f}_test_segments", len(test))
         stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
         stats.add("cv", f"fold{f}_article_threshold_x1000",

@@ -1,5 +1,7 @@
-"""The combiner that learns whom to trust: a multinomial logistic regression over the model's
-out-of-fold class probabilities, its body score and one indicator per rule vote.
+"""The per-segment combiner: a multinomial logistic regression over the model's out-of-fold
+class probabilities, its body score and one indicator per rule vote. Models fitted with a body
+stage use the contextual combiner (model/combiner.py), which adds the page around each segment;
+this one serves older model files and models trained without a body stage.
 
 It is fitted on scores the heads gave to sites they were not trained on (stacking), so it
 learns how far the model and each rule can be trusted on an unseen site, not on the sites the

@@ -1,0 +1,172 @@
+"""The contextual combiner: model and rules combined with the page around each segment
+(stacked sequential learning).
+
+The linear stacker (model/stacker.py) decides each segment's label from that segment's own
+scores. A person also looks around: a caption sits next to an image, just before or inside
+the story; an ad block's neighbours are ads and furniture; teaser cards repeat one template.
+This combiner sees, besides the stacker's inputs (log class probabilities, body log-odds, one
+indicator per rule vote), the class probabilities of the segments +-1..3 away, the mean
+probabilities of the segment's same-template siblings on the page, where the segment lies
+relative to the story's run of confident body text, and the segment's dense features (image
+adjacency, link density, template repetition, heading level...). It is fitted, like the body
+stage, on out-of-fold scores (scores the heads gave to sites they were not trained on), so
+what it learns about the neighbours' scores holds on an unseen site.
+
+A rule's weight (`rules report`) is measured, not read from a coefficient: on the training
+rows where the rule voted, the mean change of the probability of the rule's label when the
+rule's vote indicator is switched off (the other inputs unchanged)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from curation.model.arrays import Floats, Labels
+from curation.model.body import Rows, page_bounds
+from curation.model.features import DENSE_NAMES
+from curation.model.stacker import stack_features
+
+_WORDS = DENSE_NAMES.index("log_words")
+SHIFTS = (-3, -2, -1, 1, 2, 3)
+
+
+def context_columns(proba: Floats, p_body: Floats, rows: Rows, dense: Floats) -> Floats:
+    """Per row: its neighbours' class probabilities (0 past the page's edge, with a flag per
+    shift), its same-template siblings' mean probabilities (self excluded) and their count,
+    its place against the page's run of confident body text, and its dense features."""
+    n, k = proba.shape
+    near = {s: np.zeros((n, k)) for s in SHIFTS}
+    has = np.zeros((n, len(SHIFTS)))
+    siblings, count = np.zeros((n, k)), np.zeros(n)
+    place = np.zeros((n, 4))
+    words = np.expm1(dense[:, _WORDS] * np.log1p(1000)) if n else np.zeros(0)
+    for a, b in page_bounds(rows.page):
+        m, pp = b - a, proba[a:b]
+        for j, s in enumerate(SHIFTS):
+            if abs(s) >= m:
+                continue
+            if s > 0:
+                near[s][a : b - s], has[a : b - s, j] = pp[s:], 1.0
+            else:
+                near[s][a - s : b], has[a - s : b, j] = pp[:s], 1.0
+        t = rows.template[a:b]
+        cnt = np.bincount(t)
+        sums = np.column_stack([np.bincount(t, weights=pp[:, c], minlength=len(cnt))
+                                for c in range(k)])
+        others = np.maximum(cnt[t] - 1, 1)[:, None]
+        siblings[a:b] = np.where((cnt[t] > 1)[:, None], (sums[t] - pp) / others, 0.0)
+        count[a:b] = cnt[t]
+        place[a:b] = _place(p_body[a:b], words[a:b])
+    cols = [near[s] for s in SHIFTS] + [has, siblings, np.log1p(count)[:, None], place, dense]
+    return np.hstack(cols) if n else np.zeros((0, sum(c.shape[1] for c in cols)))
+
+
+def _place(pb: Floats, words: Floats) -> Floats:
+    """(m, 4): distance (clipped) to the first and to the last confident body row, inside the
+    run or not, and the share of the page's body mass before the row."""
+    m = len(pb)
+    strong = np.flatnonzero((pb > 0.5) & (words >= 15))
+    if not len(strong):
+        strong = np.flatnonzero(pb > 0.5)
+    idx = np.arange(m)
+    out = np.zeros((m, 4))
+    if len(strong):
+        out[:, 0] = np.clip(idx - strong[0], -20, 20)
+        out[:, 1] = np.clip(idx - strong[-1], -20, 20)
+        out[:, 2] = (idx >= strong[0]) & (idx <= strong[-1])
+    else:
+        out[:, 0], out[:, 1] = -30.0, 30.0
+    mass = pb * words
+    out[:, 3] = (np.cumsum(mass) - mass) / max(float(mass.sum()), 1e-9)
+    return out
+
+
+def combiner_inputs(proba: Floats, p_body: Floats, votes: Floats, rows: Rows,
+                    dense: Floats) -> Floats:
+    """The stacker's own inputs followed by the context columns."""
+    return np.hstack([stack_features(proba, p_body, votes),
+                      context_columns(proba, p_body, rows, dense)])
+
+
+class ContextCombiner:
+    """The fitted contextual combiner; `with_body` is always true (P(body) is an input)."""
+
+    with_body = True
+
+    def __init__(self, model: Any, labels: Sequence[str], rule_names: Sequence[str],
+                 weights: dict[str, float]) -> None:
+        self.model = model
+        self.labels = list(labels)
+        self.rule_names = list(rule_names)
+        self.weights = dict(weights)
+
+    def predict_proba(self, proba: Floats, p_body: Floats, votes: Floats, rows: Rows,
+                      dense: Floats) -> Floats:
+        """(n, len(labels)) combined probabilities (0 for labels it never saw)."""
+        if not len(proba):
+            return np.zeros((0, len(self.labels)))
+        return self._full(combiner_inputs(proba, p_body, votes, rows, dense))
+
+    def _full(self, feats: Floats) -> Floats:
+        out = np.zeros((len(feats), len(self.labels)))
+        p = self.model.predict_proba(feats)
+        for k, lab in enumerate(self.model.classes_):
+            out[:, self.labels.index(str(lab))] = p[:, k]
+        return out
+
+    def rule_weights(self) -> dict[str, float]:
+        """Each rule's measured pull towards its label (module docstring)."""
+        return dict(self.weights)
+
+
+def _estimator() -> Any:
+    """Small, regularised trees: they must generalise across sites, not memorise pages."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+        l2_regularization=1.0, early_stopping=False, random_state=0,
+    )
+
+
+def vote_weights(combiner: ContextCombiner, feats: Floats, votes: Floats,
+                 max_rows: int = 2000) -> dict[str, float]:
+    """Per rule, on the rows of *feats* where it voted (at most *max_rows* of them, evenly
+    spaced: a mean, not a fit): the mean change of P(its label) when its vote indicator is set
+    to 0; 0 for a rule that never voted or whose label the combiner never saw."""
+    from curation.label.rules import RULES
+
+    offset = len(combiner.labels) + 1  # log probabilities, then the body log-odds
+    out: dict[str, float] = {}
+    for j, name in enumerate(combiner.rule_names):
+        label = RULES.get(name).label if name in RULES else None
+        voted = np.flatnonzero(votes[:, j] > 0)
+        if label not in combiner.labels or not len(voted):
+            out[name] = 0.0
+            continue
+        if len(voted) > max_rows:
+            voted = voted[np.linspace(0, len(voted) - 1, max_rows).astype(np.int64)]
+        k = combiner.labels.index(label)
+        on = feats[voted]
+        off = on.copy()
+        off[:, offset + j] = 0.0
+        out[name] = float(np.mean(combiner._full(on)[:, k] - combiner._full(off)[:, k]))
+    return out
+
+
+def fit_combiner(
+    proba: Floats, p_body: Floats, votes: Floats, rows: Rows, dense: Floats,
+    target: Labels, weight: Floats, labels: Sequence[str], rule_names: Sequence[str],
+) -> ContextCombiner | None:
+    """Fit on the rows whose *target* is one of *labels* (all rows give context: *rows* holds
+    whole pages); None when fewer than two labels occur."""
+    use = np.isin(target, list(labels))
+    if len(set(target[use])) < 2:
+        return None
+    feats = combiner_inputs(proba, p_body, votes, rows, dense)
+    model = _estimator().fit(feats[use], target[use].astype(str), sample_weight=weight[use])
+    combiner = ContextCombiner(model, labels, rule_names, {})
+    combiner.weights = vote_weights(combiner, feats[use], votes[use])
+    return combiner
