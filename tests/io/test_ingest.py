@@ -66,22 +66,29 @@ def test_missing_input_fails_before_reading(tmp_path: Path) -> None:
         ingest(cfg, Stats())
 
 
+def _dictionary_encoded(table: pa.Table, folder: Path) -> dict[str, bool]:
+    """Write *table* with a ShardWriter; per column, whether it was dictionary-encoded. The
+    file must read back equal."""
+    writer = ShardWriter(folder, table.schema)
+    writer.write(table)
+    writer.close()
+    (path,) = writer.shards
+    assert pq.read_table(path).equals(table)
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    return {meta.column(i).path_in_schema: any("DICTIONARY" in e
+                                               for e in meta.column(i).encodings)
+            for i in range(meta.num_columns)}
+
+
 def test_page_content_is_written_without_a_dictionary(tmp_path: Path) -> None:
     """Every page's content differs: its column is written plain, the short columns keep their
     dictionary, and the table reads back equal."""
     pages = [{"page_id": f"p{i}", "format": "html", "source": "s.jsonl",
               "content": f"<p>page {i} {'x' * 500}</p>"} for i in range(50)]
-    table = pa.Table.from_pylist(pages, schema=PAGE_SCHEMA)
-    writer = ShardWriter(tmp_path / "pages", PAGE_SCHEMA)
-    writer.write(table)
-    writer.close()
-    (path,) = writer.shards
-    meta = pq.ParquetFile(path).metadata.row_group(0)
-    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings
-                 for i in range(meta.num_columns)}
-    assert not any("DICTIONARY" in e for e in encodings["content"])
-    assert any("DICTIONARY" in e for e in encodings["source"])
-    assert pq.read_table(path).equals(table)
+    dictionary = _dictionary_encoded(pa.Table.from_pylist(pages, schema=PAGE_SCHEMA),
+                                     tmp_path / "pages")
+    assert not dictionary["content"]
+    assert dictionary["source"]
 
 
 def test_segment_ids_and_texts_are_written_without_a_dictionary(tmp_path: Path) -> None:
@@ -89,15 +96,7 @@ def test_segment_ids_and_texts_are_written_without_a_dictionary(tmp_path: Path) 
 
     rows = [{"segment_id": f"p:{i}", "page_id": "p", "position": i, "text": f"text {i}",
              "tag_path": "body>p", "url": "https://a.example/"} for i in range(40)]
-    table = pa.Table.from_pylist(rows, schema=SEGMENT_SCHEMA)
-    writer = ShardWriter(tmp_path / "segments", SEGMENT_SCHEMA)
-    writer.write(table)
-    writer.close()
-    (path,) = writer.shards
-    meta = pq.ParquetFile(path).metadata.row_group(0)
-    dictionary = {meta.column(i).path_in_schema: any("DICTIONARY" in e
-                                                     for e in meta.column(i).encodings)
-                  for i in range(meta.num_columns)}
+    dictionary = _dictionary_encoded(pa.Table.from_pylist(rows, schema=SEGMENT_SCHEMA),
+                                     tmp_path / "segments")
     assert not dictionary["segment_id"] and not dictionary["text"]
     assert dictionary["page_id"] and dictionary["tag_path"] and dictionary["url"]
-    assert pq.read_table(path).equals(table)
