@@ -129,10 +129,11 @@ def apply_model(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: M
         return table
     x = cleaner.features(table)
     proba = cleaner.predict_proba(x)
-    p_body = cleaner.predict_body(x, rows_of(table))
+    rows = rows_of(table)
+    p_body = cleaner.predict_body(x, rows)
     combined = None
     if mode == "combined" and cleaner.stacker is not None:
-        combined = cleaner.combine_table(table, proba, p_body, x)
+        combined = cleaner.combine_table(table, proba, p_body, x, rows)
     return with_prediction(table, cleaner, proba, weights, mode, p_body, combined)
 
 

@@ -114,10 +114,11 @@ class Cleaner:
         return self.stacker.predict_proba(proba, p_body, votes)
 
     def combine_table(self, table: pa.Table, proba: Floats, p_body: Floats | None,
-                      x: sp.csr_matrix | None = None) -> Floats:
-        """`combine` for a pre-labelled segment table (one run; *x*: its features if known)."""
+                      x: sp.csr_matrix | None = None, rows: Rows | None = None) -> Floats:
+        """`combine` for a pre-labelled segment table (one run; *x*, *rows*: its features and
+        page layout, when the caller has them already)."""
         x = self.features(table) if x is None else x
-        rows = rows_of(table)
+        rows = rows_of(table) if rows is None else rows
         if p_body is None:
             p_body = self.predict_body(x, rows)
         return self.combine(proba, p_body, vote_indicators(table, self.rule_names), rows,
