@@ -25,6 +25,7 @@ from curation.config import RunConfig
 from curation.errors import ConfigError, SchemaError
 from curation.folds import balanced_folds
 from curation.model.arrays import Bools, Floats, Ints, Labels
+from curation.model.blocks import predict_proba_blocked
 from curation.model.body import Rows, context_features, fit_stage, rows_of
 from curation.model.combiner import ContextCombiner, fit_combiner
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
@@ -100,7 +101,7 @@ class Cleaner:
         if self.body_stage is None:
             return p
         feats = context_features(p, q, dense_columns(x), rows)
-        return np.asarray(self.body_stage.predict_proba(feats)[:, 1])
+        return predict_proba_blocked(self.body_stage, feats)[:, 1]
 
     def combine(self, proba: Floats, p_body: Floats | None, votes: Floats, rows: Rows,
                 dense: Floats) -> Floats:

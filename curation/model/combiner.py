@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from curation.model.arrays import Floats, Labels
+from curation.model.blocks import predict_proba_blocked
 from curation.model.body import Rows, page_bounds
 from curation.model.features import DENSE_NAMES
 from curation.model.stacker import stack_features
@@ -111,7 +112,7 @@ class ContextCombiner:
 
     def _full(self, feats: Floats) -> Floats:
         out = np.zeros((len(feats), len(self.labels)))
-        p = self.model.predict_proba(feats)
+        p = predict_proba_blocked(self.model, feats)
         for k, lab in enumerate(self.model.classes_):
             out[:, self.labels.index(str(lab))] = p[:, k]
         return out
