@@ -194,7 +194,8 @@ def iter_pages(paths: list[str], cfg: InputConfig, stats: Stats,
                part: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
     """Yield one PAGE_SCHEMA dict per good page; missing inputs raise InputError at once.
     *part* (first, end): only that range of a big file (a shard of it): line numbers of a
-    JSONL file, row groups of a Parquet file, byte offsets of the records of a WARC file."""
+    JSONL file, row groups of a Parquet file, byte offsets of the records of a WARC file, rows
+    of a dataset saved with `save_to_disk`."""
     inputs = resolve_inputs(paths, stats)  # eager: a typo fails before any data is read
     return _pages(inputs, cfg, stats, part)
 
@@ -250,7 +251,7 @@ def _read_any(path: InputFile, cfg: InputConfig, stats: Stats,
     if source_name(path) != str(path):
         stats.add(STAGE, "non_utf8_file_names")
     if isinstance(path, Path) and path.is_dir():  # a remote "folder" is never a saved dataset
-        yield from _read_hf(path, stats)
+        yield from _read_hf(path, stats, part)
     elif name.endswith(TEXT_EXT):
         yield from _read_file(path, "text", cfg, stats)
     elif name.endswith(HTML_EXT):
@@ -494,26 +495,49 @@ def _read_parquet(path: InputFile, stats: Stats,
         stats.skip(STAGE, "unreadable", source_name(path), f"{type(exc).__name__}: {exc}")
 
 
-def _read_hf(folder: Path, stats: Stats) -> Iterator[RawPage]:
-    """A dataset saved with `save_to_disk`: memory-mapped Arrow, read ROW_BATCH rows at a time."""
+def _saved_parts(folder: Path) -> list[tuple[str, Any]]:
+    """(source prefix, Dataset) of each split of a `save_to_disk` folder, in name order."""
     import datasets
 
+    loaded = datasets.load_from_disk(str(folder))
+    if isinstance(loaded, datasets.DatasetDict):
+        return [(f"{folder}[{name}]", loaded[name]) for name in sorted(loaded)]
+    return [(str(folder), loaded)]
+
+
+def saved_dataset_rows(folder: Path) -> int | None:
+    """Rows of a `save_to_disk` folder, all splits together (memory-mapped: nothing is
+    decoded); None when it cannot be loaded (the reader then says why)."""
     try:
-        loaded = datasets.load_from_disk(str(folder))
-    except (OSError, ValueError, FileNotFoundError) as exc:
+        return sum(int(ds.num_rows) for _, ds in _saved_parts(folder))
+    except (OSError, ValueError):
+        return None
+
+
+def _read_hf(folder: Path, stats: Stats,
+             rows: tuple[int, int] | None = None) -> Iterator[RawPage]:
+    """A dataset saved with `save_to_disk`: memory-mapped Arrow, read ROW_BATCH rows at a time;
+    *rows* (first, end): only those rows, counted over the splits in name order (a shard)."""
+    try:
+        parts = _saved_parts(folder)
+    except (OSError, ValueError) as exc:
         stats.skip(STAGE, "unreadable", str(folder), f"{type(exc).__name__}: {exc}")
         return
-    if isinstance(loaded, datasets.DatasetDict):
-        parts = [(f"{folder}[{name}]", loaded[name]) for name in sorted(loaded)]
-    else:
-        parts = [(str(folder), loaded)]
+    first, end = rows or (0, sum(ds.num_rows for _, ds in parts))
+    offset = 0
     for prefix, ds in parts:
+        a, b = max(first - offset, 0), min(end - offset, ds.num_rows)
+        offset += ds.num_rows
+        if a >= b:
+            continue  # another shard's rows, or none
         if not {"html", "text", "content"} & set(ds.column_names):
-            stats.skip(STAGE, "missing_field", prefix, "no `text`, `html` or `content` column")
+            if a == 0:  # said once, by the shard with the split's first row
+                stats.skip(STAGE, "missing_field", prefix, "no `text`, `html` or `content` column")
             continue
         keep = [c for c in _ROW_COLUMNS if c in ds.column_names]
-        ds = ds.select_columns(keep)
-        yield from _iter_table_rows(ds.iter(batch_size=ROW_BATCH), prefix, stats)
+        # a contiguous select is a slice of the memory-mapped table, not an index mapping
+        ds = ds.select_columns(keep).select(range(a, b))
+        yield from _iter_table_rows(ds.iter(batch_size=ROW_BATCH), prefix, stats, a)
 
 
 def _count_repairs(decoded: Decoded, stats: Stats) -> str:

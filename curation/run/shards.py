@@ -2,7 +2,8 @@
 
 The inputs are cut into shards: runs of consecutive input files, about `batch_pages` files and
 at most SHARD_BYTES bytes, cut where a file's name hashes to a boundary; a bigger file is cut
-into ranges (JSONL lines, Parquet row groups, WARC records), so one huge file uses every worker.
+into ranges (JSONL lines, Parquet row groups, WARC records, rows of a saved HF dataset), so
+one huge input uses every worker.
 A worker reads its shard's inputs itself, runs the per-batch step and writes the shard's pages
 and segments into a temporary folder, with its manifest entry (inputs, the config key of the
 stages that made it, counts, skips, timings); one rename commits the whole shard. A shard's id
@@ -37,6 +38,7 @@ from curation.io.readers import (
     InputFile,
     iter_pages,
     resolve_inputs,
+    saved_dataset_rows,
 )
 from curation.io.store import ENTRY, output_store
 from curation.io.warc import WARC_EXT, record_starts
@@ -162,10 +164,23 @@ def _record_ranges(path: InputFile, size: int, shard_bytes: int) -> list[tuple[i
     return _ranges([0, *starts], size + 1)
 
 
+def _saved_dataset_ranges(folder: Path, size: int, shard_bytes: int
+                          ) -> list[tuple[int, int]] | None:
+    """(first, end) rows of a big `save_to_disk` folder, all splits in name order, about
+    *shard_bytes* of it each; None when it cannot be loaded (one piece: the reader says why)."""
+    n = saved_dataset_rows(folder)
+    if not n:
+        return None
+    per = max(1, -(-n * shard_bytes // max(size, 1)))
+    return _ranges(list(range(0, n, per)), n)
+
+
 def _big_file_ranges(path: InputFile, size: int, shard_bytes: int
                      ) -> list[tuple[int, int]] | None:
     """The ranges a file bigger than a shard is cut into; None for a format read whole."""
     name = path.name.lower()
+    if isinstance(path, Path) and path.is_dir():  # resolve_inputs gives only saved datasets
+        return _saved_dataset_ranges(path, size, shard_bytes)
     if not path.is_file():
         return None
     if name.endswith(JSONL_EXT):
@@ -181,7 +196,8 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
                 shard_bytes: int | None = None) -> list[ShardSpec]:
     """Cut *inputs* (in their order) into shards of consecutive files, about *files_per_shard*
     files each (at most four times that, and about *shard_bytes* bytes); a JSONL, Parquet or
-    WARC file bigger than that becomes shards of line, row group or record ranges."""
+    WARC file or a saved HF dataset bigger than that becomes shards of line, row group, record
+    or row ranges."""
     limit = shard_bytes or SHARD_BYTES
     specs: list[ShardSpec] = []
     group: list[tuple[InputFile, str, int]] = []

@@ -1,7 +1,7 @@
-"""Big WARC and Parquet inputs are cut into record ranges (issue 9 item 3): one huge file
-becomes several shards that both workers run, giving the dataset of one shard row for row (the
-same pages, sources, counts and skips), and a rerun after a crash redoes only the unfinished
-ranges."""
+"""Big WARC, Parquet and saved HF dataset inputs are cut into record ranges (issue 9 item 3):
+one huge input becomes several shards that both workers run, giving the dataset of one shard
+row for row (the same pages, sources, counts and skips), and a rerun after a crash redoes only
+the unfinished ranges."""
 
 from __future__ import annotations
 
@@ -115,6 +115,27 @@ def test_a_big_parquet_file_is_cut_at_row_groups(tmp_path: Path, kit: Any,
     sources = pq.read_table(tmp_path / "b" / "pages", columns=["source"])["source"].to_pylist()
     assert sources[:2] == [f"{big}:0", f"{big}:1"] and f"{big}:99" in sources
     assert any(s["source"] == f"{big}:40" for s in whole["skipped"])
+
+
+def test_a_big_saved_dataset_is_cut_at_rows_across_its_splits(tmp_path: Path, kit: Any,
+                                                                monkeypatch: Any) -> None:
+    import datasets
+
+    def split(name: str, n: int) -> datasets.Dataset:
+        rows = [{"id": f"{name}{i}", "html": kit.page_html(i),
+                 "url": f"https://site{i % 7}.example/{name}{i}"} for i in range(n)]
+        return datasets.Dataset.from_list(rows)
+
+    train, test = split("tr", 70), split("te", 30)
+    train = train.map(lambda r, i: {"html": "" if i == 50 else r["html"]}, with_indices=True)
+    big = tmp_path / "in" / "saved"
+    datasets.DatasetDict({"train": train, "test": test}).save_to_disk(str(big))
+    whole, _ = _whole_and_cut(tmp_path, kit, big, monkeypatch)
+    sources = pq.read_table(tmp_path / "b" / "pages", columns=["source"])["source"].to_pylist()
+    # splits in name order, rows numbered within their split, a range may span both splits
+    assert sources[0] == f"{big}[test]:0" and sources[30] == f"{big}[train]:0"
+    assert f"{big}[train]:69" in sources and len(sources) == 99
+    assert any(s["source"] == f"{big}[train]:50" for s in whole["skipped"])
 
 
 class Crash(BaseException):
