@@ -1,9 +1,10 @@
 """The Python API for one page at a time: `curation.clean(html)` and `curation.label_page(page)`.
 
-Both work after a plain install: they label with the packaged rules, cue words and calibration,
-and let the packaged trained cleaner vote too when the install ships one
-(`curation.defaults.default_model_path()`). A config of your own (a path or a `RunConfig`)
-replaces all of that, its `prelabel.model` included; `model=` names a model file either way."""
+Both work after a plain install: they label with the built-in defaults, the config
+`curation run` uses too: the packaged rules, cue words and calibration, and the packaged trained
+cleaner voting with them when the install ships one (`curation.defaults.default_model_path()`).
+A config of your own (a path or a `RunConfig`) replaces all of that (`prelabel.model: null`:
+the rules alone); `model=` names a model file either way."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Literal
 
 from curation.config import RunConfig, load_config
-from curation.defaults import default_model_path
 
 # markup at the start, or any of the tags a web page cannot do without: HTML, else plain text
 _LOOKS_LIKE_HTML = re.compile(r"^\s*<|<(?:html|body|div|p|br|article|span)\b", re.IGNORECASE)
@@ -43,11 +43,7 @@ class CleanText:
 
 @lru_cache(maxsize=8)
 def _config(config: str | None) -> RunConfig:
-    if config is not None:
-        return load_config(config)
-    # the built-in defaults, with the packaged cleaner as one more voter when there is one
-    cfg, packaged = load_config(None), default_model_path()
-    return cfg if packaged is None else _with_model(cfg, packaged)
+    return load_config(config)  # None: the built-in defaults, the packaged cleaner voting
 
 
 def _with_model(cfg: RunConfig, model: str | Path) -> RunConfig:

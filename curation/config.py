@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from curation.defaults import builtin_path
+from curation.defaults import BUILTIN, MODEL_FILE, builtin_path, default_model_path
 from curation.errors import ConfigError
 from curation.taxonomy import LABELS
 from curation.user_cache import user_cache_dir
@@ -55,6 +55,15 @@ class SegmentConfig(_Model):
     max_segment_chars: int = 100_000
 
 
+PACKAGED_MODEL = BUILTIN + MODEL_FILE  # the trained cleaner shipped in the package
+
+
+def _packaged_model() -> str | None:
+    """prelabel.model's default: the packaged cleaner votes with the rules (its site-grouped
+    CV six-label mean is well above the rules'), or the rules alone in an install without one."""
+    return PACKAGED_MODEL if default_model_path() is not None else None
+
+
 class PrelabelConfig(_Model):
     rules: list[str] | Literal["all"] = "all"
     # a user's own rules: modules on the Python path, or .py files relative to the config
@@ -65,8 +74,22 @@ class PrelabelConfig(_Model):
     weights_file: str | None = None  # fitted weights (`curation rules fit`), under inline ones
     # raw -> calibrated confidence (`curation rules calibrate`); null: the raw vote share
     calibration: str | None = "builtin:calibration.yaml"
-    model: str | None = None  # a trained cleaner used as one more voter
+    # a trained cleaner voting with the rules: by default the packaged one; null: rules alone
+    model: str | None = Field(default_factory=_packaged_model)
     fault_tolerant: bool = False
+
+    @property
+    def model_by_default(self) -> bool:
+        """True when the config leaves prelabel.model unset (the packaged cleaner, if any)."""
+        return "model" not in self.model_fields_set
+
+    @property
+    def no_model_note(self) -> str | None:
+        """Why no model votes though the config did not say `model: null`; else None."""
+        if self.model is None and self.model_by_default:
+            return (f"this install ships no trained cleaner ({MODEL_FILE} in curation.defaults):"
+                    " pre-labels come from the rules alone")
+        return None
 
     @field_validator("weights")
     @classmethod
@@ -143,7 +166,7 @@ class RunConfig(_Model):
     ray_address: str | None = None  # an existing Ray cluster (engine: ray); else a local one
     language: LanguageConfig = LanguageConfig()
     segment: SegmentConfig = SegmentConfig()
-    prelabel: PrelabelConfig = PrelabelConfig()
+    prelabel: PrelabelConfig = Field(default_factory=PrelabelConfig)  # is there a packaged model
     filter: FilterConfig = FilterConfig()
     publish: PublishConfig = PublishConfig()
     labelstudio: LabelStudioConfig = LabelStudioConfig()
@@ -205,6 +228,11 @@ class RunConfig(_Model):
                              "folder to stage it in: set `staging:` or $CURATION_CACHE_DIR")
         name = hashlib.sha256(self.output.encode("utf-8")).hexdigest()[:16]
         return cache / "staging" / name
+
+
+def rules_only(cfg: RunConfig) -> RunConfig:
+    """*cfg* with prelabel.model set to null: the rules label alone (`--rules-only`)."""
+    return cfg.model_copy(update={"prelabel": cfg.prelabel.model_copy(update={"model": None})})
 
 
 _USER_LABEL = re.compile(r"^[\w.-]+$")  # what Label Studio choices and ClassLabel names take

@@ -81,6 +81,7 @@ def segment_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
 
 def prelabel_stage(cfg: RunConfig, stats: Stats, overwrite: bool = False) -> int:
     """`curation prelabel`: segmented/ -> segments/ (votes, prelabel, confidence)."""
+    stats.notes["model"] = resolve(cfg).model_summary()
 
     def labelled() -> Iterator[pa.Table]:
         for table in _page_grouped(iter_batches(out_dir(cfg) / "segmented", SEGMENT_SCHEMA)):
@@ -174,8 +175,9 @@ def run(cfg: RunConfig, overwrite: bool = False, resume: bool = False) -> dict[s
     kept and only the rest runs (see `curation.run.driver`)."""
     from curation.run.driver import run_sharded
 
-    resolve(cfg)  # a bad name or file fails before any input is read
-    return run_sharded(cfg, out_dir(cfg), process_batch, overwrite=overwrite, resume=resume)
+    resolved = resolve(cfg)  # a bad name or file fails before any input is read
+    return run_sharded(cfg, out_dir(cfg), process_batch, overwrite=overwrite, resume=resume,
+                       notes={"model": resolved.model_summary()})
 
 __all__ = [
     "label_pages",

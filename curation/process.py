@@ -1,7 +1,8 @@
-"""The labelling step: segment + language + rules (+ the trained model's vote, when the config
-names a model). The pipeline's per-batch step and its `prelabel` stage call it; rule analysis
-and model training use the rules alone (`label.rule_label_pages`), so the model never votes on
-its own inputs and labelling never imports the model."""
+"""The labelling step: segment + language + rules + the trained model's vote (the packaged
+cleaner unless the config names another, or `prelabel.model: null` for the rules alone). The
+pipeline's per-batch step and its `prelabel` stage call it; rule analysis, model training and
+the rules' evaluation use the rules alone (`label.rule_label_pages`, `rules_labeller`), so the
+model never votes on its own inputs and labelling never imports the model."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from curation.config import RunConfig
+from curation.config import RunConfig, rules_only
 from curation.label import LabelReport, prelabel_table, rule_set
 from curation.label.mapping import to_user_labels
 from curation.schema import PAGE_SCHEMA
@@ -23,13 +24,16 @@ from curation.segment.pages import page_dicts, segment_with_language
 
 def label_segments(segments: pa.Table, cfg: RunConfig, report: LabelReport | None = None
                    ) -> pa.Table:
-    """Pre-label segmented pages: the rules' votes, then the model's when cfg names one; the
-    winner in the config's own label set."""
+    """Pre-label segmented pages: the rules' votes, then the model's when one votes under cfg
+    (`inference.configured_voter`); the winner in the config's own label set."""
     table = prelabel_table(segments, rule_set(cfg), report)
     if cfg.prelabel.model:
-        from curation.model.inference import model_vote  # scikit-learn loads only when it votes
+        # scikit-learn loads only when a model votes; the model is loaded once per process
+        from curation.model.inference import configured_voter
 
-        table = model_vote(table, cfg)
+        voter, _ = configured_voter(cfg)
+        if voter is not None:
+            table = voter.vote(table)
     return to_user_labels(table, cfg)  # voters chose a built-in label; publish the user's
 
 
@@ -40,9 +44,12 @@ def label_pages(pages: Iterable[Mapping[str, Any]], cfg: RunConfig,
     return label_segments(segments, cfg, report)
 
 
-def pages_labeller(cfg: RunConfig) -> Callable[[list[dict[str, Any]]], pa.Table]:
-    """label_pages bound to *cfg*: the `predict` that `curation.evaluate` scores."""
-    return partial(label_pages, cfg=cfg)
+def rules_labeller(cfg: RunConfig) -> Callable[[list[dict[str, Any]]], pa.Table]:
+    """label_pages bound to *cfg* with the rules alone: the `predict` that `curation evaluate`
+    (without --model/--cv) and the quality gate score. Never the model: the packaged cleaner
+    was trained on the shared gold, so scoring it there would be a leak; a model is scored
+    with `evaluate --model` or by site-grouped cross-validation (`--cv`)."""
+    return partial(label_pages, cfg=rules_only(cfg))
 
 
 @dataclass

@@ -13,13 +13,20 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from curation.errors import ConfigError
-from curation.run.workers import TimedMap, WorkerDiedError, measured
+from curation.run.workers import TimedMap, WorkerDiedError, limit_threads, measured
 
 T = TypeVar("T")
 R = TypeVar("R")
 # a task whose worker process died (killed, out of memory, its node lost) is run again: a
 # shard commits by one rename, so a retry never finds half of it, and it is never kept twice
 MAX_RETRIES = 2
+
+
+def measured_on_one_core(fn: Callable[[T], R], item: T) -> tuple[R, float, int, float]:
+    """`measured(fn, item)` in a Ray task: it holds one CPU (num_cpus=1), so its thread pools
+    (Arrow's, the model trees' OpenMP) get one thread, as a local worker per core does."""
+    limit_threads(1)
+    return measured(fn, item)
 
 
 class RayEngine(TimedMap):
@@ -59,7 +66,7 @@ class RayEngine(TimedMap):
         if not items:
             return []
         ray = self._ray()
-        task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(measured)
+        task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(measured_on_one_core)
         fn_ref = ray.put(fn)
         pending = {task.remote(fn_ref, item): i for i, item in enumerate(items)}
         results: dict[int, R] = {}

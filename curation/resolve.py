@@ -7,8 +7,9 @@ before any data is read; the commands and `pipeline.run` call it right after `lo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from curation.config import RunConfig
 from curation.filter import Bound, bind_filters
@@ -16,6 +17,8 @@ from curation.label import RuleSet, rule_set
 
 if TYPE_CHECKING:
     from curation.model.inference import ModelVoter
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,13 @@ class Resolved:
     rules: RuleSet
     filters: tuple[Bound, ...]  # each filter with its own validated params, no more
     model: ModelVoter | None  # the trained cleaner voting with the rules: its settings only
+    model_note: str | None = None  # why no model votes, when the config did not say null
+
+    def model_summary(self) -> dict[str, Any]:
+        """What labels the segments, for stats.json: the model file voting (None: the rules
+        alone) and, when the packaged one does not vote, why."""
+        got: dict[str, Any] = {"file": str(self.model.path) if self.model else None}
+        return got | ({"note": self.model_note} if self.model_note else {})
 
 
 def resolve(cfg: RunConfig) -> Resolved:
@@ -33,11 +43,13 @@ def resolve(cfg: RunConfig) -> Resolved:
     ConfigError (naming the valid choices) for the first that does not exist."""
     rules = rule_set(cfg)
     filters = bind_filters(cfg.filter.filters, cfg)
-    model = None
+    model, note = None, cfg.prelabel.no_model_note
     if cfg.prelabel.model:
-        # scikit-learn loads only when a model is configured; its format, features and rules
-        # are checked now, and it stays cached
-        from curation.model.inference import model_voter
+        # scikit-learn loads only when a model votes; its format, features and rules are
+        # checked now, and it stays cached (forked workers inherit it)
+        from curation.model.inference import configured_voter
 
-        model = model_voter(cfg)
-    return Resolved(cfg, rules, filters, model)
+        model, note = configured_voter(cfg)
+    if note is not None:
+        _log.warning(note)
+    return Resolved(cfg, rules, filters, model, note)

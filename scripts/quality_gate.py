@@ -92,7 +92,7 @@ def run_gate(floors_path: Path) -> tuple[list[str], list[str]]:
     """(failures, report lines) for the floors file."""
     from curation.config import load_config
     from curation.evaluate import evaluate_gold
-    from curation.process import pages_labeller
+    from curation.process import rules_labeller
 
     spec = yaml.safe_load(floors_path.read_text(encoding="utf-8")) or {}
     base = floors_path.resolve().parent
@@ -105,7 +105,7 @@ def run_gate(floors_path: Path) -> tuple[list[str], list[str]]:
         if changed:
             fails += changed
             continue
-        measured = figures(evaluate_gold(path, cfg, pages_labeller(cfg)))
+        measured = figures(evaluate_gold(path, cfg, rules_labeller(cfg)))
         lines.append(f"{name}: " + ", ".join(
             f"{k}={measured.get(k, float('nan')):.4f}"
             for k in [*(fspec.get("min") or {}), *(fspec.get("max") or {})]))

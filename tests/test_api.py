@@ -16,7 +16,7 @@ from curation.taxonomy import LABELS
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = (ROOT / "curation" / "samples" / "en_news_article.html").read_text(encoding="utf-8")
 STORY = "Northbridge city council voted 31 to 12 on Wednesday night to build a tidal flood barrier"
-RULES_ONLY = load_config(None)  # a config of one's own: no packaged cleaner votes
+RULES_ONLY = load_config(None, prelabel={"model": None})  # a config of one's own: the rules alone
 
 
 def test_clean_splits_the_story_from_its_meta_lines_and_the_boilerplate() -> None:
@@ -60,7 +60,7 @@ def test_a_config_of_your_own_and_a_bad_model_file(tmp_path: Path) -> None:
     # the packaged calibration, or none (the raw weighted vote share) when the config says so
     calibrated = curation.label_page(TEXT, lang="en", config=RULES_ONLY)
     raw = curation.label_page(TEXT, lang="en", config=load_config(None, prelabel={
-        "calibration": None}))
+        "calibration": None, "model": None}))
     assert [s.label for s in raw] == [s.label for s in calibrated] == ["other", "article", "ad"]
     assert [s.confidence for s in raw] != [s.confidence for s in calibrated]
     bad = tmp_path / "cleaner.model"

@@ -115,10 +115,12 @@ def test_a_copy_of_the_default_config_works_anywhere(tmp_path: Path) -> None:
     import shutil
 
     from curation import label_page
+    from curation.config import load_config, rules_only
     from curation.defaults import packaged, source_checkout
 
     copy = shutil.copy(ROOT / "configs" / "default.yaml", tmp_path / "mine.yaml")
-    segments = label_page("Advertisement\nShare on Facebook\n", lang="en", config=copy)
+    segments = label_page("Advertisement\nShare on Facebook\n", lang="en",
+                          config=rules_only(load_config(copy)))
     assert [s.label for s in segments] == ["ad", "other"]
     # in this checkout `curation rules calibrate` rewrites the packaged calibration
     assert source_checkout() == ROOT and packaged("calibration.yaml").is_file()

@@ -9,6 +9,7 @@ import pytest
 
 import curation.config
 from curation.config import load_config
+from curation.defaults import default_model_path
 from curation.errors import ConfigError
 from curation.label import active_rules, rule_set
 from curation.resolve import resolve
@@ -37,7 +38,8 @@ def test_resolve_gives_each_stage_its_part() -> None:
     assert len(res.rules.weights) == len(res.rules.rules)
     assert res.rules.calibration is not None  # the packaged calibration is the default
     assert [flt.name for flt, _ in res.filters] == [s.name for s in cfg.filter.filters]
-    assert res.model is None
+    assert res.model is not None and res.model.path == default_model_path()  # the packaged one
+    assert res.model_note is None
     assert rule_set(cfg) is res.rules  # looked up once per process, not once a batch
 
 

@@ -76,10 +76,10 @@ def evaluate_command(
             for m in modes
         }
     else:
-        from curation.process import pages_labeller
+        from curation.process import rules_labeller
 
         results = {"rules": evaluate_gold(
-            gold, cfg, pages_labeller(cfg), batch_pages=batch_pages, per_page=per_page,
+            gold, cfg, rules_labeller(cfg), batch_pages=batch_pages, per_page=per_page,
             confusion=confusion,
             page_prefix=only,
         )}

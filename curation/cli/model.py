@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from curation.cli.options import EXIT_USAGE, ConfigOpt, read_config
+from curation.cli.options import EXIT_USAGE, ConfigOpt, RulesOnly, read_config
 
 
 def train_command(
@@ -55,6 +55,7 @@ def clean_command(
     mode: Annotated[
         str, typer.Option(help="combined (model + rules) or model (the model alone)")
     ] = "combined",
+    rules: RulesOnly = False,
 ) -> None:
     """Write the main text of raw pages, as labelled by the trained cleaner."""
     from curation.model.run import clean
@@ -63,7 +64,9 @@ def clean_command(
     if mode not in ("combined", "model"):
         typer.echo("error: --mode must be combined or model", err=True)
         raise typer.Exit(EXIT_USAGE)
-    cfg = read_config(config)
+    if rules and (model is not None or mode == "model"):
+        raise typer.BadParameter("--rules-only takes neither --model nor --mode model")
+    cfg = read_config(config, rules_alone=rules)
     # inputs are relative to the working folder, not to the config file
     paths = [p if p.startswith("builtin:") else str(Path(p).resolve()) for p in inputs]
     cfg = cfg.model_copy(update={"input": cfg.input.model_copy(update={"paths": paths})})

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from curation.config import RunConfig, load_config
+from curation.config import RunConfig, load_config, rules_only
 from curation.errors import (
     ConfigError,
     CurationError,
@@ -24,6 +24,9 @@ ConfigOpt = Annotated[Path | None, typer.Option(
 # the stage commands also take it as their first argument: `curation run my.yaml`
 ConfigArg = Annotated[Path | None, typer.Argument(
     metavar="CONFIG", help="run config, the same as --config", show_default=False)]
+# on the commands that pre-label: prelabel.model null, whatever the config says
+RulesOnly = Annotated[bool, typer.Option(
+    "--rules-only", help="label with the rules alone (no trained cleaner voting)")]
 
 EXIT_FAILED = 1  # the command failed while working (a Label Studio error, nothing scored, a bug)
 EXIT_USAGE = 2  # bad command line or setup: options, config, input, output in the way
@@ -43,11 +46,14 @@ def config_path(positional: Path | None, option: Path | None) -> Path | None:
     return option if option is not None else positional
 
 
-def read_config(path: Path | None, **overrides: Any) -> RunConfig:
-    """The validated config (or the built-in defaults when *path* is None); every rule, filter
-    and file it names is looked up now, so a typo fails before any data is read."""
+def read_config(path: Path | None, rules_alone: bool = False, **overrides: Any) -> RunConfig:
+    """The validated config (or the built-in defaults when *path* is None), with the rules
+    alone labelling when *rules_alone* (`--rules-only`); every rule, filter and file it names
+    is looked up now, so a typo fails before any data is read."""
     from curation.resolve import resolve
 
     cfg = load_config(path, **overrides)
+    if rules_alone:
+        cfg = rules_only(cfg)
     resolve(cfg)
     return cfg

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from curation.cli.options import ConfigArg, ConfigOpt, config_path, read_config
+from curation.cli.options import ConfigArg, ConfigOpt, RulesOnly, config_path, read_config
 from curation.config import dump_config
 
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="replace existing outputs")]
@@ -39,13 +39,16 @@ def run(
     workers: Annotated[int | None, typer.Option(help="processes (default: config)")] = None,
     engine: Annotated[str | None, typer.Option(help="local or ray (default: config)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the config")] = False,
+    rules: RulesOnly = False,
 ) -> None:
-    """Run every stage: ingest, segment, pre-label, filter, publish."""
+    """Run every stage: ingest, segment, pre-label (the rules and the packaged trained cleaner,
+    or the config's prelabel.model), filter, publish."""
     from curation.pipeline import out_dir
     from curation.pipeline import run as run_all
     from curation.process import settle_gc
 
-    cfg = read_config(config_path(config_arg, config), workers=workers, engine=engine)
+    cfg = read_config(config_path(config_arg, config), workers=workers, engine=engine,
+                      rules_alone=rules)
     if dry_run:
         typer.echo(dump_config(cfg))
         return
@@ -73,19 +76,25 @@ def prelabel(
     config: ConfigOpt = None,
     overwrite: Overwrite = False,
     model: Annotated[
-        Path | None, typer.Option("--model", help="trained cleaner: one more voter")
+        Path | None, typer.Option("--model", help="trained cleaner voting with the rules "
+                                  "(default: the config's prelabel.model, else the packaged one)")
     ] = None,
+    rules: RulesOnly = False,
 ) -> None:
-    """Pre-label segmented/ into segments/ with every rule's vote, prelabel and confidence."""
-    _stage("prelabel_stage", config_path(config_arg, config), overwrite, "segments", model)
+    """Pre-label segmented/ into segments/ with every rule's vote, the model's, prelabel and
+    confidence."""
+    if model is not None and rules:
+        raise typer.BadParameter("give --model or --rules-only, not both", param_hint="--model")
+    _stage("prelabel_stage", config_path(config_arg, config), overwrite, "segments", model,
+           rules)
 
 
 def _stage(name: str, config: Path | None, overwrite: bool, what: str,
-           model: Path | None = None) -> None:
+           model: Path | None = None, rules: bool = False) -> None:
     import curation.pipeline as pipeline
     from curation.stats import Stats
 
-    cfg = read_config(config)
+    cfg = read_config(config, rules_alone=rules)
     if model is not None:  # the command line's model replaces the config's prelabel.model
         pre = cfg.prelabel.model_copy(update={"model": str(model.resolve())})
         cfg = cfg.model_copy(update={"prelabel": pre})

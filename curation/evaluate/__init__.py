@@ -97,7 +97,7 @@ def evaluate_gold(
     stats: Stats | None = None,
     page_prefix: str | None = None,
 ) -> dict[str, Any]:
-    """Score *predict* (pages -> labelled segments, e.g. `process.pages_labeller(cfg)`, or a
+    """Score *predict* (pages -> labelled segments, e.g. `process.rules_labeller(cfg)`, or a
     trained cleaner's predictions) on a gold file; returns the JSON-ready result.
 
     Keys: pages, labels, leak, problems (bad gold lines/pages/segments), and `confusion`

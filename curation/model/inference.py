@@ -64,6 +64,23 @@ def model_voter(cfg: RunConfig, path: str | Path | None = None) -> ModelVoter:
     return ModelVoter(model_path(cfg, path), load_for(cfg, path), rule_weights_of(cfg))
 
 
+def configured_voter(cfg: RunConfig) -> tuple[ModelVoter | None, str | None]:
+    """The model voting under *cfg* (None: the rules alone), and why none votes when the config
+    did not ask for the rules alone. A model the config names must serve it (a ConfigError
+    otherwise); the packaged default that cannot (the config runs a subset of the rules, or
+    narrows the labels) leaves the rules alone, with the reason."""
+    pre = cfg.prelabel
+    if pre.model is None:
+        return None, pre.no_model_note
+    try:
+        return model_voter(cfg), None
+    except ConfigError as exc:
+        if not pre.model_by_default:
+            raise
+        return None, (f"the packaged cleaner does not vote: {exc}; pre-labels come from the "
+                      "rules alone")
+
+
 def model_vote(table: pa.Table, cfg: RunConfig, path: str | Path | None = None) -> pa.Table:
     """`model_voter(cfg, path).vote(table)`."""
     return model_voter(cfg, path).vote(table)

@@ -16,7 +16,7 @@ from curation.config import RunConfig
 from curation.errors import ConfigError
 from curation.label import rule_label_pages
 from curation.model.apply import Mode, apply_model, rule_weights_of
-from curation.model.cleaner import fit_matrix, rule_names, save
+from curation.model.cleaner import Cleaner, fit_matrix, rule_names, save
 from curation.model.data import label_dataset
 from curation.model.features import FeatureConfig
 from curation.model.inference import load_for as load_for
@@ -99,13 +99,22 @@ def clean(
 ) -> dict[str, int]:
     """Ingest cfg's inputs, segment, label with the model, write one JSON line a page:
     {page_id, url, text, meta}: text is the main text (the story's body), meta its headline,
-    byline and dateline lines. Written atomically. Without *model* (and no prelabel.model in
-    the config), the packaged default cleaner."""
+    byline and dateline lines. Written atomically. Without *model*, the config's
+    prelabel.model (by default the packaged cleaner; null: the rules alone)."""
     from curation.io.ingest import ingest
+    from curation.model.inference import configured_voter
 
     stats = stats if stats is not None else Stats()
-    cleaner = load_for(cfg, model if model is not None or cfg.prelabel.model else
-                       base_model_path("DEFAULT"))
+    if model is not None:
+        cleaner: Cleaner | None = load_for(cfg, model)
+    else:
+        voter, note = configured_voter(cfg)
+        cleaner = voter.cleaner if voter is not None else None
+        stats.notes["model"] = {"file": str(voter.path) if voter else None} | (
+            {"note": note} if note else {})
+    if cleaner is None and mode == "model":
+        raise ConfigError("--mode model needs a model: this config labels with the rules "
+                          "alone (prelabel.model is null, or no packaged cleaner); pass --model")
     weights = rule_weights_of(cfg)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +125,8 @@ def clean(
             for batch in ingest(cfg, stats):
                 rows = batch.to_pylist()
                 table = rule_label_pages(rows, cfg)
-                table = apply_model(table, cleaner, weights, mode)
+                if cleaner is not None:
+                    table = apply_model(table, cleaner, weights, mode)
                 texts = article_texts(table)
                 for page in rows:
                     text, meta = texts.get(page["page_id"], ("", ""))

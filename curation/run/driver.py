@@ -57,23 +57,29 @@ def _invalidate(out: Path, record: StageRecord, reason: str, folders: tuple[str,
     (out / "stats.json").unlink(missing_ok=True)
 
 
-class DetectorPreload:
-    """Loads the language detector in this process before local workers fork from it, when
-    shards are to run (they detect languages); a run whose shards are all finished does not
-    load it for its filter and publish workers."""
+class ModelPreload:
+    """Loads the language detector and the trained cleaner in this process before local
+    workers fork from it, when shards are to run (they detect languages and label), so each
+    worker starts with them loaded instead of loading its own; a run whose shards are all
+    finished does not load them for its filter and publish workers."""
 
-    def __init__(self, detector: str) -> None:
-        self.detector = detector
+    def __init__(self, cfg: RunConfig) -> None:
+        self.cfg = cfg
         self.wanted = False  # set by the segment stage: shards are to run
 
     def __call__(self) -> None:
-        if self.wanted:
-            preload(self.detector)
+        if not self.wanted:
+            return
+        preload(self.cfg.language.detector)
+        if self.cfg.prelabel.model:
+            from curation.model.inference import configured_voter
+
+            configured_voter(self.cfg)  # cached for the process: its forks inherit it
 
 
 def _segment(cfg: RunConfig, out: Path, step: Step, overwrite: bool, stats: Stats,
              record: StageRecord, timing: dict[str, Any], engine: Engine,
-             models: DetectorPreload, store: OutputStore | None) -> tuple[str, dict[str, Any]]:
+             models: ModelPreload, store: OutputStore | None) -> tuple[str, dict[str, Any]]:
     """Shards -> pages/ + segments/ + near_duplicates/; returns the stage key and the
     assembly's result (page and segment counts, near-duplicate figures)."""
     root = out / SHARDS
@@ -263,18 +269,19 @@ def _timing(clock: StageClock, pages: int, worker_cpu_s: float, busiest_worker_c
 
 
 def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
-                resume: bool = False) -> dict[str, Any]:
+                resume: bool = False, notes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every stage into *out*; with *resume*, only what is unfinished or out of date runs.
-    One engine serves every parallel phase (shards, filter, publish)."""
+    One engine serves every parallel phase (shards, filter, publish). *notes* go into
+    stats.json as they are (what labelled the segments, ...)."""
     claim_output(out)
     store = output_store(cfg.output, cfg.storage_options)
     if store is not None:
         store.claim()
     with output_lock(out, "curation run"):
-        models = DetectorPreload(cfg.language.detector)
+        models = ModelPreload(cfg)
         engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address, models)
         try:
-            result = _run(cfg, out, step, overwrite, resume, engine, models, store)
+            result = _run(cfg, out, step, overwrite, resume, engine, models, store, notes or {})
         except NoUsablePagesError:
             if store is not None:  # stats.json lists why every input was skipped
                 _sync_outputs(store, out)
@@ -287,7 +294,8 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
 
 
 def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
-         engine: Engine, models: DetectorPreload, store: OutputStore | None) -> dict[str, Any]:
+         engine: Engine, models: ModelPreload, store: OutputStore | None,
+         notes: dict[str, Any]) -> dict[str, Any]:
     earlier = [n for n in (*STAGE_FOLDERS, *RUN_FILES) if (out / n).exists()]
     if store is not None:
         earlier += [n for n in store.existing((*STAGE_FOLDERS, *RUN_FILES)) if n not in earlier]
@@ -296,6 +304,7 @@ def _run(cfg: RunConfig, out: Path, step: Step, overwrite: bool, resume: bool,
             f"{out} holds the outputs of an earlier run ({', '.join(earlier)}); pass "
             "--overwrite to replace them, or --resume to keep what is finished and current")
     stats, timing = Stats(), dict[str, Any]()
+    stats.notes.update(notes)
     clock = StageClock()
     fresh = overwrite and not resume
     if fresh:  # every shard and stage is made again

@@ -72,8 +72,12 @@ def near_copy_sites(folder: Path) -> Path:
 
 
 def write_config(path: Path, inputs: list[str], output: Path, **extra: Any) -> Path:
+    # the run's mechanics (shards, resume, engines, outputs) on the rules alone, without the
+    # cost of language identification and the model; the engines with the packaged model
+    # voting: tests/test_ray_engine.py
+    prelabel = {"model": None, **extra.pop("prelabel", {})}
     data = {"input": {"paths": inputs}, "output": str(output), "batch_pages": 5,
-            "language": {"detector": "none"}, **extra}
+            "language": {"detector": "none"}, "prelabel": prelabel, **extra}
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
 

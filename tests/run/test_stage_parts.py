@@ -84,6 +84,25 @@ def test_each_worker_s_arrow_pool_has_its_share_of_the_cores() -> None:
     assert pa.cpu_count() == own
 
 
+def _native_threads(_: int) -> dict[str, int]:
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime the model's trees use)
+    from threadpoolctl import threadpool_info
+
+    return {pool["user_api"]: pool["num_threads"] for pool in threadpool_info()}
+
+
+def test_each_worker_s_openmp_pool_has_its_share_of_the_cores() -> None:
+    """The model's trees (OpenMP) and BLAS in a worker get its share of the cores too, whether
+    their library was loaded before the fork or after it."""
+    engine = LocalEngine(2)
+    try:
+        got = engine.map(_native_threads, [0, 1, 2, 3])
+    finally:
+        engine.close()
+    share = max(1, usable_cores() // 2)
+    assert all(g["openmp"] == share and g.get("blas", share) == share for g in got)
+
+
 def test_workers_start_with_what_the_parent_imported() -> None:
     """Forked workers inherit the parent's modules; pyarrow's pandas (its first conversion of
     Python objects imports it) comes before the fork, not once per worker."""
@@ -130,23 +149,31 @@ def test_workers_start_with_the_preloaded_language_profiles() -> None:
     assert out.splitlines() == ["[True, True]", "[False, False]"]
 
 
-def test_the_run_preloads_the_detector_only_when_shards_are_to_run() -> None:
+def test_the_run_preloads_the_detector_and_model_only_when_shards_are_to_run() -> None:
     """A run whose shards are all finished forks its workers for the filter and publish only:
-    it does not load the language profiles for them."""
+    it does not load the language profiles or the trained cleaner for them; a run with shards
+    to run loads both before the workers fork, so each worker starts with them."""
     code = """if True:
         from curation import lang
-        from curation.run.driver import DetectorPreload
+        from curation.config import load_config
+        from curation.model import inference
+        from curation.run.driver import ModelPreload
+        from curation.run.engine import LocalEngine
 
-        models = DetectorPreload("langdetect")
+        def loaded(_):
+            return lang._langdetect_factory is not None, inference._cached.cache_info().currsize
+
+        models = ModelPreload(load_config(None))
         models()
-        print(lang._langdetect_factory is not None)
+        print(loaded(0))
         models.wanted = True
-        models()
-        print(lang._langdetect_factory is not None)
+        engine = LocalEngine(2, models)
+        print(engine.map(loaded, [0, 1]))
+        engine.close()
     """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert out.splitlines() == ["False", "True"]
+    assert out.splitlines() == ["(False, 0)", "[(True, 1), (True, 1)]"]
 
 
 def test_filter_and_publish_run_in_the_workers(tmp_path: Path, kit: Any) -> None:
