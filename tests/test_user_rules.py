@@ -45,7 +45,7 @@ def _config(tmp_path: Path, out: str, **prelabel: Any) -> Path:
     path.write_text(yaml.safe_dump({
         "input": {"paths": [str(ROOT / "curation" / "samples")]},
         "output": str(tmp_path / out),
-        "prelabel": prelabel,
+        "prelabel": {"model": None, **prelabel},  # the rules' own prelabels
     }), encoding="utf-8")
     return path
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from curation.cli import app
-from curation.config import load_config
+from curation.config import load_config, rules_only
 from curation.gold import GoldPage, GoldSegment
 from curation.label.analysis import (
     NOT_ARTICLE,
@@ -26,7 +26,7 @@ from curation.label.votes import votes_matrix
 from curation.model.stacker import vote_indicators
 from curation.pipeline import label_pages
 
-CFG = load_config("configs/default.yaml")
+CFG = rules_only(load_config("configs/default.yaml"))  # the rules' own votes and labels
 PARA = ("The council voted on Tuesday to approve the new budget, which includes funding for "
         "schools, roads and the public library, after a debate that lasted most of the day.")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from curation.config import load_config
+from curation.config import load_config, rules_only
 from curation.errors import ConfigError
 from curation.label.analysis import NOT_ARTICLE, GoldVotes, correct_for
 from curation.label.calibrate import calibration_report, ece, fit_calibration, fit_weights
@@ -90,7 +90,8 @@ def test_prelabel_applies_calibration_and_weights_files(tmp_path: Path) -> None:
     zero_other = {n: 0.0 for n in RULES.names() if n.startswith("other.")}
     (tmp_path / "w.yaml").write_text(yaml.safe_dump({"weights": zero_other}))
     (tmp_path / "run.yaml").write_text(yaml.safe_dump({"prelabel": {
-        "cues_dir": "builtin:cues", "calibration": "cal.yaml", "weights_file": "w.yaml"}}))
+        "cues_dir": "builtin:cues", "calibration": "cal.yaml", "weights_file": "w.yaml",
+        "model": None}}))  # the rules' calibrated confidence, no model voting
     cfg = load_config(tmp_path / "run.yaml")
     para = ("The council voted on Tuesday to approve the new budget, which includes funding "
             "for schools, roads and the public library, after a long debate.")
@@ -101,11 +102,12 @@ def test_prelabel_applies_calibration_and_weights_files(tmp_path: Path) -> None:
                     strict=True))
     assert conf[para] == pytest.approx(0.5) and conf["Home"] == pytest.approx(0.25)
     default = label_pages([{"page_id": "c", "format": "html", "content": html, "lang": "en"}],
-                          load_config("configs/default.yaml"))
+                          rules_only(load_config("configs/default.yaml")))
     assert default.column("votes").to_pylist() == t.column("votes").to_pylist()
     # the weights file alone: "Home" has only (zero-weight) `other` votes, so no weight was cast
     (tmp_path / "w_only.yaml").write_text(yaml.safe_dump({"prelabel": {
-        "cues_dir": "builtin:cues", "weights_file": "w.yaml", "calibration": None}}))
+        "cues_dir": "builtin:cues", "weights_file": "w.yaml", "calibration": None,
+        "model": None}}))
     raw = label_pages([{"page_id": "c", "format": "html", "content": html, "lang": "en"}],
                       load_config(tmp_path / "w_only.yaml"))
     got = dict(zip(raw.column("text").to_pylist(), raw.column("confidence").to_pylist(),

@@ -7,14 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from curation.config import load_config
+from curation.config import load_config, rules_only
 from curation.label import prelabel_table, rule_set
 from curation.label.combine import weighted_vote
 from curation.label.rules import ABSTAIN, RULES
 from curation.pipeline import label_pages
 from curation.taxonomy import LABELS
 
-CFG = load_config("configs/default.yaml")
+CFG = rules_only(load_config("configs/default.yaml"))  # the rules' own labels
 PARA = (
     "The council voted on Tuesday to approve the new budget, which includes funding for "
     "schools, roads and the public library, after a debate that lasted most of the day."
