@@ -1,0 +1,81 @@
+"""The featurizer's hashed blocks are scikit-learn's, computed faster: string features through
+remembered columns, char n-grams once per distinct text and word. The matrices must be equal
+entry for entry (a packaged model's weights mean these columns), whatever the text."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from curation.model import features
+from curation.model.features import FeatureConfig
+
+CFG = FeatureConfig()
+# words and whitespace a page can hold: short words (a padded word no longer than an n-gram),
+# Unicode spaces (no-break, em, the separators str.split knows), case that lower() changes
+# (Turkish dotted I lower-cases to two characters), CJK, digits, punctuation
+TRICKY = [
+    "", " ", "a", "ab", "abc", "a b c", "  two  spaces  ", "tab\there", "nbsp\u00a0word",
+    "em\u2003space", "sep\x1cchar", "İstanbul ÇAĞ", "ΣΟΦΙΑ σοφία", "日本語のテキスト",
+    "0 00 000 2024-11-29", "Hello, World! (again)", "x" * 250, "word " * 60, "\n\n\n",
+]
+
+
+def _sklearn_chars(texts: list[str], cfg: FeatureConfig = CFG) -> sp.csr_matrix:
+    return sp.csr_matrix(HashingVectorizer(
+        analyzer="char_wb", ngram_range=(cfg.char_ngram_min, cfg.char_ngram_max),
+        n_features=cfg.char_features, alternate_sign=False, norm="l2",
+    ).transform([t[: cfg.char_max_chars] for t in texts]))
+
+
+def _ours_chars(texts: list[str], cfg: FeatureConfig = CFG) -> sp.csr_matrix:
+    return features._char_ngrams(SimpleNamespace(norm=texts, n=len(texts)), cfg)  # type: ignore[arg-type]
+
+
+def _same(a: sp.csr_matrix, b: sp.csr_matrix) -> None:
+    assert a.shape == b.shape
+    assert np.array_equal(a.indptr, b.indptr)
+    assert np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)  # bit for bit: the same sums in the same order
+
+
+def test_char_ngrams_are_hashing_vectorizer_s_on_tricky_text() -> None:
+    texts = TRICKY + TRICKY[::-1] + [t.upper() for t in TRICKY]  # repeats: copied rows
+    _same(_ours_chars(texts), _sklearn_chars(texts))
+    _same(_ours_chars(texts), _sklearn_chars(texts))  # again, from remembered words
+
+
+def test_forgetting_the_remembered_words_changes_nothing(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.setattr(features, "_MAX_WORDS_KNOWN", 3)
+    monkeypatch.setattr(features, "_MAX_COLUMNS_KNOWN", 10)
+    for texts in (TRICKY, ["one two three four five", "six seven"], TRICKY):
+        _same(_ours_chars(texts), _sklearn_chars(texts))
+
+
+def test_other_ngram_sizes_and_spaces() -> None:
+    cfg = FeatureConfig(char_ngram_min=1, char_ngram_max=6, char_features=2**10,
+                        char_max_chars=30)
+    _same(_ours_chars(TRICKY, cfg), _sklearn_chars(TRICKY, cfg))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=12))
+def test_char_ngrams_on_any_text(texts: list[str]) -> None:
+    _same(_ours_chars(texts), _sklearn_chars(texts))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["pre=ad", "w=3", "lt=div>p", "İ", "", "x=y"]) |
+                         st.text(max_size=8), max_size=10), min_size=1, max_size=8))
+def test_string_features_are_feature_hasher_s(tokens: list[list[str]]) -> None:
+    expected = sp.csr_matrix(FeatureHasher(n_features=2**15, input_type="string",
+                                           alternate_sign=False).transform(tokens))
+    _same(features._hashed(tokens, 2**15), expected)
