@@ -11,8 +11,10 @@ HTML input: the gold-dev pages (../shared/data/gold-dev.jsonl.gz), each timed fr
 JSON record to the pre-labelled Arrow table, batched as `curation run` batches them. Text input:
 distinct text dumps (seed page, bundled .txt samples, gold-dev segment texts joined by newlines).
 `html/run-langdetect` is the whole `curation run` CLI on one worker in a child process on the
-same HTML pages (wall time with start-up, every stage and the writes; CPU seconds per run in
-`cpu_s_per_run`); `html/run-fasttext` the same with `language.detector: fasttext`.
+same HTML pages with the default config (the rules and the packaged trained cleaner; wall time
+with start-up, every stage and the writes; CPU seconds per run in `cpu_s_per_run`);
+`html/run-rules-only` the same with the rules alone (`prelabel.model: null`, `--rules-only`);
+`html/run-fasttext` the default with `language.detector: fasttext`.
 `--pages N` cycles the gold-dev pages up to N, each copy under its own id and URL, the same N
 pages for every mode (start-up spread over as many pages as a real run).
 """
@@ -52,10 +54,12 @@ RATIO_BARS = [
     ("html/fasttext", "justext", 4.0),
     ("html/langdetect", "justext", 2.0),
     ("html/run-langdetect", "justext", 2.0),
+    ("html/run-rules-only", "justext", 2.0),
 ]
 RATE_BARS = [("text/no-langid", 3000.0)]
 # the issue's whole-run figure is in CPU time: pages per CPU-second, against jusText's
-CPU_RATIO_BARS = [("html/run-langdetect", "justext", 2.0)]
+CPU_RATIO_BARS = [("html/run-langdetect", "justext", 2.0),
+                  ("html/run-rules-only", "justext", 2.0)]
 
 
 @dataclass
@@ -99,10 +103,11 @@ def _ours_pages(pages: list[dict[str, Any]], detector: str, batch: int) -> Calla
 
 
 def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any],
-               detector: str = "langdetect") -> Callable[[], int]:
+               detector: str = "langdetect", rules_only: bool = False) -> Callable[[], int]:
     """The whole `curation run` CLI on one worker, in a child process, on the same pages (as
     one JSONL file): start-up, reading, every stage and the Parquet writes, as a user pays;
-    *detector* is the config's language detector."""
+    *detector* is the config's language detector; the packaged cleaner votes with the rules
+    unless *rules_only*."""
     import resource
     import subprocess
     import tempfile
@@ -110,6 +115,7 @@ def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any],
     import yaml
 
     work = Path(tempfile.mkdtemp(prefix="curation-throughput-"))
+    prelabel = {"prelabel": {"model": None}} if rules_only else {}
     with (work / "pages.jsonl").open("w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps({"id": str(r["page_id"]), "url": r.get("url"),
@@ -117,7 +123,7 @@ def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any],
     config = work / "run.yaml"
     config.write_text(yaml.safe_dump({"input": {"paths": [str(work / "pages.jsonl")]},
                                       "output": str(work / "out"), "workers": 1,
-                                      "language": {"detector": detector}}))
+                                      "language": {"detector": detector}, **prelabel}))
 
     def run() -> int:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -128,6 +134,7 @@ def _whole_run(records: list[dict[str, Any]], extra: dict[str, Any],
         extra.setdefault("cpu_s_per_run", []).append(round(cpu, 2))
         stats = json.loads((work / "out" / "stats.json").read_text(encoding="utf-8"))
         extra["run_pages"] = stats["summary"]["pages"]  # every page kept: none deduplicated
+        extra["model"] = stats["model"]["file"]  # the cleaner that voted (None: rules alone)
         return len(records)
 
     return run
@@ -216,6 +223,11 @@ def build_modes(limit: int | None, batch: int, only: set[str] | None,
     add("html/run-langdetect", lambda: _whole_run(records, run_extra), len(records))
     if modes and modes[-1].name == "html/run-langdetect":
         modes[-1].extra = run_extra
+    rules_extra: dict[str, Any] = {}
+    add("html/run-rules-only", lambda: _whole_run(records, rules_extra, rules_only=True),
+        len(records))
+    if modes and modes[-1].name == "html/run-rules-only":
+        modes[-1].extra = rules_extra
     fasttext_extra: dict[str, Any] = {}
     add("html/run-fasttext", lambda: _whole_run(records, fasttext_extra, "fasttext"),
         len(records))

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {"html/lang-given", "html/fasttext", "html/langdetect", "html/run-langdetect",
-         "html/run-fasttext", "text/no-langid",
+         "html/run-rules-only", "html/run-fasttext", "text/no-langid",
          "text/fasttext", "justext", "trafilatura", "lexbor-parse"}
 
 
@@ -33,6 +33,9 @@ def test_throughput_runs_every_mode(tmp_path: Path, shared_data: Path) -> None:
         assert len(mode["samples_pps"]) == 1 and mode["best_pps"] > 0, name
         assert mode["tracemalloc_peak_mb"] > 0, name
     assert "html/lang-given / justext" in result["ratios"]
+    # the default run has the packaged cleaner voting, the rules-only run none
+    assert result["modes"]["html/run-langdetect"]["model"] is not None
+    assert result["modes"]["html/run-rules-only"]["model"] is None
     assert {b["bar"] for b in result["bars"]} >= {"text/no-langid >= 3000 pages/s"}
     assert "[PASS]" in proc.stdout or "[FAIL]" in proc.stdout  # the printed table
 
