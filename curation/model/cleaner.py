@@ -255,7 +255,7 @@ def fit_matrix(
         proba = cleaner.label_proba(q, pt)
         if p_body is not None and rows is not None:
             cleaner.stacker = fit_combiner(proba, p_body, votes, rows, dense_columns(x), target,
-                                           weight, cleaner.labels, names)
+                                           weight, cleaner.labels, names, fold)
         else:
             cleaner.stacker = fit_stacker(proba, p_body, votes, target, weight, cleaner.labels,
                                           names)
@@ -392,6 +392,12 @@ def save(cleaner: Cleaner, path: Path) -> None:
     estimators["type_heads"] = ([_compact(h) for h in cleaner.type_head.heads]
                                 if cleaner.type_head else None)
     estimators["stacker"] = cleaner.stacker.model if cleaner.stacker else None
+    if isinstance(cleaner.stacker, ContextCombiner) and cleaner.stacker.linear is not None:
+        estimators["stacker_linear"] = cleaner.stacker.linear
+        estimators["stacker_linear_range"] = cleaner.stacker.linear_range
+        meta["combiner_tree_share"] = cleaner.stacker.tree_share
+    if isinstance(cleaner.stacker, ContextCombiner):
+        meta["combiner_temperature"] = cleaner.stacker.temperature
     meta["stacker_with_body"] = cleaner.stacker.with_body if cleaner.stacker else None
     meta["stacker_kind"] = (None if cleaner.stacker is None else
                             "context" if isinstance(cleaner.stacker, ContextCombiner) else "linear")
@@ -467,8 +473,11 @@ def load(path: Path) -> Cleaner:
         site_memory=dict(meta.get("site_memory") or {}),
     )
     if est.get("stacker") is not None and meta.get("stacker_kind") == "context":
-        cleaner.stacker = ContextCombiner(est["stacker"], cleaner.labels, rules,
-                                          dict(meta.get("combiner_rule_weights") or {}))
+        # files from before the linear part and the temperature: the trees alone, as then
+        cleaner.stacker = ContextCombiner(
+            est["stacker"], cleaner.labels, rules, dict(meta.get("combiner_rule_weights") or {}),
+            est.get("stacker_linear"), float(meta.get("combiner_tree_share", 1.0)),
+            float(meta.get("combiner_temperature", 1.0)), est.get("stacker_linear_range"))
     elif est.get("stacker") is not None:  # "linear", or a file from before the kinds
         cleaner.stacker = Stacker(est["stacker"], cleaner.labels, rules,
                                   bool(meta.get("stacker_with_body")))

@@ -12,9 +12,21 @@ adjacency, link density, template repetition, heading level...). It is fitted, l
 stage, on out-of-fold scores (scores the heads gave to sites they were not trained on), so
 what it learns about the neighbours' scores holds on an unseen site.
 
+Two models read these inputs and their probabilities are averaged (TREE_SHARE): small
+gradient-boosted trees, which use the context best but, with leaves of at least 40 rows, let
+rare labels fall back to article (captions leaked into article), and a regularised linear
+model, which keeps rare labels apart but reads the context less well. Their average scores
+better on unseen sites than either (site-grouped CV on the taxonomy pages: mean token F1
+0.768 trees, 0.759 linear, 0.779 averaged; caption leak into article .373, .140, .195).
+In the average the trees need fewer, larger steps: 80 iterations at rate 0.12 score as well
+as 200 at 0.05 (mean 0.785 against 0.779) and cost 560 trees per row instead of 1,400.
+The averaged probabilities are over-confident on unseen sites; a temperature fitted on
+out-of-fold outputs (each fold's rows scored by a combiner fitted without that fold's sites)
+makes the confidence mean what it says.
+
 A rule's weight (`rules report`) is measured, not read from a coefficient: on the training
-rows where the rule voted, the mean change of the probability of the rule's label when the
-rule's vote indicator is switched off (the other inputs unchanged)."""
+rows where the rule voted, the mean change of the (combined, calibrated) probability of the
+rule's label when the rule's vote indicator is switched off (the other inputs unchanged)."""
 
 from __future__ import annotations
 
@@ -22,8 +34,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
-from curation.model.arrays import Floats, Labels
+from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.blocks import predict_proba_blocked
 from curation.model.body import Rows, page_bounds
 from curation.model.features import DENSE_NAMES
@@ -31,6 +44,8 @@ from curation.model.stacker import stack_features
 
 _WORDS = DENSE_NAMES.index("log_words")
 SHIFTS = (-3, -2, -1, 1, 2, 3)
+TREE_SHARE = 0.3  # the trees' share of the averaged probabilities; the linear model's: the rest
+LINEAR_C = 0.1  # the linear model's inverse regularisation (over standardised inputs)
 
 
 def context_columns(proba: Floats, p_body: Floats, rows: Rows, dense: Floats) -> Floats:
@@ -92,16 +107,27 @@ def combiner_inputs(proba: Floats, p_body: Floats, votes: Floats, rows: Rows,
 
 
 class ContextCombiner:
-    """The fitted contextual combiner; `with_body` is always true (P(body) is an input)."""
+    """The fitted contextual combiner; `with_body` is always true (P(body) is an input).
+
+    *model*: the trees; *linear*: the linear model (None in files from before the average:
+    the trees alone) and *linear_range* the lowest and highest training value of each input
+    (2 rows), which its inputs are clipped to; *temperature*: divides the log probabilities
+    (1: none)."""
 
     with_body = True
 
     def __init__(self, model: Any, labels: Sequence[str], rule_names: Sequence[str],
-                 weights: dict[str, float]) -> None:
+                 weights: dict[str, float], linear: LogisticRegression | None = None,
+                 tree_share: float = 1.0, temperature: float = 1.0,
+                 linear_range: Floats | None = None) -> None:
         self.model = model
         self.labels = list(labels)
         self.rule_names = list(rule_names)
         self.weights = dict(weights)
+        self.linear = linear
+        self.tree_share = tree_share
+        self.temperature = temperature
+        self.linear_range = linear_range
 
     def predict_proba(self, proba: Floats, p_body: Floats, votes: Floats, rows: Rows,
                       dense: Floats) -> Floats:
@@ -111,9 +137,23 @@ class ContextCombiner:
         return self._full(combiner_inputs(proba, p_body, votes, rows, dense))
 
     def _full(self, feats: Floats) -> Floats:
-        out = np.zeros((len(feats), len(self.labels)))
-        p = predict_proba_blocked(self.model, feats)
-        for k, lab in enumerate(self.model.classes_):
+        return soften(self.raw(feats), self.temperature)
+
+    def raw(self, feats: Floats) -> Floats:
+        """The averaged probabilities before the temperature, columns in `labels` order."""
+        out = self.tree_share * self._columns(self.model, predict_proba_blocked(self.model, feats))
+        if self.linear is not None:
+            # a page unlike every training page must not push a linear score without bound
+            # (trees are bounded by their leaves; a linear score is not)
+            inputs = feats if self.linear_range is None else np.clip(
+                feats, self.linear_range[0], self.linear_range[1])
+            out += (1 - self.tree_share) * self._columns(self.linear,
+                                                         self.linear.predict_proba(inputs))
+        return out
+
+    def _columns(self, model: Any, p: Floats) -> Floats:
+        out = np.zeros((len(p), len(self.labels)))
+        for k, lab in enumerate(model.classes_):
             out[:, self.labels.index(str(lab))] = p[:, k]
         return out
 
@@ -122,14 +162,50 @@ class ContextCombiner:
         return dict(self.weights)
 
 
+def soften(p: Floats, temperature: float) -> Floats:
+    """Probabilities with their log divided by *temperature* (> 1: less sure), renormalised;
+    labels at 0 stay 0 and the order of the labels in a row is kept."""
+    if temperature == 1.0 or not len(p):
+        return p
+    logp = np.log(np.maximum(p, 1e-300)) / temperature
+    out = np.where(p > 0, np.exp(logp - logp.max(axis=1, keepdims=True)), 0.0)
+    total: Floats = np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
+    return out / total
+
+
+def fit_temperature(p: Floats, truth: Ints) -> float:
+    """The temperature that minimises the log loss of *p* (rows) for labels *truth*."""
+    from scipy.optimize import minimize_scalar
+
+    picked = np.arange(len(truth))
+
+    def loss(t: float) -> float:
+        return float(-np.mean(np.log(np.maximum(soften(p, t)[picked, truth], 1e-12))))
+
+    return float(minimize_scalar(loss, bounds=(0.25, 10.0), method="bounded").x)
+
+
 def _estimator() -> Any:
     """Small, regularised trees: they must generalise across sites, not memorise pages."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+        max_iter=80, learning_rate=0.12, max_leaf_nodes=15, min_samples_leaf=40,
         l2_regularization=1.0, early_stopping=False, random_state=0,
     )
+
+
+def _fit_linear(feats: Floats, target: Labels, weight: Floats) -> LogisticRegression:
+    """L2 logistic regression over standardised inputs, returned with the scaling folded into
+    its coefficients (the same probabilities from the raw inputs)."""
+    mean = feats.mean(axis=0)
+    scale = feats.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=LINEAR_C, max_iter=3000)
+    model.fit((feats - mean) / scale, target, sample_weight=weight)
+    model.coef_ = model.coef_ / scale
+    model.intercept_ = model.intercept_ - model.coef_ @ mean
+    return model
 
 
 def vote_weights(combiner: ContextCombiner, feats: Floats, votes: Floats,
@@ -160,14 +236,50 @@ def vote_weights(combiner: ContextCombiner, feats: Floats, votes: Floats,
 def fit_combiner(
     proba: Floats, p_body: Floats, votes: Floats, rows: Rows, dense: Floats,
     target: Labels, weight: Floats, labels: Sequence[str], rule_names: Sequence[str],
+    fold: Ints | None = None,
 ) -> ContextCombiner | None:
     """Fit on the rows whose *target* is one of *labels* (all rows give context: *rows* holds
-    whole pages); None when fewer than two labels occur."""
+    whole pages); None when fewer than two labels occur. With *fold* (each row's site fold,
+    -1: none), the temperature is fitted on the folds' out-of-fold outputs."""
     use = np.isin(target, list(labels))
     if len(set(target[use])) < 2:
         return None
     feats = combiner_inputs(proba, p_body, votes, rows, dense)
-    model = _estimator().fit(feats[use], target[use].astype(str), sample_weight=weight[use])
-    combiner = ContextCombiner(model, labels, rule_names, {})
+    combiner = _fit_blend(feats, use, target, weight, labels, rule_names)
+    if fold is not None:
+        combiner.temperature = _out_of_fold_temperature(feats, use, target, weight, labels,
+                                                        rule_names, fold)
     combiner.weights = vote_weights(combiner, feats[use], votes[use])
     return combiner
+
+
+def _fit_blend(feats: Floats, use: Bools, target: Labels, weight: Floats,
+               labels: Sequence[str], rule_names: Sequence[str]) -> ContextCombiner:
+    y = target[use].astype(str)
+    trees = _estimator().fit(feats[use], y, sample_weight=weight[use])
+    linear = _fit_linear(feats[use], y, weight[use])
+    seen = np.vstack([feats[use].min(axis=0), feats[use].max(axis=0)])
+    return ContextCombiner(trees, labels, rule_names, {}, linear, TREE_SHARE,
+                           linear_range=seen)
+
+
+def _out_of_fold_temperature(feats: Floats, use: Bools, target: Labels, weight: Floats,
+                             labels: Sequence[str], rule_names: Sequence[str],
+                             fold: Ints) -> float:
+    """The temperature fitted on each fold's rows as scored by a combiner fitted on the other
+    folds (1 when no fold's training part has two labels)."""
+    parts: list[Floats] = []
+    truths: list[Ints] = []
+    for f in range(int(fold.max()) + 1):
+        train = use & (fold != f) & (fold >= 0)
+        test = use & (fold == f)
+        if not test.any() or len(set(target[train])) < 2:
+            continue
+        inner = _fit_blend(feats, train, target, weight, labels, rule_names)
+        p = inner.raw(feats[test])
+        seen = np.isin(target[test], [str(c) for c in inner.model.classes_])
+        parts.append(p[seen])
+        truths.append(np.array([labels.index(t) for t in target[test][seen]], dtype=np.int64))
+    if not parts:
+        return 1.0
+    return fit_temperature(np.vstack(parts), np.concatenate(truths))

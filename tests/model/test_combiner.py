@@ -4,6 +4,7 @@ stored in (and read back from) the model file; files with the per-segment stacke
 
 from __future__ import annotations
 
+import copy
 import json
 import zipfile
 from pathlib import Path
@@ -13,10 +14,19 @@ import numpy as np
 from curation.config import load_config
 from curation.gold import iter_gold, page_record
 from curation.label import rule_label_pages
+from curation.label.calibrate import ece
 from curation.model.apply import apply_model, rule_weights_of
 from curation.model.body import Rows, rows_of
 from curation.model.cleaner import ContextCombiner, dense_columns, load, save
-from curation.model.combiner import SHIFTS, context_columns, fit_combiner
+from curation.model.combiner import (
+    SHIFTS,
+    TREE_SHARE,
+    combiner_inputs,
+    context_columns,
+    fit_combiner,
+    fit_temperature,
+    soften,
+)
 from curation.model.features import DENSE_NAMES
 from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.model.store import META
@@ -114,6 +124,8 @@ def test_the_trained_model_stores_the_contextual_combiner(trained_model: Path, t
     with zipfile.ZipFile(trained_model) as zf:
         meta = json.loads(zf.read(META))
     assert meta["stacker_kind"] == "context"
+    assert meta["combiner_tree_share"] == TREE_SHARE and cleaner.stacker.linear is not None
+    assert meta["combiner_temperature"] == cleaner.stacker.temperature
     assert meta["combiner_rule_weights"] == cleaner.stacker.rule_weights()
     cfg = load_config()
     pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))[:3]
@@ -127,6 +139,8 @@ def test_the_trained_model_stores_the_contextual_combiner(trained_model: Path, t
     save(cleaner, again)
     back = load(again)
     assert np.allclose(back.combine_table(table, proba, p_body), combined)
+    assert back.stacker is not None and cleaner.stacker.linear_range is not None
+    assert np.array_equal(back.stacker.linear_range, cleaner.stacker.linear_range)
     labelled = apply_model(table, cleaner, rule_weights_of(cfg), "combined")
     assert labelled.column("prelabel").to_pylist() == [
         cleaner.labels[k] for k in combined.argmax(axis=1)]
@@ -157,3 +171,116 @@ def test_a_file_with_the_per_segment_stacker_loads_as_before(trained_model: Path
     assert isinstance(back.stacker, Stacker)
     assert np.allclose(back.stacker.predict_proba(proba, proba[:, 0], votes),
                        cleaner.stacker.predict_proba(proba, proba[:, 0], votes))
+
+
+def _noisy(n_pages: int, seed: int) -> tuple[np.ndarray, np.ndarray, Rows, np.ndarray]:
+    """_pages with a fifth of the gold labels replaced by a random label: no combiner can be
+    sure, and one that fits its training pages closely is over-confident on new ones."""
+    y, proba, rows, dense = _pages(n_pages, seed)
+    rng = np.random.default_rng(seed + 100)
+    flip = rng.random(len(y)) < 0.2
+    y = y.copy()
+    y[flip] = rng.choice(LABELS, size=int(flip.sum()))
+    return y, proba, rows, dense
+
+
+def test_the_combiner_averages_trees_and_a_linear_model_then_applies_its_temperature():
+    y, proba, rows, dense = _pages(60, 5)
+    votes = np.zeros((len(y), 1))
+    comb = fit_combiner(proba, proba[:, 0], votes, rows, dense, y, np.ones(len(y)), LABELS,
+                        ["r"])
+    assert comb is not None and comb.linear is not None and comb.tree_share == TREE_SHARE
+    assert comb.temperature == 1.0  # no folds: nothing to fit it on
+    comb.temperature = 1.7
+    feats = combiner_inputs(proba, proba[:, 0], votes, rows, dense)
+    trees = comb.model.predict_proba(feats)
+    linear = comb.linear.predict_proba(feats)
+    order = [LABELS.index(str(c)) for c in comb.model.classes_]
+    assert [str(c) for c in comb.linear.classes_] == [str(c) for c in comb.model.classes_]
+    mixed = np.zeros((len(y), len(LABELS)))
+    mixed[:, order] = TREE_SHARE * trees + (1 - TREE_SHARE) * linear
+    assert np.allclose(comb.raw(feats), mixed)
+    assert np.allclose(comb.predict_proba(proba, proba[:, 0], votes, rows, dense),
+                       soften(mixed, comb.temperature))
+
+
+def test_the_linear_part_reads_its_inputs_clipped_to_the_training_range():
+    """A page unlike every training page (an input far beyond what training saw) scores as
+    one at the edge of the training range: a linear score would otherwise grow without bound
+    and outvote the trees with certainty."""
+    y, proba, rows, dense = _pages(60, 5)
+    votes = np.zeros((len(y), 1))
+    comb = fit_combiner(proba, proba[:, 0], votes, rows, dense, y, np.ones(len(y)), LABELS,
+                        ["r"])
+    assert comb is not None and comb.linear_range is not None
+    feats = combiner_inputs(proba, proba[:, 0], votes, rows, dense)
+    lo, hi = comb.linear_range
+    assert np.array_equal(lo, feats.min(axis=0)) and np.array_equal(hi, feats.max(axis=0))
+    col = int(np.argmax(np.abs(comb.linear.coef_).max(axis=0) * (hi - lo)))
+    edge, beyond = feats[:5].copy(), feats[:5].copy()
+    edge[:, col], beyond[:, col] = hi[col], hi[col] + 1000 * (hi[col] - lo[col] + 1)
+    trees_edge, trees_beyond = (comb.model.predict_proba(z) for z in (edge, beyond))
+    assert np.allclose(trees_edge, trees_beyond)  # the trees saw nothing beyond the edge
+    assert np.allclose(comb.raw(beyond), comb.raw(edge))
+    unclipped = comb.linear.predict_proba(beyond)
+    assert not np.allclose(unclipped, comb.linear.predict_proba(edge))
+
+
+def test_an_out_of_fold_temperature_keeps_labels_and_confidence_honest_on_unseen_pages():
+    y, proba, rows, dense = _noisy(100, 6)
+    votes = np.zeros((len(y), 1))
+    calibrated = fit_combiner(proba, proba[:, 0], votes, rows, dense, y, np.ones(len(y)),
+                              LABELS, ["r"], fold=rows.page % 3)
+    assert calibrated is not None and calibrated.temperature > 1.0
+    raw = copy.copy(calibrated)
+    raw.temperature = 1.0
+    ty, tp, trows, tdense = _noisy(60, 7)
+    p_raw, p_cal = (c.predict_proba(tp, tp[:, 0], np.zeros((len(ty), 1)), trows, tdense)
+                    for c in (raw, calibrated))
+    assert (p_cal.argmax(axis=1) == p_raw.argmax(axis=1)).all()  # the labels stay
+    assert p_cal.max(axis=1).mean() < p_raw.max(axis=1).mean()  # less sure
+    right = np.array(LABELS)[p_cal.argmax(axis=1)] == ty
+    assert ece(p_cal.max(axis=1), right) < 0.06
+
+
+def test_soften_keeps_the_order_and_the_zeros_and_fits_the_temperature_that_fits():
+    p = np.array([[0.7, 0.2, 0.1, 0.0], [0.25, 0.25, 0.5, 0.0]])
+    s = soften(p, 2.0)
+    assert np.allclose(s.sum(axis=1), 1) and (s[:, 3] == 0).all()
+    assert (s.argmax(axis=1) == p.argmax(axis=1)).all() and s[0, 0] < p[0, 0]
+    assert soften(p, 1.0) is p
+    rng = np.random.default_rng(8)
+    truth = rng.integers(0, 3, size=4000)
+    sure = np.full((4000, 3), 0.05)
+    sure[np.arange(4000), truth] = 0.9  # says 0.9, right only 60 % of the time
+    wrong = rng.random(4000) < 0.4
+    sure[wrong] = np.roll(sure[wrong], 1, axis=1)
+    assert fit_temperature(sure, truth) > 1.5
+
+
+def test_a_file_with_the_trees_alone_loads_as_the_trees_alone(trained_model: Path,
+                                                              tmp_path: Path):
+    cleaner = load(trained_model)
+    assert isinstance(cleaner.stacker, ContextCombiner)
+    cleaner.stacker.linear, cleaner.stacker.tree_share = None, 1.0
+    cleaner.stacker.temperature = 1.0
+    path = tmp_path / "trees.model"
+    save(cleaner, path)
+    with zipfile.ZipFile(path) as zf:  # as written before the average and the temperature
+        meta = json.loads(zf.read(META))
+        others = {name: zf.read(name) for name in zf.namelist() if name != META}
+    assert "combiner_tree_share" not in meta
+    del meta["combiner_temperature"]
+    old = tmp_path / "old.model"
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr(META, json.dumps(meta))
+        for name, data in others.items():
+            zf.writestr(name, data)
+    back = load(old)
+    assert isinstance(back.stacker, ContextCombiner)
+    assert back.stacker.linear is None and back.stacker.temperature == 1.0
+    feats = np.random.default_rng(9).random((50, back.stacker.model.n_features_in_))
+    trees = back.stacker.model.predict_proba(feats)
+    got = back.stacker._full(feats)
+    for k, lab in enumerate(back.stacker.model.classes_):
+        assert np.allclose(got[:, back.labels.index(str(lab))], trees[:, k])
