@@ -32,8 +32,9 @@ from curation.config import RunConfig, load_config  # noqa: E402
 from curation.evaluate import evaluate_gold  # noqa: E402
 from curation.gold import GoldPage, iter_gold  # noqa: E402
 from curation.gold.align import align, tokenize  # noqa: E402
+from curation.label.calibrate import ece  # noqa: E402
 from curation.model.cache import PreparedCache, default_cache_dir  # noqa: E402
-from curation.model.cv import out_of_fold, table_predictor  # noqa: E402
+from curation.model.cv import OutOfFold, out_of_fold, table_predictor  # noqa: E402
 from curation.stats import Stats  # noqa: E402
 
 GOLD_SEED = SHARED_DATA / "gold-seed.jsonl"
@@ -105,10 +106,39 @@ def extractor_labels(
     )
 
 
+def calibration(oof: OutOfFold, cfg: RunConfig) -> dict[str, dict[str, float]]:
+    """Per system, over the segments with a gold label: the expected calibration error of the
+    `confidence` column (10 bins), the share of segments at confidence >= 0.9 and how many of
+    those are right (what `min_confidence` and `--select uncertain` rely on)."""
+    known = np.isin(oof.target, list(cfg.labels))
+    out: dict[str, dict[str, float]] = {}
+    for mode in ("rules", "model", "combined"):
+        t = oof.table if mode == "rules" else oof.labelled(cfg, mode)
+        conf = np.asarray(t.column("confidence").to_pylist(), dtype=np.float64)[known]
+        pred = np.asarray(t.column("prelabel").to_pylist(), dtype=object)[known]
+        right = pred == oof.target[known]
+        high = conf >= 0.9
+        out[f"ours: {mode}"] = {
+            "segments": int(known.sum()), "ece": ece(conf, right),
+            "share_at_0.9": float(high.mean()) if len(high) else 0.0,
+            "right_at_0.9": float(right[high].mean()) if high.any() else 0.0,
+        }
+    return out
+
+
+def format_calibration(results: dict[str, dict[str, float]]) -> str:
+    lines = [f"{'calibration':<16}{'segments':>10}{'ECE':>8}{'conf>=0.9':>11}{'right':>8}"]
+    for name, r in results.items():
+        lines.append(f"{name:<16}{r['segments']:>10}{r['ece']:>8.4f}{r['share_at_0.9']:>11.3f}"
+                     f"{r['right_at_0.9']:>8.4f}")
+    return "\n".join(lines)
+
+
 def score_all(
     gold: Path, extra: list[Path], cfg: RunConfig, k: int, prefixes: list[str | None]
 ) -> dict[str | None, dict[str, dict[str, Any]]]:
-    """Scores of every system on *gold* (once per page-id prefix)."""
+    """Scores of every system on *gold* (once per page-id prefix), and under the key
+    "calibration" the calibration of ours."""
     t0 = time.perf_counter()
     oof = out_of_fold(gold, cfg, k, extra, cache=PreparedCache(default_cache_dir()))
     table = oof.table
@@ -122,13 +152,15 @@ def score_all(
         "ours: model": oof.labelled(cfg, "model"),
         "ours: combined": oof.labelled(cfg, "combined"),
     }
-    return {
+    scores: dict[str | None, dict[str, dict[str, Any]]] = {
         prefix: {
             name: evaluate_gold(gold, cfg, predict=table_predictor(t), page_prefix=prefix)
             for name, t in systems.items()
         }
         for prefix in prefixes
     }
+    scores["calibration"] = calibration(oof, cfg)
+    return scores
 
 
 def format_block(title: str, results: dict[str, dict[str, Any]]) -> str:
@@ -167,11 +199,15 @@ def main() -> None:
     out["gold-dev scrapinghub"] = dev["scrapinghub:"]
     out["gold-dev all"] = dev[None]
     print("gold-taxonomy-dev ...", file=sys.stderr)
-    out["gold-taxonomy-dev"] = score_all(
-        GOLD_TAXONOMY, [GOLD_DEV, GOLD_SEED], cfg, args.cv, [None]
-    )[None]
+    tax = score_all(GOLD_TAXONOMY, [GOLD_DEV, GOLD_SEED], cfg, args.cv, [None])
+    out["gold-taxonomy-dev"] = tax[None]
+    out["calibration on gold-taxonomy-dev"] = tax["calibration"]
     for title, res in out.items():
-        print(format_block(f"\n== {title} ({args.cv}-fold CV grouped by site for our model)", res))
+        if title.startswith("calibration"):
+            print(f"\n== {title} ({args.cv}-fold CV grouped by site)\n{format_calibration(res)}")
+        else:
+            print(format_block(f"\n== {title} ({args.cv}-fold CV grouped by site for our model)",
+                               res))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1), encoding="utf-8")
 
