@@ -140,9 +140,12 @@ def _to_store(cfg: RunConfig, out: Path, *folders: str) -> None:
     """A standalone stage's finished folders to the store of an url output (a stage runs in
     the staging folder, as `curation run` does)."""
     store = output_store(cfg.output, cfg.storage_options)
-    for name in folders:
-        if store is not None and is_complete(out / name):
-            store.replace_folder(out / name, name)
+    if store is None:
+        return
+    with store.lease(f"curation {', '.join(folders)}"):
+        for name in folders:
+            if is_complete(out / name):
+                store.replace_folder(out / name, name)
 
 
 def _page_grouped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:

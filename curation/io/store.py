@@ -22,12 +22,14 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from curation.errors import InputError, OutputExistsError
 from curation.io.atomic import DONE_MARKER
+from curation.io.lease import Lease, store_lease
 from curation.io.remote import is_url
 
 ENTRY = "_entry.json"  # a shard's manifest entry: its commit (curation.run.shards)
@@ -48,6 +50,23 @@ class OutputStore:
             raise InputError(f"output {url!r}: {exc} (url outputs go through fsspec; install "
                              "the package for this protocol)") from None
         self.root = self.root.rstrip("/")
+        self.held: Lease | None = None  # the lease this process holds on the output, if any
+
+    @contextmanager
+    def lease(self, command: str, **timing: float) -> Iterator[Lease]:
+        """Hold the output's lease (curation.io.lease; *timing*: its ttl and settle) for the
+        block: every write of this store object first checks that the lease is still this
+        run's."""
+        with store_lease(self.fs, self.root, self.url, command, **timing) as held:
+            self.held = held
+            try:
+                yield held
+            finally:
+                self.held = None
+
+    def _writing(self) -> None:
+        if self.held is not None:
+            self.held.check()
 
     def path(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
@@ -71,9 +90,11 @@ class OutputStore:
         return [n for n in names if self.fs.exists(self.path(n))]
 
     def put_text(self, name: str, text: str) -> None:
+        self._writing()
         self.fs.pipe_file(self.path(name), text.encode("utf-8"))
 
     def remove(self, name: str) -> None:
+        self._writing()
         if self.fs.exists(self.path(name)):
             self.fs.rm(self.path(name), recursive=True)
 
@@ -82,6 +103,7 @@ class OutputStore:
         temporary name, moved into place, its done marker last. Skipped (False) when the store
         holds this very commit already: the store's marker is the local one plus a stamp of
         the folder's files (names, sizes, times), which every new commit changes."""
+        self._writing()
         files = sorted((p.relative_to(local).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
                        for p in local.rglob("*") if p.is_file())
         stamp = hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16]
@@ -107,6 +129,7 @@ class OutputStore:
 
     def clear_temporaries(self) -> None:
         """Folders a killed sync left under temporary names."""
+        self._writing()
         for path in self.fs.ls(self.root, detail=False) if self.fs.exists(self.root) else []:
             if path.rstrip("/").rsplit("/", 1)[-1].startswith(".") and ".tmp-" in path:
                 self.fs.rm(path, recursive=True)
@@ -130,6 +153,7 @@ class OutputStore:
 
     def push_shard(self, local: Path, shard_id: str) -> None:
         """Copy a committed local shard to the store, its entry last (the store's commit)."""
+        self._writing()
         remote = self.path(SHARDS, shard_id)
         self.remove(f"{SHARDS}/{shard_id}")  # a leftover of a killed copy
         self._put_files(local, remote, last=ENTRY)
@@ -156,6 +180,7 @@ class OutputStore:
 
     def drop_shards_except(self, keep: set[str]) -> None:
         """Shards no longer in the plan, and copies a killed worker left without an entry."""
+        self._writing()
         folder = self.path(SHARDS)
         if not self.fs.exists(folder):
             return

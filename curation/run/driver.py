@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -277,7 +278,9 @@ def run_sharded(cfg: RunConfig, out: Path, step: Step, overwrite: bool = False,
     store = output_store(cfg.output, cfg.storage_options)
     if store is not None:
         store.claim()
-    with output_lock(out, "curation run"):
+    # the staging folder's lock, and the store's lease for runs on other machines
+    with output_lock(out, "curation run"), (
+            store.lease("curation run") if store is not None else nullcontext()):
         models = ModelPreload(cfg)
         engine = open_engine(cfg.engine, cfg.workers, cfg.ray_address, models)
         try:

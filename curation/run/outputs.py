@@ -13,6 +13,7 @@ from pathlib import Path
 
 from curation.errors import OutputExistsError, OutputLockedError
 from curation.io.atomic import atomic_write_text, is_ours
+from curation.io.lease import process_gone
 from curation.version import __version__
 
 ROOT_MARKER = ".curation-output"
@@ -47,16 +48,6 @@ def claim_output(out: Path) -> None:
                                           "created": time.time()}))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _holder(lock: Path) -> dict[str, object]:
     try:
         data = json.loads(lock.read_text(encoding="utf-8"))
@@ -75,9 +66,7 @@ def _describe(holder: dict[str, object]) -> str:
 
 def _is_stale(holder: dict[str, object]) -> bool:
     """A lock left by a process of this host that is gone (killed, crashed)."""
-    pid = holder.get("pid")
-    return (holder.get("host") == socket.gethostname() and isinstance(pid, int)
-            and not _pid_alive(pid))
+    return process_gone(holder.get("host"), holder.get("pid"))
 
 
 @contextmanager

@@ -219,3 +219,32 @@ def test_standalone_filter_and_publish_copy_their_folders_to_the_store(
     assert fs.cat_file(f"{root}/dataset/_SUCCESS") != before
     rows = sum(t.num_rows for t in _store_rows(memory_url).values())
     assert rows == kept["kept"]
+
+
+def test_a_run_to_an_url_another_machine_holds_fails_and_writes_nothing(
+        tmp_path: Path, kit: Any) -> None:
+    import time
+
+    from typer.testing import CliRunner
+
+    from curation.cli import app
+    from curation.io.lease import LEASE
+
+    kit.write_pages(tmp_path / "in", range(20))
+    dest = tmp_path / "dest"
+    cfg_path = kit.write_config(tmp_path / "c.yaml", [str(tmp_path / "in")], f"file://{dest}",
+                                staging=str(tmp_path / "stage"))
+    assert CliRunner().invoke(app, ["run", str(cfg_path)]).exit_code == 0
+    assert not (dest / LEASE).exists()  # given back at the end
+    files = {p: p.stat().st_mtime_ns for p in dest.rglob("*")}
+    other = {"run": "e" * 32, "host": "worker-7", "pid": 4242, "command": "curation run",
+             "renewed": time.time()}
+    (dest / LEASE).write_text(json.dumps(other))
+    res = CliRunner().invoke(app, ["run", str(cfg_path), "--overwrite"])
+    assert res.exit_code != 0
+    assert "in use by run eeee" in res.output and "worker-7" in res.output
+    assert {p: p.stat().st_mtime_ns for p in dest.rglob("*") if p.name != LEASE} == files
+    other["renewed"] = time.time() - 3600  # that run died an hour ago: taken over
+    (dest / LEASE).write_text(json.dumps(other))
+    assert CliRunner().invoke(app, ["run", str(cfg_path), "--overwrite"]).exit_code == 0
+    assert not (dest / LEASE).exists()
