@@ -98,6 +98,9 @@ def one_run(inputs: Path, work: Path, engine: str, workers: int) -> dict[str, An
     # the parent's serial part) plus each phase on its busiest worker; measured in CPU time, so
     # load from other programs does not stretch it the way it stretches the wall time
     own_cpu = process_cpu - (total.get("worker_cpu_s") or 0.0)
+    if engine == "ray":  # Ray's workers are not the command's children: their CPU time is
+        # not in its rusage, so take the parent's own CPU per stage and its start-up wall time
+        own_cpu = sum(parent_cpu.values()) + (wall - total["wall_s"])
     schedule = own_cpu + (total.get("busiest_worker_cpu_s") or 0.0)
     stage_cpu = {stage: t["cpu_s"] for stage, t in stats["timing"].items() if stage != "total"}
     return {"engine": engine, "workers": workers, "pages": pages, "wall_s": round(wall, 2),
