@@ -153,9 +153,8 @@ class OutputStore:
 
     def push_shard(self, local: Path, shard_id: str) -> None:
         """Copy a committed local shard to the store, its entry last (the store's commit)."""
-        self._writing()
         remote = self.path(SHARDS, shard_id)
-        self.remove(f"{SHARDS}/{shard_id}")  # a leftover of a killed copy
+        self.remove(f"{SHARDS}/{shard_id}")  # a leftover of a killed copy (checks the lease)
         self._put_files(local, remote, last=ENTRY)
 
     def pull_shard(self, shard_id: str, root: Path, fingerprints: list[str]) -> bool:

@@ -255,10 +255,10 @@ def fit_combiner(
 
 def _fit_blend(feats: Floats, use: Bools, target: Labels, weight: Floats,
                labels: Sequence[str], rule_names: Sequence[str]) -> ContextCombiner:
-    y = target[use].astype(str)
-    trees = _estimator().fit(feats[use], y, sample_weight=weight[use])
-    linear = _fit_linear(feats[use], y, weight[use])
-    seen = np.vstack([feats[use].min(axis=0), feats[use].max(axis=0)])
+    x, y, w = feats[use], target[use].astype(str), weight[use]  # one copy of the rows
+    trees = _estimator().fit(x, y, sample_weight=w)
+    linear = _fit_linear(x, y, w)
+    seen = np.vstack([x.min(axis=0), x.max(axis=0)])
     return ContextCombiner(trees, labels, rule_names, {}, linear, TREE_SHARE,
                            linear_range=seen)
 
