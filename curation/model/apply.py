@@ -8,6 +8,7 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from threadpoolctl import ThreadpoolController
 
 from curation.config import RunConfig
@@ -229,18 +230,38 @@ def _write_labels(table: pa.Table, chosen: list[str], conf: Floats, part: Labels
     label as its vote (replacing an earlier one)."""
     from curation.schema import SEGMENT_SCHEMA
 
-    with_model_vote = [
-        [v for v in (vs or []) if v["rule"] != MODEL_VOTER] + [{"rule": MODEL_VOTER, "label": m}]
-        for vs, m in zip(table.column("votes").to_pylist(), model_label, strict=True)
-    ]
-
     def put(t: pa.Table, name: str, values: object) -> pa.Table:
-        arr = pa.array(values, type=SEGMENT_SCHEMA.field(name).type)
+        arr = values if isinstance(values, pa.Array) else pa.array(
+            values, type=SEGMENT_SCHEMA.field(name).type)
         return t.set_column(t.schema.get_field_index(name), name, arr)
 
-    table = put(table, "votes", with_model_vote)
+    table = put(table, "votes", _with_model_vote(table.column("votes"), model_label))
     table = put(table, "prelabel", chosen)
     table = put(table, "confidence", conf)
     table = put(table, "label", chosen)
     table = put(table, "article_part", part.tolist())
     return put(table, "label_source", [MODEL_VOTER] * len(chosen))
+
+
+def _with_model_vote(votes: pa.ChunkedArray, model_label: list[str]) -> pa.Array:
+    """Each row's votes without an earlier model vote, then {"rule": "model", "label": its
+    label}; in Arrow arrays, not a dict a vote (a batch has ~60,000 votes)."""
+    from curation.schema import VOTE_TYPE
+
+    lists = votes.combine_chunks() if votes.num_chunks != 1 else votes.chunk(0)
+    n = len(lists)
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False))
+    flat = lists.flatten()  # the items of the rows' lists, in row order (null lists: none)
+    keep = np.asarray(pc.not_equal(flat.field("rule"), MODEL_VOTER).fill_null(True)
+                      .to_numpy(zero_copy_only=False))
+    rows = np.concatenate([parent[keep], np.arange(n)])
+    order = np.argsort(rows, kind="stable")  # a row's kept votes, then the model's
+    take = pa.array(order)
+    rule = pa.concat_arrays([flat.field("rule").filter(pa.array(keep)),
+                             pa.array([MODEL_VOTER] * n, pa.string())]).take(take)
+    label = pa.concat_arrays([flat.field("label").filter(pa.array(keep)),
+                              pa.array(model_label, pa.string())]).take(take)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
+    items = pa.StructArray.from_arrays([rule, label], fields=list(VOTE_TYPE))
+    return pa.ListArray.from_arrays(pa.array(offsets), items, type=pa.list_(VOTE_TYPE))

@@ -18,9 +18,10 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 from itertools import chain, repeat
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -207,17 +208,19 @@ class _Segments:
         )._with_word_bins()
 
     def _with_word_bins(self) -> _Segments:
-        self.word_bins = [str(_bin(w, _WORD_EDGES)) for w in self.words]
+        self.word_bins = list(map(str, np.searchsorted(_WORD_EDGES, self.words, side="right")
+                                  .tolist()))
         return self
 
     def shifted(self, values: list[str], by: int) -> list[str]:
         """*values* of the row *by* places away on the same page ("edge" past its ends)."""
-        out = ["edge"] * self.n
-        for i in range(self.n):
-            j = i + by
-            if 0 <= j < self.n and self.page_idx[j] == self.page_idx[i]:
-                out[i] = values[j]
-        return out
+        idx = np.arange(self.n) + by
+        ok = (idx >= 0) & (idx < self.n)
+        ok[ok] = self.page_idx[idx[ok]] == self.page_idx[ok]
+        out = np.full(self.n, "edge", dtype=object)
+        out[ok] = np.asarray(values, dtype=object)[idx[ok]]
+        shifted: list[str] = out.tolist()
+        return shifted
 
     def shifted_num(self, values: Floats, by: int) -> Floats:
         """Numeric *values* of the row *by* places away on the same page (0 past its ends)."""
@@ -239,6 +242,22 @@ Tokens = list[list[str]]
 Dense = dict[str, Floats]
 
 
+Key = TypeVar("Key", bound=Hashable)
+
+
+def _add_tokens(tok: Tokens, keys: Iterable[Key], make: Callable[[Key], tuple[str, ...]]
+                ) -> None:
+    """Append `make(key)` to each row's tokens, *keys* one a row. A row's tokens are a function
+    of a few short strings (its neighbours' labels, tags, word bins) with ~100 distinct
+    combinations in a batch of ~20,000 rows: each combination's strings are made once."""
+    made: dict[Key, tuple[str, ...]] = {}
+    for f, key in zip(tok, keys, strict=True):
+        got = made.get(key)
+        if got is None:
+            got = made[key] = make(key)
+        f.extend(got)
+
+
 def _log_scaled(x: Floats) -> Floats:
     return np.asarray(np.log1p(np.maximum(x, 0)) / math.log1p(1000))
 
@@ -248,7 +267,7 @@ def _word_bins(s: _Segments) -> list[str]:
 
 
 def _ld_bins(s: _Segments) -> list[str]:
-    return [str(_bin(x, _LD_EDGES)) for x in s.ld]
+    return list(map(str, np.searchsorted(_LD_EDGES, s.ld, side="right").tolist()))
 
 
 def _lt2(tp: str) -> str:
@@ -266,8 +285,7 @@ def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
                           )[s.text_idx]
     d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.text], dtype=float)
     d["mean_word_len"] = _log_scaled(s.chars / np.maximum(s.words, 1)) * 2
-    for f, w in zip(tok, _word_bins(s), strict=True):
-        f.append(f"w={w}")
+    _add_tokens(tok, _word_bins(s), lambda w: (f"w={w}",))
 
 
 def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
@@ -275,9 +293,8 @@ def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
     d["heading"] = np.array([t in _HEADINGS for t in s.last_tag], dtype=float)
     d["h1"] = np.array([t == "h1" for t in s.last_tag], dtype=float)
     d["in_list"] = np.array([">li" in tp or tp.startswith("li") for tp in s.tag_path], float)
-    for f, tp in zip(tok, s.tag_path, strict=True):
-        f.append(f"lt={_lt2(tp)}")
-        f.extend(f"tag={t}" for t in set(tp.split(">")) if t)
+    _add_tokens(tok, s.tag_path, lambda tp: (
+        f"lt={_lt2(tp)}", *(f"tag={t}" for t in set(tp.split(">")) if t)))
 
 
 def _classes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -298,9 +315,8 @@ def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d:
         return np.asarray((csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1))
 
     d["win_article"] = s.per_page(window_share)
-    for f, p, w, vs in zip(tok, s.pre, _word_bins(s), s.votes, strict=True):
-        f.extend((f"pre={p}", f"pre={p}&w={w}"))
-        f.extend(f"vote={v}" for v in vs)
+    _add_tokens(tok, zip(s.pre, _word_bins(s), map(tuple, s.votes), strict=True), lambda k: (
+        f"pre={k[0]}", f"pre={k[0]}&w={k[1]}", *(f"vote={v}" for v in k[2])))
 
 
 def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -310,14 +326,15 @@ def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, 
     vote_str = [" ".join(v) for v in s.votes]
     for by in [b for k in range(1, cfg.window + 1) for b in (-k, k)]:
         npre = s.shifted(s.pre, by)
-        near = abs(by) == 1
-        nlt, nw, nv = (s.shifted(lt, by), s.shifted(wb, by), s.shifted(vote_str, by)) if near \
-            else ([], [], [])
-        for i, f in enumerate(tok):
-            f.extend((f"{by}:pre={npre[i]}", f"{by}:pre={npre[i]}&self={s.pre[i]}"))
-            if near:
-                f.extend((f"{by}:lt={nlt[i]}", f"{by}:w={nw[i]}"))
-                f.extend(f"{by}:vote={v}" for v in nv[i].split())
+        if abs(by) == 1:
+            keys = zip(npre, s.pre, s.shifted(lt, by), s.shifted(wb, by), s.shifted(vote_str, by),
+                       strict=True)
+            _add_tokens(tok, keys, lambda k, by=by: (  # type: ignore[misc]
+                f"{by}:pre={k[0]}", f"{by}:pre={k[0]}&self={k[1]}", f"{by}:lt={k[2]}",
+                f"{by}:w={k[3]}", *(f"{by}:vote={v}" for v in k[4].split())))
+        else:
+            _add_tokens(tok, zip(npre, s.pre, strict=True), lambda k, by=by: (  # type: ignore[misc]
+                f"{by}:pre={k[0]}", f"{by}:pre={k[0]}&self={k[1]}"))
     d["prev_log_words"] = _log_scaled(s.shifted_num(s.words, -1))
     d["next_log_words"] = _log_scaled(s.shifted_num(s.words, 1))
     d["prev_link"] = s.shifted_num(s.ld, -1)
@@ -348,9 +365,10 @@ def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     rel_pos = s.per_page(lambda a, b: np.arange(b - a) / max(b - a - 1, 1))
     d["in_main"] = s.in_main.astype(float)
     d["rel_pos"] = rel_pos
-    for i, f in enumerate(tok):
-        f.extend((f"region={region[i]}", f"pos={_bin(rel_pos[i], _POS_EDGES)}",
-                  f"main={int(s.in_main[i])}", f"region={region[i]}&pre={s.pre[i]}"))
+    pos = np.searchsorted(_POS_EDGES, rel_pos, side="right").tolist()  # = _bin, per row
+    keys = zip(region, pos, s.in_main.astype(int).tolist(), s.pre, strict=True)
+    _add_tokens(tok, keys, lambda k: (f"region={k[0]}", f"pos={k[1]}", f"main={k[2]}",
+                                      f"region={k[0]}&pre={k[3]}"))
 
 
 def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -378,8 +396,8 @@ def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Token
 
 def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
     d["link_density"] = s.ld
-    for f, lb, tp in zip(tok, _ld_bins(s), s.tag_path, strict=True):
-        f.extend((f"ld={lb}", f"lt={_lt2(tp)}&ld={lb}"))
+    _add_tokens(tok, zip(_ld_bins(s), s.tag_path, strict=True),
+                lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
 
 
 def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -418,9 +436,9 @@ def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     d["run_inside"] = np.array([w == "inside" for w in where], dtype=float)
     d["run_before_dist"] = np.where(np.array(where) == "before", _log_scaled(dist), 0.0)
     d["run_after_dist"] = np.where(np.array(where) == "after", _log_scaled(dist), 0.0)
-    for i, f in enumerate(tok):
-        f.extend((f"run={where[i]}", f"run={where[i]}&d={_bin(dist[i], _COUNT_EDGES)}",
-                  f"run={where[i]}&pre={s.pre[i]}"))
+    near = np.searchsorted(_COUNT_EDGES, dist, side="right").tolist()
+    _add_tokens(tok, zip(where, near, s.pre, strict=True), lambda k: (
+        f"run={k[0]}", f"run={k[0]}&d={k[1]}", f"run={k[0]}&pre={k[2]}"))
 
 
 def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -429,9 +447,9 @@ def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     for a, b in s.runs:
         level[a:b], since[a:b] = page_shape.preceding_heading(s.last_tag[a:b])
     d["heading_level_before"] = level / 6
-    for i, f in enumerate(tok):
-        h = f"hprev={int(level[i])}"
-        f.extend((h, f"{h}&d={_bin(since[i], _COUNT_EDGES)}"))
+    keys = zip(level.astype(int).tolist(),
+               np.searchsorted(_COUNT_EDGES, since, side="right").tolist(), strict=True)
+    _add_tokens(tok, keys, lambda k: (f"hprev={k[0]}", f"hprev={k[0]}&d={k[1]}"))
 
 
 def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -441,8 +459,8 @@ def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tok
     for a, b in s.runs:
         pld[a:b] = page_shape.parent_link_density(parents[a:b], s.ld[a:b], s.chars[a:b])
     d["parent_link_density"] = pld
-    for f, p, lb in zip(tok, pld, _ld_bins(s), strict=True):
-        f.extend((f"pld={_bin(p, _LD_EDGES)}", f"pld={_bin(p, _LD_EDGES)}&ld={lb}"))
+    keys = zip(np.searchsorted(_LD_EDGES, pld, side="right").tolist(), _ld_bins(s), strict=True)
+    _add_tokens(tok, keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
 
 
 def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -453,8 +471,8 @@ def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     for a, b in s.runs:
         same[a:b] = page_shape.same_shape_siblings(parents[a:b], shapes[a:b])
     d["same_shape_siblings"] = _log_scaled(same - 1)
-    for f, k, p in zip(tok, same, s.pre, strict=True):
-        f.extend((f"sib={_bin(k, _COUNT_EDGES)}", f"sib={_bin(k, _COUNT_EDGES)}&pre={p}"))
+    keys = zip(np.searchsorted(_COUNT_EDGES, same, side="right").tolist(), s.pre, strict=True)
+    _add_tokens(tok, keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
 
 
 def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
