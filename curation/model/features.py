@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.preprocessing import normalize
 
+from curation.label.votes import voted
 from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
 from curation.taxonomy import ARTICLE, site_of
@@ -134,8 +135,9 @@ class SiteCounts:
         for a, b in page_shape.equal_runs(page_ids):
             site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
-            keys = {_key("t", site, _norm_text(t or "")) for t in text[a:b]}
-            keys |= {_key("p", site, p or "") for p in paths[a:b]}
+            # a page repeats its boilerplate: each distinct text and path is hashed once
+            keys = {_key("t", site, norm) for norm in {_norm_text(t or "") for t in set(text[a:b])}}
+            keys |= {_key("p", site, p or "") for p in set(paths[a:b])}
             for k in keys:
                 self.texts[k] = self.texts.get(k, 0) + 1
         return self
@@ -147,6 +149,19 @@ class SiteCounts:
     def template_pages(self, site: str, tag_path: str) -> int:
         """How many pages of *site* hold a block with the tag path *tag_path*."""
         return self.texts.get(_key("p", site, tag_path), 0)
+
+
+def _voted_rules(table: pa.Table, rule_names: list[str]) -> list[tuple[str, ...]]:
+    """Per row, the names of the rules of *rule_names* that voted on it, sorted. A batch has a
+    few hundred distinct sets for ~20,000 rows: each set's tuple is made once."""
+    names = sorted(set(rule_names))
+    if not names:
+        return [()] * table.num_rows
+    rows = np.packbits(voted(table, names), axis=1)
+    combos, which = np.unique(rows, axis=0, return_inverse=True)
+    sets = [tuple(n for n, v in zip(names, np.unpackbits(c)[: len(names)], strict=True) if v)
+            for c in combos]
+    return [sets[k] for k in which.ravel().tolist()]
 
 
 @dataclass
@@ -163,7 +178,7 @@ class _Segments:
     in_main: Bools
     after_image: Bools
     pre: list[str]
-    votes: list[list[str]]
+    votes: list[tuple[str, ...]]
     words: Floats
     chars: Floats
     runs: list[tuple[int, int]]
@@ -187,7 +202,6 @@ class _Segments:
         page_ids = table.column("page_id").to_pylist()
         domains = table.column("domain").to_pylist()
         urls = table.column("url").to_pylist()
-        known = set(rule_names)
         runs = page_shape.equal_runs(page_ids)
         return cls(
             n=table.num_rows, text=text, norm=[norm[i] for i in text_idx.tolist()],
@@ -198,8 +212,7 @@ class _Segments:
             in_main=np.array([bool(x) for x in table.column("in_main").to_pylist()]),
             after_image=np.array([bool(x) for x in table.column("after_image").to_pylist()]),
             pre=[p or "none" for p in table.column("prelabel").to_pylist()],
-            votes=[sorted({v["rule"] for v in vs or [] if v["rule"] in known})
-                   for vs in table.column("votes").to_pylist()],
+            votes=_voted_rules(table, rule_names),
             words=np.array([len(_WORD.findall(t)) for t in distinct], dtype=float)[text_idx],
             chars=np.array([len(t) for t in text], dtype=float),
             runs=runs, sites=[site_of(domains[a] or urls[a]) for a, _ in runs],
@@ -315,7 +328,7 @@ def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d:
         return np.asarray((csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1))
 
     d["win_article"] = s.per_page(window_share)
-    _add_tokens(tok, zip(s.pre, _word_bins(s), map(tuple, s.votes), strict=True), lambda k: (
+    _add_tokens(tok, zip(s.pre, _word_bins(s), s.votes, strict=True), lambda k: (
         f"pre={k[0]}", f"pre={k[0]}&w={k[1]}", *(f"vote={v}" for v in k[2])))
 
 
