@@ -33,6 +33,7 @@ from sklearn.preprocessing import normalize
 from curation.label.votes import voted
 from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
+from curation.model.charstats import CharCounts, char_counts
 from curation.taxonomy import ARTICLE, site_of
 
 # Bump when the code below changes what a feature means: a model trained with another value
@@ -46,9 +47,6 @@ GROUPS = (
 DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "classes")
 
 _DIGITS = re.compile(r"\d+")
-_WORD = re.compile(r"\w+")
-_PUNCT = re.compile(r"[^\w\s]")
-_UPPER = re.compile(r"[^\W\d_]")
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's, in its char_wb analyzer
 
@@ -189,6 +187,7 @@ class _Segments:
     # repeats, so what depends on a text alone is computed once per distinct text
     distinct: list[str] = field(default_factory=list)
     text_idx: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    counted: CharCounts | None = None  # character counts of the distinct texts
 
     @classmethod
     def of(cls, table: pa.Table, rule_names: list[str]) -> _Segments:
@@ -198,6 +197,7 @@ class _Segments:
                                count=len(text))
         distinct = list(first)
         norm = [_norm_text(t) for t in distinct]
+        counted = char_counts(distinct)
         tag_path = [t or "" for t in table.column("tag_path").to_pylist()]
         page_ids = table.column("page_id").to_pylist()
         domains = table.column("domain").to_pylist()
@@ -213,7 +213,7 @@ class _Segments:
             after_image=np.array([bool(x) for x in table.column("after_image").to_pylist()]),
             pre=[p or "none" for p in table.column("prelabel").to_pylist()],
             votes=_voted_rules(table, rule_names),
-            words=np.array([len(_WORD.findall(t)) for t in distinct], dtype=float)[text_idx],
+            words=counted.words.astype(float)[text_idx], counted=counted,
             chars=np.array([len(t) for t in text], dtype=float),
             runs=runs, sites=[site_of(domains[a] or urls[a]) for a, _ in runs],
             page_idx=np.repeat(np.arange(len(runs)), [b - a for a, b in runs]),
@@ -289,14 +289,14 @@ def _lt2(tp: str) -> str:
 
 def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
     safe = np.maximum(s.chars, 1)
-    letters = [_UPPER.findall(t) for t in s.distinct]
+    c = s.counted if s.counted is not None else char_counts(s.distinct)
     d["log_chars"] = _log_scaled(s.chars) / 1.5
     d["log_words"] = _log_scaled(s.words)
-    d["punct"] = np.array([len(_PUNCT.findall(t)) for t in s.distinct])[s.text_idx] / safe
-    d["digit"] = np.array([sum(map(str.isdigit, t)) for t in s.distinct])[s.text_idx] / safe
-    d["upper"] = np.array([sum(map(str.isupper, ls)) / max(len(ls), 1) for ls in letters]
-                          )[s.text_idx]
-    d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.text], dtype=float)
+    d["punct"] = c.punct[s.text_idx] / safe
+    d["digit"] = c.digits[s.text_idx] / safe
+    d["upper"] = (c.upper_letters / np.maximum(c.letters, 1))[s.text_idx]
+    d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.distinct],
+                                  dtype=float)[s.text_idx]
     d["mean_word_len"] = _log_scaled(s.chars / np.maximum(s.words, 1)) * 2
     _add_tokens(tok, _word_bins(s), lambda w: (f"w={w}",))
 
