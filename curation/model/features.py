@@ -27,8 +27,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import scipy.sparse as sp
-from sklearn.feature_extraction import FeatureHasher
 from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
 
 from curation.label.votes import voted
 from curation.model import page_shape
@@ -543,7 +543,7 @@ def _columns(strings: list[str], n_features: int) -> npt.NDArray[np.int32]:
     """The column of each of *strings* in FeatureHasher's space of *n_features* columns. A
     run's string features come from a vocabulary of a few thousand (1,758 in 200 real pages'
     2 million), its char n-grams from one of tens of thousands: each is hashed once per
-    process, by FeatureHasher itself, not once a row."""
+    process (as FeatureHasher hashes it: `hashed_columns`), not once a row."""
     known = _COLUMNS.setdefault(n_features, {})
     cols = np.fromiter(map(known.get, strings, repeat(-1)), dtype=np.int32, count=len(strings))
     unknown = np.flatnonzero(cols < 0)
@@ -551,10 +551,19 @@ def _columns(strings: list[str], n_features: int) -> npt.NDArray[np.int32]:
         new = list(dict.fromkeys(strings[i] for i in unknown.tolist()))
         if len(known) + len(new) > _MAX_COLUMNS_KNOWN:
             known.clear()
-        hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
-        known.update(zip(new, hasher.transform([[t] for t in new]).indices.tolist(),
-                         strict=True))
+        known.update(zip(new, hashed_columns(new, n_features).tolist(), strict=True))
         cols[unknown] = [known[strings[i]] for i in unknown.tolist()]
+    return cols
+
+
+def hashed_columns(strings: list[str], n_features: int) -> npt.NDArray[np.int64]:
+    """The column `FeatureHasher(n_features, input_type="string", alternate_sign=False)` puts
+    each of *strings* in: |murmurhash3_32(utf-8 bytes, seed 0)| mod *n_features*, computed as
+    its Cython loop does (without a generator and a list per string around each hash)."""
+    h = np.fromiter(map(murmurhash3_32, strings), dtype=np.int64, count=len(strings))
+    # abs(-2**31) does not fit an int32: FeatureHasher defines that column this way
+    edge = (2**31 - 1 - (n_features - 1)) % n_features
+    cols: npt.NDArray[np.int64] = np.where(h == -(2**31), edge, np.abs(h) % n_features)
     return cols
 
 

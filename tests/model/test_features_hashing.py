@@ -79,3 +79,15 @@ def test_string_features_are_feature_hasher_s(tokens: list[list[str]]) -> None:
     expected = sp.csr_matrix(FeatureHasher(n_features=2**15, input_type="string",
                                            alternate_sign=False).transform(tokens))
     _same(features._hashed(tokens, 2**15), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=30),
+       st.sampled_from([2, 7, 2**10, 2**15, 2**20]))
+def test_hashed_columns_are_feature_hashers(strings: list[str], n_features: int) -> None:
+    # a lone surrogate has no UTF-8 bytes: FeatureHasher raises on it, and so do we
+    strings = [s for s in strings if not any(0xD800 <= ord(c) <= 0xDFFF for c in s)]
+    hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
+    want = [hasher.transform([[s]]).indices.tolist() for s in strings]
+    got = features.hashed_columns(strings, n_features).tolist()
+    assert [[c] for c in got] == want
