@@ -4,6 +4,7 @@ process, on the same input.
 
     .venv/bin/python benchmarks/scaling.py                           # 2,000 pages, local engine
     .venv/bin/python benchmarks/scaling.py --pages 10000 100000 --engines local ray --repeat 3
+    .venv/bin/python benchmarks/scaling.py --pages 100000 --workers 2 --gzip     # a small disk
 
 Input: the gold-dev HTML pages (../shared/data/gold-dev.jsonl.gz, read at run time, never
 copied into the repository) repeated until N pages, each copy made distinct (a comment with the
@@ -30,6 +31,7 @@ the workers' peak RSS must not grow with the number of pages.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -47,8 +49,9 @@ from _common import code_version, gold_html_records
 PAGES_PER_FILE = 20
 
 
-def write_inputs(folder: Path, pages: int) -> int:
-    """*pages* distinct HTML pages from the gold-dev records, as JSONL files; returns bytes."""
+def write_inputs(folder: Path, pages: int, gzipped: bool = False) -> int:
+    """*pages* distinct HTML pages from the gold-dev records, as JSONL files (.jsonl.gz when
+    *gzipped*: 100,000 pages are 16 GB of JSONL, 3.5 GB gzipped); returns bytes."""
     records = gold_html_records()
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
@@ -59,8 +62,9 @@ def write_inputs(folder: Path, pages: int) -> int:
             copy = i // len(records)
             lines.append(json.dumps({"id": f"{rec['page_id']}-{copy}", "url": rec.get("url"),
                                      "html": rec["html"] + f"<!-- copy {copy} -->"}))
-        path = folder / f"pages-{start // PAGES_PER_FILE:06d}.jsonl"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        path = folder / f"pages-{start // PAGES_PER_FILE:06d}.jsonl{'.gz' if gzipped else ''}"
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        path.write_bytes(gzip.compress(data, compresslevel=1) if gzipped else data)
         written += path.stat().st_size
     return written
 
@@ -128,12 +132,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1, help="runs per setting; best wall time kept")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--gzip", action="store_true",
+                    help="gzipped inputs (.jsonl.gz: for 100,000 pages on a small disk)")
     args = ap.parse_args(argv)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="curation-scaling-") as tmp:
         for n in args.pages:
             inputs = Path(tmp) / f"in-{n}"
-            size = write_inputs(inputs, n)
+            size = write_inputs(inputs, n, args.gzip)
             print(f"{n} pages, {size / 1e6:.0f} MB of JSONL in {PAGES_PER_FILE}-page files")
             for engine in args.engines:
                 best: dict[int, dict[str, Any]] = {}
