@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from itertools import chain, repeat
 from typing import TypeVar
 
@@ -342,16 +343,26 @@ def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, 
         if abs(by) == 1:
             keys = zip(npre, s.pre, s.shifted(lt, by), s.shifted(wb, by), s.shifted(vote_str, by),
                        strict=True)
-            _add_tokens(tok, keys, lambda k, by=by: (  # type: ignore[misc]
-                f"{by}:pre={k[0]}", f"{by}:pre={k[0]}&self={k[1]}", f"{by}:lt={k[2]}",
-                f"{by}:w={k[3]}", *(f"{by}:vote={v}" for v in k[4].split())))
+            _add_tokens(tok, keys, partial(_near_tokens, by))
         else:
-            _add_tokens(tok, zip(npre, s.pre, strict=True), lambda k, by=by: (  # type: ignore[misc]
-                f"{by}:pre={k[0]}", f"{by}:pre={k[0]}&self={k[1]}"))
+            _add_tokens(tok, zip(npre, s.pre, strict=True), partial(_far_tokens, by))
     d["prev_log_words"] = _log_scaled(s.shifted_num(s.words, -1))
     d["next_log_words"] = _log_scaled(s.shifted_num(s.words, 1))
     d["prev_link"] = s.shifted_num(s.ld, -1)
     d["next_link"] = s.shifted_num(s.ld, 1)
+
+
+def _near_tokens(by: int, k: tuple[str, str, str, str, str]) -> tuple[str, ...]:
+    """The tokens of the neighbour *by* (+-1) places away: its pre-label (alone and with the
+    row's own), tag, word bin and the rules that voted on it."""
+    npre, pre, lt, wb, votes = k
+    return (f"{by}:pre={npre}", f"{by}:pre={npre}&self={pre}", f"{by}:lt={lt}", f"{by}:w={wb}",
+            *(f"{by}:vote={v}" for v in votes.split()))
+
+
+def _far_tokens(by: int, k: tuple[str, str]) -> tuple[str, ...]:
+    """The tokens of a neighbour further away: its pre-label, alone and with the row's own."""
+    return (f"{by}:pre={k[0]}", f"{by}:pre={k[0]}&self={k[1]}")
 
 
 def _regions(s: _Segments, a: int, b: int, is_art: Bools) -> list[str]:
