@@ -45,7 +45,8 @@ def voted(table: pa.Table, rules: Sequence[str]) -> npt.NDArray[np.bool_]:
 def _flat_votes(table: pa.Table) -> tuple[npt.NDArray[np.int64], pa.StructArray]:
     """Every vote of the table in row order, and the row each belongs to."""
     col = table.column("votes").combine_chunks()
-    row = np.repeat(np.arange(table.num_rows), np.diff(col.offsets.to_numpy()))
+    # the parent of each item flatten() gives (a null list has none), offsets or not
+    row = np.asarray(pc.list_parent_indices(col).to_numpy(zero_copy_only=False), dtype=np.int64)
     return row, col.flatten()
 
 

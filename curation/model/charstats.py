@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -50,7 +51,9 @@ class _Table:
         return found
 
 
-_TABLE: _Table | None = None
+@lru_cache(maxsize=1)
+def _table() -> _Table:
+    return _Table()
 
 
 @dataclass(frozen=True)
@@ -67,15 +70,12 @@ class CharCounts:
 
 def char_counts(texts: list[str]) -> CharCounts:
     """The counts of each of *texts*."""
-    global _TABLE
-    if _TABLE is None:
-        _TABLE = _Table()
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     ends = np.cumsum(lengths)
     starts = ends - lengths
     # lone surrogates (undecodable bytes kept by a decoder) are code points like any other
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    bits = _TABLE.of(codes)
+    bits = _table().of(codes)
     word = (bits & _WORD) != 0
     follows_word = np.zeros(len(codes), dtype=np.bool_)
     follows_word[1:] = word[:-1]
