@@ -14,6 +14,7 @@ only read by the version that wrote it. A model without them is scored by `predi
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,12 @@ def _binned_proba(model: Any, feats: Floats) -> Floats:
     """What `model.predict_proba(feats)` computes, the trees reading bin indices. One thread:
     the callers score a batch on the core they run on (model/apply.py says why)."""
     mapper = model._bin_mapper
+    if mapper.n_threads != 1:
+        # the mapper keeps the thread count of the machine that trained it, and passes it to
+        # OpenMP whatever threadpoolctl's limit: a team of threads started here would stay
+        # behind in a process that later forks its workers (a forked child's OpenMP hangs)
+        mapper = copy.copy(mapper)
+        mapper.n_threads = 1
     binned = mapper.transform(np.ascontiguousarray(feats, dtype=np.float64))
     raw = np.zeros((len(feats), model.n_trees_per_iteration_), order="F")
     raw += model._baseline_prediction

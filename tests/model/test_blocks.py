@@ -46,3 +46,25 @@ def test_a_model_that_cannot_be_binned_is_scored_by_its_own_predict_proba() -> N
     assert not _binnable(model)
     np.testing.assert_array_equal(predict_proba_blocked(model, x, block_rows=100),
                                   model.predict_proba(x))
+
+
+def test_binning_runs_on_one_thread_whatever_thread_count_the_model_was_trained_with() -> None:
+    """A model file keeps its trainer's thread count; scoring must not start OpenMP threads
+    with it (they would hang a worker forked later) nor change the model."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    model = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(x, x[:, 0] > 0)
+    model._bin_mapper.n_threads = 8
+    seen: list[int] = []
+    transform = type(model._bin_mapper).transform
+
+    def spy(self, data):  # the real transform, recording the thread count it is given
+        seen.append(self.n_threads)
+        return transform(self, data)
+
+    type(model._bin_mapper).transform = spy
+    try:
+        np.testing.assert_array_equal(predict_proba_blocked(model, x), model.predict_proba(x))
+    finally:
+        type(model._bin_mapper).transform = transform
+    assert seen and set(seen[:1]) == {1} and model._bin_mapper.n_threads == 8
