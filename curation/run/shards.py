@@ -50,6 +50,10 @@ from curation.schema import PAGE_SCHEMA, SEGMENT_SCHEMA
 from curation.stats import Stats
 
 SHARD_BYTES = 16 << 20  # a shard stops growing here (a few hundred typical HTML pages)
+# Shards are sized by the pages they hold, not the bytes they read: a gzipped input is taken as
+# this many times its size (HTML and WARC compress ~4-5x; gold-dev's JSONL 4.5x). Counting its
+# compressed bytes gave a shard of .jsonl.gz ~4.5x the pages, and its worker that much memory.
+GZIP_RATIO = 4
 PAGES_PREFIX, SEGMENTS_PREFIX, MINHASH_PREFIX = "pages", "segments", "minhash"
 # a page's MinHash with its split group (site or page), so that clustering needs no other file
 SHARD_SIGNATURE_SCHEMA = SIGNATURE_SCHEMA.append(pa.field("group", pa.string()))
@@ -93,6 +97,11 @@ class ShardSpec:
 
 def _size(path: InputFile) -> int:
     return sum(f[1] for f in file_fingerprint(path))
+
+
+def _expansion(path: InputFile) -> int:
+    """How many bytes of pages one byte of *path* is planned as (see GZIP_RATIO)."""
+    return GZIP_RATIO if path.name.lower().endswith(".gz") else 1
 
 
 def plan_inputs(specs: Iterable[str], out: Path, stats: Stats) -> list[InputFile]:
@@ -213,7 +222,9 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
     for path in inputs:
         fp = digest(str(path.resolve()), file_fingerprint(path))
         size = _size(path)
-        ranges = _big_file_ranges(path, size, limit) if size > limit else None
+        # the file's own bytes that make a full shard of pages (fewer when it is gzipped)
+        file_limit = max(1, limit // _expansion(path))
+        ranges = _big_file_ranges(path, size, file_limit) if size > file_limit else None
         if ranges:
             close()
             for part in ranges:
@@ -222,7 +233,7 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
                                        paths=(str(path),), fingerprints=(part_fp,),
                                        bytes=size // len(ranges), part=part))
             continue
-        if group and sum(s for _, _, s in group) + size > limit:
+        if group and sum(s * _expansion(p) for p, _, s in group) + size * _expansion(path) > limit:
             close()
         group.append((path, fp, size))
         if _ends_shard(path, files_per_shard) or len(group) >= 4 * files_per_shard:
