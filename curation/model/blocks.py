@@ -28,10 +28,11 @@ BLOCK_ROWS = 16_384
 def predict_proba_blocked(model: Any, feats: Floats, block_rows: int = BLOCK_ROWS) -> Floats:
     """`model.predict_proba(feats)`, computed *block_rows* rows at a time (binned first when
     *model* is a fitted HistGradientBoostingClassifier)."""
-    binned = _binnable(model)
+    mapper = _one_thread_mapper(model) if _binnable(model) else None
 
     def score(block: Floats) -> Floats:
-        return _binned_proba(model, block) if binned else model.predict_proba(block)
+        return model.predict_proba(block) if mapper is None else _binned_proba(model, mapper,
+                                                                               block)
 
     if len(feats) <= block_rows:
         return np.asarray(score(feats), dtype=np.float64)
@@ -48,9 +49,9 @@ def _binnable(model: Any) -> bool:
     return categorical is None or not categorical.any()
 
 
-def _binned_proba(model: Any, feats: Floats) -> Floats:
-    """What `model.predict_proba(feats)` computes, the trees reading bin indices. One thread:
-    the callers score a batch on the core they run on (model/apply.py says why)."""
+def _one_thread_mapper(model: Any) -> Any:
+    """The model's bin mapper, binning on one thread: the callers score a batch on the core they
+    run on (model/apply.py says why)."""
     mapper = model._bin_mapper
     if mapper.n_threads != 1:
         # the mapper keeps the thread count of the machine that trained it, and passes it to
@@ -58,6 +59,11 @@ def _binned_proba(model: Any, feats: Floats) -> Floats:
         # behind in a process that later forks its workers (a forked child's OpenMP hangs)
         mapper = copy.copy(mapper)
         mapper.n_threads = 1
+    return mapper
+
+
+def _binned_proba(model: Any, mapper: Any, feats: Floats) -> Floats:
+    """What `model.predict_proba(feats)` computes, the trees reading bin indices."""
     binned = mapper.transform(np.ascontiguousarray(feats, dtype=np.float64))
     raw = np.zeros((len(feats), model.n_trees_per_iteration_), order="F")
     raw += model._baseline_prediction

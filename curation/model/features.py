@@ -183,12 +183,13 @@ class _Segments:
     runs: list[tuple[int, int]]
     sites: list[str]
     page_idx: Ints
+    counted: CharCounts  # character counts of the distinct texts
     word_bins: list[str] = field(default_factory=list)  # _word_bins, computed once
+    ld_bins: list[str] = field(default_factory=list)  # _ld_bins, computed once
     # the distinct texts (first seen first) and each row's index among them: boilerplate
     # repeats, so what depends on a text alone is computed once per distinct text
     distinct: list[str] = field(default_factory=list)
     text_idx: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    counted: CharCounts | None = None  # character counts of the distinct texts
 
     @classmethod
     def of(cls, table: pa.Table, rule_names: list[str]) -> _Segments:
@@ -219,11 +220,12 @@ class _Segments:
             runs=runs, sites=[site_of(domains[a] or urls[a]) for a, _ in runs],
             page_idx=np.repeat(np.arange(len(runs)), [b - a for a, b in runs]),
             distinct=distinct, text_idx=text_idx,
-        )._with_word_bins()
+        )._with_bins()
 
-    def _with_word_bins(self) -> _Segments:
+    def _with_bins(self) -> _Segments:
         self.word_bins = list(map(str, np.searchsorted(_WORD_EDGES, self.words, side="right")
                                   .tolist()))
+        self.ld_bins = list(map(str, np.searchsorted(_LD_EDGES, self.ld, side="right").tolist()))
         return self
 
     def shifted(self, values: list[str], by: int) -> list[str]:
@@ -281,7 +283,7 @@ def _word_bins(s: _Segments) -> list[str]:
 
 
 def _ld_bins(s: _Segments) -> list[str]:
-    return list(map(str, np.searchsorted(_LD_EDGES, s.ld, side="right").tolist()))
+    return s.ld_bins
 
 
 def _lt2(tp: str) -> str:
@@ -290,7 +292,7 @@ def _lt2(tp: str) -> str:
 
 def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
     safe = np.maximum(s.chars, 1)
-    c = s.counted if s.counted is not None else char_counts(s.distinct)
+    c = s.counted
     d["log_chars"] = _log_scaled(s.chars) / 1.5
     d["log_words"] = _log_scaled(s.words)
     d["punct"] = c.punct[s.text_idx] / safe
