@@ -92,22 +92,16 @@ def read_estimators(path: Path, blob: bytes) -> dict[str, Any]:
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    try:
-        untrusted = sio.get_untrusted_types(data=blob)
-    except Exception as exc:  # skops raises several types on malformed input
-        raise SchemaError(f"{path}: the estimators are not a valid skops archive "
-                          f"({type(exc).__name__}: {exc}); {_NOT_A_MODEL}") from None
-    foreign = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if foreign:
-        raise SchemaError(f"{path}: refused, the model file holds types curation does not "
-                          f"trust: {', '.join(foreign)}; {_NOT_A_MODEL}")
-    try:
+    try:  # loads refuses any type not trusted, before it builds anything
         obj = sio.loads(blob, trusted=list(TRUSTED_TYPES))
-    except UntrustedTypesFoundException as exc:
-        raise SchemaError(f"{path}: refused, untrusted types: {exc}") from None
-    except Exception as exc:
-        raise SchemaError(f"{path}: the estimators could not be rebuilt "
-                          f"({type(exc).__name__}: {exc}); retrain with `curation train`") from None
+    except UntrustedTypesFoundException:
+        # listing them walks the archive once more: only for the message
+        foreign = sorted(set(sio.get_untrusted_types(data=blob)) - set(TRUSTED_TYPES))
+        raise SchemaError(f"{path}: refused, the model file holds types curation does not "
+                          f"trust: {', '.join(foreign)}; {_NOT_A_MODEL}") from None
+    except Exception as exc:  # skops raises several types on malformed input
+        raise SchemaError(f"{path}: the estimators are not a valid skops archive, or could not "
+                          f"be rebuilt ({type(exc).__name__}: {exc}); {_NOT_A_MODEL}") from None
     if not isinstance(obj, dict):
         raise SchemaError(f"{path}: the estimators are not a mapping; {_NOT_A_MODEL}")
     return obj
