@@ -184,8 +184,8 @@ class _Segments:
     sites: list[str]
     page_idx: Ints
     counted: CharCounts  # character counts of the distinct texts
-    word_bins: list[str] = field(default_factory=list)  # _word_bins, computed once
-    ld_bins: list[str] = field(default_factory=list)  # _ld_bins, computed once
+    word_bins: list[str] = field(default_factory=list)  # computed once, in _with_bins
+    ld_bins: list[str] = field(default_factory=list)  # computed once, in _with_bins
     # the distinct texts (first seen first) and each row's index among them: boilerplate
     # repeats, so what depends on a text alone is computed once per distinct text
     distinct: list[str] = field(default_factory=list)
@@ -278,14 +278,6 @@ def _log_scaled(x: Floats) -> Floats:
     return np.asarray(np.log1p(np.maximum(x, 0)) / math.log1p(1000))
 
 
-def _word_bins(s: _Segments) -> list[str]:
-    return s.word_bins
-
-
-def _ld_bins(s: _Segments) -> list[str]:
-    return s.ld_bins
-
-
 def _lt2(tp: str) -> str:
     return ">".join(tp.split(">")[-2:]) if tp else "text"
 
@@ -301,7 +293,7 @@ def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
     d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.distinct],
                                   dtype=float)[s.text_idx]
     d["mean_word_len"] = _log_scaled(s.chars / np.maximum(s.words, 1)) * 2
-    _add_tokens(tok, _word_bins(s), lambda w: (f"w={w}",))
+    _add_tokens(tok, s.word_bins, lambda w: (f"w={w}",))
 
 
 def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
@@ -331,14 +323,14 @@ def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d:
         return np.asarray((csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1))
 
     d["win_article"] = s.per_page(window_share)
-    _add_tokens(tok, zip(s.pre, _word_bins(s), s.votes, strict=True), lambda k: (
+    _add_tokens(tok, zip(s.pre, s.word_bins, s.votes, strict=True), lambda k: (
         f"pre={k[0]}", f"pre={k[0]}&w={k[1]}", *(f"vote={v}" for v in k[2])))
 
 
 def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
              ) -> None:
     lt = [_lt2(tp) for tp in s.tag_path]
-    wb = _word_bins(s)
+    wb = s.word_bins
     vote_str = [" ".join(v) for v in s.votes]
     for by in [b for k in range(1, cfg.window + 1) for b in (-k, k)]:
         npre = s.shifted(s.pre, by)
@@ -422,7 +414,7 @@ def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Token
 
 def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
     d["link_density"] = s.ld
-    _add_tokens(tok, zip(_ld_bins(s), s.tag_path, strict=True),
+    _add_tokens(tok, zip(s.ld_bins, s.tag_path, strict=True),
                 lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
 
 
@@ -485,14 +477,14 @@ def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tok
     for a, b in s.runs:
         pld[a:b] = page_shape.parent_link_density(parents[a:b], s.ld[a:b], s.chars[a:b])
     d["parent_link_density"] = pld
-    keys = zip(np.searchsorted(_LD_EDGES, pld, side="right").tolist(), _ld_bins(s), strict=True)
+    keys = zip(np.searchsorted(_LD_EDGES, pld, side="right").tolist(), s.ld_bins, strict=True)
     _add_tokens(tok, keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
 
 
 def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
               ) -> None:
     parents = [page_shape.parent_path(tp) for tp in s.tag_path]
-    shapes = [f"{t}|{w}" for t, w in zip(s.last_tag, _word_bins(s), strict=True)]
+    shapes = [f"{t}|{w}" for t, w in zip(s.last_tag, s.word_bins, strict=True)]
     same = np.zeros(s.n)
     for a, b in s.runs:
         same[a:b] = page_shape.same_shape_siblings(parents[a:b], shapes[a:b])
@@ -506,7 +498,7 @@ def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d
     for a, b in s.runs:
         before[a:b], after[a:b] = page_shape.image_before_after(s.after_image[a:b])
     d["image_before"], d["image_after"] = before, after
-    for f, x, y, w in zip(tok, before, after, _word_bins(s), strict=True):
+    for f, x, y, w in zip(tok, before, after, s.word_bins, strict=True):
         if x or y:
             f.extend((f"img={int(x)}{int(y)}", f"img={int(x)}{int(y)}&w={w}"))
 

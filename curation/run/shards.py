@@ -209,21 +209,21 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
     or row ranges."""
     limit = shard_bytes or SHARD_BYTES
     specs: list[ShardSpec] = []
-    group: list[tuple[InputFile, str, int]] = []
+    group: list[tuple[InputFile, str, int, int]] = []  # path, fingerprint, bytes, planned bytes
 
     def close() -> None:
         if group:
-            specs.append(ShardSpec(index=len(specs), id=digest(key, [fp for _, fp, _ in group]),
-                                   paths=tuple(str(p) for p, _, _ in group),
-                                   fingerprints=tuple(fp for _, fp, _ in group),
-                                   bytes=sum(s for _, _, s in group)))
+            specs.append(ShardSpec(index=len(specs), id=digest(key, [g[1] for g in group]),
+                                   paths=tuple(str(g[0]) for g in group),
+                                   fingerprints=tuple(g[1] for g in group),
+                                   bytes=sum(g[2] for g in group)))
             group.clear()
 
     for path in inputs:
         fp = digest(str(path.resolve()), file_fingerprint(path))
-        size = _size(path)
+        size, expansion = _size(path), _expansion(path)
         # the file's own bytes that make a full shard of pages (fewer when it is gzipped)
-        file_limit = max(1, limit // _expansion(path))
+        file_limit = max(1, limit // expansion)
         ranges = _big_file_ranges(path, size, file_limit) if size > file_limit else None
         if ranges:
             close()
@@ -233,9 +233,9 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
                                        paths=(str(path),), fingerprints=(part_fp,),
                                        bytes=size // len(ranges), part=part))
             continue
-        if group and sum(s * _expansion(p) for p, _, s in group) + size * _expansion(path) > limit:
+        if group and sum(g[3] for g in group) + size * expansion > limit:
             close()
-        group.append((path, fp, size))
+        group.append((path, fp, size, size * expansion))
         if _ends_shard(path, files_per_shard) or len(group) >= 4 * files_per_shard:
             close()
     close()
