@@ -84,6 +84,8 @@ def extractor_labels(
             continue
         try:
             extracted = tokenize(extract(page.content, langs[idx[0]]))
+        except ImportError:  # a broken install, not a page the extractor fails on
+            raise
         except Exception as exc:  # an extractor crash on one page scores it as all "other"
             print(f"  {extract.__name__} failed on {pid}: {exc}", file=sys.stderr)
             continue
