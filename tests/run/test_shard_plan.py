@@ -43,7 +43,8 @@ def test_small_gzipped_files_are_grouped_by_their_planned_size(tmp_path: Path) -
         path.write_bytes(gzip.compress(_pages(20)))
         files.append(path)
     size = files[0].stat().st_size
-    # ten files' compressed bytes, but two files' pages once expanded
-    specs = plan_shards(files, 1000, "k", shard_bytes=size * 2 * GZIP_RATIO + size)
+    # ten files' compressed bytes, but two files' pages once expanded; files_per_shard so
+    # large that no file's name ends a shard by its hash (at 1,000, one path in 1,000 did)
+    specs = plan_shards(files, 2**40, "k", shard_bytes=size * 2 * GZIP_RATIO + size)
     assert [len(s.paths) for s in specs] == [2] * 6
     assert all(s.part is None for s in specs)
