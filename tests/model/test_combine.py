@@ -97,3 +97,29 @@ def test_a_body_aware_combiner_is_not_overruled_by_p_body(
     # the model alone has no such judge: a sure body row is promoted to article
     alone = with_prediction(table, cleaner, sure_ad, weights, "model", p_body)
     assert set(alone.column("prelabel").to_pylist()) == {labels[article]}
+
+
+def test_a_long_article_segment_is_body_whatever_p_body_says(
+    synthetic_gold: Path, trained_model: Path
+):
+    from curation.model.apply import BODY_MIN_WORDS
+
+    cfg = load_config()
+    pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))
+    table = label_pages([page_record(p) for p in pages[:1]], cfg)
+    cleaner = load(trained_model)
+    labels, n = cleaner.labels, table.num_rows
+    sure_article = np.full((n, len(labels)), 0.01)
+    sure_article[:, labels.index("article")] = 1 - 0.01 * (len(labels) - 1)
+    p_body = np.zeros(n)  # the body stage misses the whole story
+    out = with_prediction(table, cleaner, sure_article, rule_weights_of(cfg), "combined",
+                          p_body, sure_article)
+    words = [len(t.split()) for t in out.column("text").to_pylist()]
+    last_tags = [p.rsplit(">", 1)[-1] for p in out.column("tag_path").to_pylist()]
+    parts = out.column("article_part").to_pylist()
+    assert set(out.column("prelabel").to_pylist()) == {"article"}
+    long_rows = [i for i, w in enumerate(words) if w >= BODY_MIN_WORDS and last_tags[i] != "h1"]
+    short_rows = [i for i, w in enumerate(words) if w < BODY_MIN_WORDS]
+    assert long_rows and short_rows  # the page has both: the test can fail either way
+    assert {parts[i] for i in long_rows} == {"body"}  # running text
+    assert {parts[i] for i in short_rows} == {"meta"}  # headline, byline ...: the apparatus
