@@ -209,15 +209,18 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
     or row ranges."""
     limit = shard_bytes or SHARD_BYTES
     specs: list[ShardSpec] = []
-    group: list[tuple[InputFile, str, int, int]] = []  # path, fingerprint, bytes, planned bytes
+    group: list[tuple[InputFile, str, int]] = []  # path, fingerprint, bytes
+    planned = 0  # the group's bytes of pages (gzipped files counted expanded)
 
     def close() -> None:
+        nonlocal planned
         if group:
-            specs.append(ShardSpec(index=len(specs), id=digest(key, [g[1] for g in group]),
-                                   paths=tuple(str(g[0]) for g in group),
-                                   fingerprints=tuple(g[1] for g in group),
-                                   bytes=sum(g[2] for g in group)))
+            specs.append(ShardSpec(index=len(specs), id=digest(key, [fp for _, fp, _ in group]),
+                                   paths=tuple(str(p) for p, _, _ in group),
+                                   fingerprints=tuple(fp for _, fp, _ in group),
+                                   bytes=sum(s for _, _, s in group)))
             group.clear()
+            planned = 0
 
     for path in inputs:
         fp = digest(str(path.resolve()), file_fingerprint(path))
@@ -233,9 +236,10 @@ def plan_shards(inputs: list[InputFile], files_per_shard: int, key: str,
                                        paths=(str(path),), fingerprints=(part_fp,),
                                        bytes=size // len(ranges), part=part))
             continue
-        if group and sum(g[3] for g in group) + size * expansion > limit:
+        if group and planned + size * expansion > limit:
             close()
-        group.append((path, fp, size, size * expansion))
+        group.append((path, fp, size))
+        planned += size * expansion
         if _ends_shard(path, files_per_shard) or len(group) >= 4 * files_per_shard:
             close()
     close()

@@ -16,6 +16,13 @@ from curation.pipeline import label_pages
 from curation.stats import Stats
 
 
+def _sure(labels: list[str], n: int, label: str) -> np.ndarray:
+    """(n, labels) probabilities of a model sure of *label* on every row."""
+    proba = np.full((n, len(labels)), 0.01)
+    proba[:, labels.index(label)] = 1 - 0.01 * (len(labels) - 1)
+    return proba
+
+
 def test_specific_label_needs_a_heavy_rule_and_no_heavier_article_vote():
     # labels: article, caption, other; rows: heavy caption / caption vs heavier article /
     # only weak votes / heavy caption vs equally heavy article
@@ -85,10 +92,9 @@ def test_a_body_aware_combiner_is_not_overruled_by_p_body(
     cleaner = load(trained_model)
     assert cleaner.stacker is not None and cleaner.stacker.with_body
     labels = cleaner.labels
-    ad, article = labels.index("ad"), labels.index("article")
+    article = labels.index("article")
     n = table.num_rows
-    sure_ad = np.full((n, len(labels)), 0.01)
-    sure_ad[:, ad] = 1 - 0.01 * (len(labels) - 1)
+    sure_ad = _sure(labels, n, "ad")
     p_body = np.ones(n)  # the body stage is sure that every row is the story's body
     weights = rule_weights_of(cfg)
     # the combiner weighed P(body) already: its "ad" stands
@@ -109,8 +115,7 @@ def test_a_long_article_segment_is_body_whatever_p_body_says(
     table = label_pages([page_record(p) for p in pages[:1]], cfg)
     cleaner = load(trained_model)
     labels, n = cleaner.labels, table.num_rows
-    sure_article = np.full((n, len(labels)), 0.01)
-    sure_article[:, labels.index("article")] = 1 - 0.01 * (len(labels) - 1)
+    sure_article = _sure(labels, n, "article")
     p_body = np.zeros(n)  # the body stage misses the whole story
     out = with_prediction(table, cleaner, sure_article, rule_weights_of(cfg), "combined",
                           p_body, sure_article)
