@@ -103,6 +103,11 @@ def test_html_rules(snippet: str, text: str, label: str) -> None:
             "joke",
         ),
         ([PARA, "Privacy policy"], 1, "other"),
+        # self-promotion and affiliate slots
+        ([PARA, "Visit our Facebook page"], 1, "ad"),
+        ([PARA, "Support independent journalism"], 1, "ad"),
+        ([PARA, "EDITORS' PICKS | AFFILIATE"], 1, "ad"),
+        ([PARA, "See it now: Amazon"], 1, "ad"),
         # a cue inside a long paragraph does not relabel body text
         (
             [PARA + " Follow us on the official channels, the mayor said, for updates."],
