@@ -18,23 +18,21 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from itertools import chain, repeat
-from typing import TypeVar
+from itertools import chain
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
-from sklearn.utils import murmurhash3_32
 
 from curation.label.votes import voted
 from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
 from curation.model.charstats import CharCounts, char_counts
+from curation.model.hashing import TokenRows, string_columns
 from curation.taxonomy import ARTICLE, site_of
 
 # Bump when the code below changes what a feature means: a model trained with another value
@@ -254,24 +252,8 @@ class _Segments:
         return np.concatenate([np.asarray(fn(a, b), dtype=float) for a, b in self.runs])
 
 
-Tokens = list[list[str]]
+Tokens = TokenRows
 Dense = dict[str, Floats]
-
-
-Key = TypeVar("Key", bound=Hashable)
-
-
-def _add_tokens(tok: Tokens, keys: Iterable[Key], make: Callable[[Key], tuple[str, ...]]
-                ) -> None:
-    """Append `make(key)` to each row's tokens, *keys* one a row. A row's tokens are a function
-    of a few short strings (its neighbours' labels, tags, word bins) with ~100 distinct
-    combinations in a batch of ~20,000 rows: each combination's strings are made once."""
-    made: dict[Key, tuple[str, ...]] = {}
-    for f, key in zip(tok, keys, strict=True):
-        got = made.get(key)
-        if got is None:
-            got = made[key] = make(key)
-        f.extend(got)
 
 
 def _log_scaled(x: Floats) -> Floats:
@@ -293,7 +275,7 @@ def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
     d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.distinct],
                                   dtype=float)[s.text_idx]
     d["mean_word_len"] = _log_scaled(s.chars / np.maximum(s.words, 1)) * 2
-    _add_tokens(tok, s.word_bins, lambda w: (f"w={w}",))
+    tok.add(s.word_bins, lambda w: (f"w={w}",))
 
 
 def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
@@ -301,14 +283,13 @@ def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
     d["heading"] = np.array([t in _HEADINGS for t in s.last_tag], dtype=float)
     d["h1"] = np.array([t == "h1" for t in s.last_tag], dtype=float)
     d["in_list"] = np.array([">li" in tp or tp.startswith("li") for tp in s.tag_path], float)
-    _add_tokens(tok, s.tag_path, lambda tp: (
+    tok.add(s.tag_path, lambda tp: (
         f"lt={_lt2(tp)}", *(f"tag={t}" for t in set(tp.split(">")) if t)))
 
 
 def _classes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
              ) -> None:
-    for f, a in zip(tok, s.attrs, strict=True):
-        f.extend(f"attr={t}" for t in a.split()[-12:])
+    tok.add(s.attrs, lambda a: tuple(f"attr={t}" for t in a.split()[-12:]))
 
 
 def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
@@ -323,7 +304,7 @@ def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d:
         return np.asarray((csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1))
 
     d["win_article"] = s.per_page(window_share)
-    _add_tokens(tok, zip(s.pre, s.word_bins, s.votes, strict=True), lambda k: (
+    tok.add(zip(s.pre, s.word_bins, s.votes, strict=True), lambda k: (
         f"pre={k[0]}", f"pre={k[0]}&w={k[1]}", *(f"vote={v}" for v in k[2])))
 
 
@@ -337,9 +318,9 @@ def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, 
         if abs(by) == 1:
             keys = zip(npre, s.pre, s.shifted(lt, by), s.shifted(wb, by), s.shifted(vote_str, by),
                        strict=True)
-            _add_tokens(tok, keys, partial(_near_tokens, by))
+            tok.add(keys, partial(_near_tokens, by))
         else:
-            _add_tokens(tok, zip(npre, s.pre, strict=True), partial(_far_tokens, by))
+            tok.add(zip(npre, s.pre, strict=True), partial(_far_tokens, by))
     d["prev_log_words"] = _log_scaled(s.shifted_num(s.words, -1))
     d["next_log_words"] = _log_scaled(s.shifted_num(s.words, 1))
     d["prev_link"] = s.shifted_num(s.ld, -1)
@@ -385,8 +366,8 @@ def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     d["rel_pos"] = rel_pos
     pos = np.searchsorted(_POS_EDGES, rel_pos, side="right").tolist()  # = _bin, per row
     keys = zip(region, pos, s.in_main.astype(int).tolist(), s.pre, strict=True)
-    _add_tokens(tok, keys, lambda k: (f"region={k[0]}", f"pos={k[1]}", f"main={k[2]}",
-                                      f"region={k[0]}&pre={k[3]}"))
+    tok.add(keys, lambda k: (f"region={k[0]}", f"pos={k[1]}", f"main={k[2]}",
+                             f"region={k[0]}&pre={k[3]}"))
 
 
 def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -404,18 +385,16 @@ def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Token
     d["dup_in_page"] = _log_scaled(dup - 1)
     d["cross_page"] = cross
     d["site_pages"] = _log_scaled(n_site - 1)
-    for i, f in enumerate(tok):
-        f.append(f"dup={min(int(dup[i]), 4)}")
-        if cross[i] > 0:
-            f.append(f"xpage={min(int(cross[i] * 4), 4)}")
-        elif n_site[i] > 1:
-            f.append("xpage=unique")
+    xpage = [str(min(int(c * 4), 4)) if c > 0 else "unique" if k > 1 else ""
+             for c, k in zip(cross.tolist(), n_site.tolist(), strict=True)]
+    tok.add(zip(np.minimum(dup, 4).astype(int).tolist(), xpage, strict=True), lambda k: (
+        f"dup={k[0]}", *((f"xpage={k[1]}",) if k[1] else ())))
 
 
 def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
     d["link_density"] = s.ld
-    _add_tokens(tok, zip(s.ld_bins, s.tag_path, strict=True),
-                lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
+    tok.add(zip(s.ld_bins, s.tag_path, strict=True),
+            lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
 
 
 def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -435,10 +414,9 @@ def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     d["template_in_page"] = _log_scaled(in_page - 1)
     d["template_share"] = share
     d["template_site"] = np.maximum(site_share, 0)
-    for i, f in enumerate(tok):
-        f.append(f"tmpl={_bin(in_page[i], _COUNT_EDGES)}")
-        if site_share[i] >= 0:
-            f.append(f"tmpl_site={_bin(site_share[i], _SHARE_EDGES)}")
+    tok.add(zip(in_page.tolist(), site_share.tolist(), strict=True), lambda k: (
+        f"tmpl={_bin(k[0], _COUNT_EDGES)}",
+        *((f"tmpl_site={_bin(k[1], _SHARE_EDGES)}",) if k[1] >= 0 else ())))
 
 
 def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -455,7 +433,7 @@ def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     d["run_before_dist"] = np.where(np.array(where) == "before", _log_scaled(dist), 0.0)
     d["run_after_dist"] = np.where(np.array(where) == "after", _log_scaled(dist), 0.0)
     near = np.searchsorted(_COUNT_EDGES, dist, side="right").tolist()
-    _add_tokens(tok, zip(where, near, s.pre, strict=True), lambda k: (
+    tok.add(zip(where, near, s.pre, strict=True), lambda k: (
         f"run={k[0]}", f"run={k[0]}&d={k[1]}", f"run={k[0]}&pre={k[2]}"))
 
 
@@ -467,7 +445,7 @@ def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     d["heading_level_before"] = level / 6
     keys = zip(level.astype(int).tolist(),
                np.searchsorted(_COUNT_EDGES, since, side="right").tolist(), strict=True)
-    _add_tokens(tok, keys, lambda k: (f"hprev={k[0]}", f"hprev={k[0]}&d={k[1]}"))
+    tok.add(keys, lambda k: (f"hprev={k[0]}", f"hprev={k[0]}&d={k[1]}"))
 
 
 def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -478,7 +456,7 @@ def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tok
         pld[a:b] = page_shape.parent_link_density(parents[a:b], s.ld[a:b], s.chars[a:b])
     d["parent_link_density"] = pld
     keys = zip(np.searchsorted(_LD_EDGES, pld, side="right").tolist(), s.ld_bins, strict=True)
-    _add_tokens(tok, keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
+    tok.add(keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
 
 
 def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
@@ -490,7 +468,7 @@ def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
         same[a:b] = page_shape.same_shape_siblings(parents[a:b], shapes[a:b])
     d["same_shape_siblings"] = _log_scaled(same - 1)
     keys = zip(np.searchsorted(_COUNT_EDGES, same, side="right").tolist(), s.pre, strict=True)
-    _add_tokens(tok, keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
+    tok.add(keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
 
 
 def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
@@ -498,9 +476,9 @@ def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d
     for a, b in s.runs:
         before[a:b], after[a:b] = page_shape.image_before_after(s.after_image[a:b])
     d["image_before"], d["image_after"] = before, after
-    for f, x, y, w in zip(tok, before, after, s.word_bins, strict=True):
-        if x or y:
-            f.extend((f"img={int(x)}{int(y)}", f"img={int(x)}{int(y)}&w={w}"))
+    tok.add(zip(before.astype(int).tolist(), after.astype(int).tolist(), s.word_bins,
+                strict=True),
+            lambda k: (f"img={k[0]}{k[1]}", f"img={k[0]}{k[1]}&w={k[2]}") if k[0] or k[1] else ())
 
 
 _GROUP_FUNCTIONS: dict[str, Callable[[_Segments, FeatureConfig, SiteCounts, Tokens, Dense],
@@ -527,61 +505,16 @@ def featurize(
         return sp.csr_matrix((0, cfg.token_features + cfg.char_features + len(DENSE_NAMES)))
     s = _Segments.of(table, rule_names)
     counts = site_counts if site_counts is not None else SiteCounts().add(table)
-    tokens: Tokens = [[] for _ in range(n)]
+    tokens = TokenRows(n)
     dense: Dense = {}
     for group in GROUPS:
         fn = _GROUP_FUNCTIONS.get(group)
         if fn is not None and group in cfg.groups:
             fn(s, cfg, counts, tokens, dense)
-    hashed = _hashed(tokens, cfg.token_features)
+    hashed = tokens.matrix(cfg.token_features)
     dense_m = np.column_stack([dense.get(name, np.zeros(n)) for name in DENSE_NAMES])
     return sp.hstack([_row_scale(hashed), _char_ngrams(s, cfg), sp.csr_matrix(dense_m)],
                      format="csr")
-
-
-# per hash space size: string feature -> its column, as FeatureHasher hashes it (murmurhash3)
-_COLUMNS: dict[int, dict[str, int]] = {}
-_MAX_COLUMNS_KNOWN = 1_000_000  # a run's string features are a few thousand; a bound anyway
-
-
-def _columns(strings: list[str], n_features: int) -> npt.NDArray[np.int32]:
-    """The column of each of *strings* in FeatureHasher's space of *n_features* columns. A
-    run's string features come from a vocabulary of a few thousand (1,758 in 200 real pages'
-    2 million), its char n-grams from one of tens of thousands: each is hashed once per
-    process (as FeatureHasher hashes it: `hashed_columns`), not once a row."""
-    known = _COLUMNS.setdefault(n_features, {})
-    cols = np.fromiter(map(known.get, strings, repeat(-1)), dtype=np.int32, count=len(strings))
-    unknown = np.flatnonzero(cols < 0)
-    if len(unknown):
-        new = list(dict.fromkeys(strings[i] for i in unknown.tolist()))
-        if len(known) + len(new) > _MAX_COLUMNS_KNOWN:
-            known.clear()
-        known.update(zip(new, hashed_columns(new, n_features).tolist(), strict=True))
-        cols[unknown] = [known[strings[i]] for i in unknown.tolist()]
-    return cols
-
-
-def hashed_columns(strings: list[str], n_features: int) -> npt.NDArray[np.int64]:
-    """The column `FeatureHasher(n_features, input_type="string", alternate_sign=False)` puts
-    each of *strings* in: |murmurhash3_32(utf-8 bytes, seed 0)| mod *n_features*, computed as
-    its Cython loop does (without a generator and a list per string around each hash)."""
-    h = np.fromiter(map(murmurhash3_32, strings), dtype=np.int64, count=len(strings))
-    # abs(-2**31) does not fit an int32: FeatureHasher defines that column this way
-    edge = (2**31 - 1 - (n_features - 1)) % n_features
-    cols: npt.NDArray[np.int64] = np.where(h == -(2**31), edge, np.abs(h) % n_features)
-    return cols
-
-
-def _hashed(tokens: Tokens, n_features: int) -> sp.csr_matrix:
-    """`FeatureHasher(n_features, input_type="string", alternate_sign=False)
-    .transform(tokens)`: per row the count of each column, indices sorted."""
-    indptr = np.zeros(len(tokens) + 1, dtype=np.int32)
-    np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)), out=indptr[1:])
-    flat = list(chain.from_iterable(tokens))
-    m = sp.csr_matrix((np.ones(len(flat)), _columns(flat, n_features), indptr),
-                      shape=(len(tokens), n_features), dtype=np.float64)
-    m.sum_duplicates()  # as FeatureHasher: repeated columns summed, indices sorted
-    return m
 
 
 def _word_ngrams(word: str, lo: int, hi: int) -> list[str]:
@@ -615,7 +548,7 @@ def _word_columns(words: list[str], cfg: FeatureConfig) -> dict[str, bytes]:
         known.clear()
         new = list(dict.fromkeys(words))
     grams = [_word_ngrams(w, lo, hi) for w in new]
-    cols = _columns(list(chain.from_iterable(grams)), cfg.char_features)
+    cols = string_columns(list(chain.from_iterable(grams)), cfg.char_features)
     ends = np.cumsum(np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))).tolist()
     for w, a, b in zip(new, [0, *ends[:-1]], ends, strict=True):
         known[w] = cols[a:b].tobytes()

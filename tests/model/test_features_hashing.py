@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from curation.model import features
+from curation.model import features, hashing
 from curation.model.features import FeatureConfig
 
 CFG = FeatureConfig()
@@ -55,7 +55,7 @@ def test_char_ngrams_are_hashing_vectorizer_s_on_tricky_text() -> None:
 def test_forgetting_the_remembered_words_changes_nothing(monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
     monkeypatch.setattr(features, "_MAX_WORDS_KNOWN", 3)
-    monkeypatch.setattr(features, "_MAX_COLUMNS_KNOWN", 10)
+    monkeypatch.setattr(hashing, "_MAX_COLUMNS_KNOWN", 10)
     for texts in (TRICKY, ["one two three four five", "six seven"], TRICKY):
         _same(_ours_chars(texts), _sklearn_chars(texts))
 
@@ -78,7 +78,17 @@ def test_char_ngrams_on_any_text(texts: list[str]) -> None:
 def test_string_features_are_feature_hasher_s(tokens: list[list[str]]) -> None:
     expected = sp.csr_matrix(FeatureHasher(n_features=2**15, input_type="string",
                                            alternate_sign=False).transform(tokens))
-    _same(features._hashed(tokens, 2**15), expected)
+    # each row's features come from two groups, a key a row in each (rows with equal keys
+    # share the strings their key makes once)
+    rows = hashing.TokenRows(len(tokens))
+    rows.add((tuple(t[: len(t) // 2]) for t in tokens), lambda k: k)
+    rows.add((tuple(t[len(t) // 2 :]) for t in tokens), lambda k: k)
+    _same(rows.matrix(2**15), expected)
+
+
+def test_every_row_needs_a_key() -> None:
+    with pytest.raises(ValueError, match="2 keys for 3 rows"):
+        hashing.TokenRows(3).add(["a", "b"], lambda k: (k,))
 
 
 @settings(max_examples=200, deadline=None)
@@ -89,5 +99,5 @@ def test_hashed_columns_are_feature_hashers(strings: list[str], n_features: int)
     strings = [s for s in strings if not any(0xD800 <= ord(c) <= 0xDFFF for c in s)]
     hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
     want = [hasher.transform([[s]]).indices.tolist() for s in strings]
-    got = features.hashed_columns(strings, n_features).tolist()
+    got = hashing.hashed_columns(strings, n_features).tolist()
     assert [[c] for c in got] == want
