@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from curation.config import load_config
+from curation.config import RunConfig, load_config
 from curation.gold import iter_gold, page_record
 from curation.model.apply import rule_weights_of, specific_label, with_prediction
-from curation.model.cleaner import load
+from curation.model.cleaner import Cleaner, load
 from curation.pipeline import label_pages
 from curation.stats import Stats
 
@@ -83,13 +83,17 @@ def test_article_threshold_is_chosen_on_training_sites_and_applied():
     assert np.array_equal(p >= 0.5, raw >= t)
 
 
+def _first_page(gold: Path, model: Path) -> tuple[RunConfig, pa.Table, Cleaner]:
+    """The default config, the gold file's first page labelled by the rules, the model."""
+    cfg = load_config()
+    pages = list(iter_gold(gold, cfg.labels, Stats()))
+    return cfg, label_pages([page_record(p) for p in pages[:1]], cfg), load(model)
+
+
 def test_a_body_aware_combiner_is_not_overruled_by_p_body(
     synthetic_gold: Path, trained_model: Path
 ):
-    cfg = load_config()
-    pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))
-    table = label_pages([page_record(p) for p in pages[:1]], cfg)
-    cleaner = load(trained_model)
+    cfg, table, cleaner = _first_page(synthetic_gold, trained_model)
     assert cleaner.stacker is not None and cleaner.stacker.with_body
     labels = cleaner.labels
     article = labels.index("article")
@@ -110,10 +114,7 @@ def test_a_long_article_segment_is_body_whatever_p_body_says(
 ):
     from curation.model.apply import BODY_MIN_WORDS
 
-    cfg = load_config()
-    pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))
-    table = label_pages([page_record(p) for p in pages[:1]], cfg)
-    cleaner = load(trained_model)
+    cfg, table, cleaner = _first_page(synthetic_gold, trained_model)
     labels, n = cleaner.labels, table.num_rows
     sure_article = _sure(labels, n, "article")
     p_body = np.zeros(n)  # the body stage misses the whole story
