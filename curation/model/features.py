@@ -252,7 +252,6 @@ class _Segments:
         return np.concatenate([np.asarray(fn(a, b), dtype=float) for a, b in self.runs])
 
 
-Tokens = TokenRows
 Dense = dict[str, Floats]
 
 
@@ -264,7 +263,7 @@ def _lt2(tp: str) -> str:
     return ">".join(tp.split(">")[-2:]) if tp else "text"
 
 
-def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     safe = np.maximum(s.chars, 1)
     c = s.counted
     d["log_chars"] = _log_scaled(s.chars) / 1.5
@@ -278,7 +277,7 @@ def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
     tok.add(s.word_bins, lambda w: (f"w={w}",))
 
 
-def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     d["is_html"] = np.array([bool(tp) for tp in s.tag_path], dtype=float)
     d["heading"] = np.array([t in _HEADINGS for t in s.last_tag], dtype=float)
     d["h1"] = np.array([t == "h1" for t in s.last_tag], dtype=float)
@@ -287,12 +286,12 @@ def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: 
         f"lt={_lt2(tp)}", *(f"tag={t}" for t in set(tp.split(">")) if t)))
 
 
-def _classes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _classes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
              ) -> None:
     tok.add(s.attrs, lambda a: tuple(f"attr={t}" for t in a.split()[-12:]))
 
 
-def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     is_art = np.array([p == ARTICLE for p in s.pre], dtype=float)
     k = cfg.window + 1
 
@@ -308,7 +307,7 @@ def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d:
         f"pre={k[0]}", f"pre={k[0]}&w={k[1]}", *(f"vote={v}" for v in k[2])))
 
 
-def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
              ) -> None:
     lt = [_lt2(tp) for tp in s.tag_path]
     wb = s.word_bins
@@ -357,7 +356,7 @@ def _regions(s: _Segments, a: int, b: int, is_art: Bools) -> list[str]:
     return out
 
 
-def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     is_art = np.array([p == ARTICLE for p in s.pre])
     region = [r for a, b in s.runs for r in _regions(s, a, b, is_art)]
@@ -370,7 +369,7 @@ def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
                              f"region={k[0]}&pre={k[3]}"))
 
 
-def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
                 ) -> None:
     dup = s.per_page(lambda a, b: np.array([c[t] for c in [Counter(s.norm[a:b])]
                                             for t in s.norm[a:b]]))
@@ -391,13 +390,13 @@ def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Token
         f"dup={k[0]}", *((f"xpage={k[1]}",) if k[1] else ())))
 
 
-def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     d["link_density"] = s.ld
     tok.add(zip(s.ld_bins, s.tag_path, strict=True),
             lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
 
 
-def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     """How often the block's template (its tag path, no class names) repeats on the page and
     on the site's other pages of the run."""
@@ -419,7 +418,7 @@ def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
         *((f"tmpl_site={_bin(k[1], _SHARE_EDGES)}",) if k[1] >= 0 else ())))
 
 
-def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     """Place against the page's main run of article text (by the rules' pre-labels)."""
     is_art = np.array([p == ARTICLE for p in s.pre])
@@ -437,7 +436,7 @@ def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
         f"run={k[0]}", f"run={k[0]}&d={k[1]}", f"run={k[0]}&pre={k[2]}"))
 
 
-def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     level, since = np.zeros(s.n), np.zeros(s.n)
     for a, b in s.runs:
@@ -448,7 +447,7 @@ def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     tok.add(keys, lambda k: (f"hprev={k[0]}", f"hprev={k[0]}&d={k[1]}"))
 
 
-def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
                   ) -> None:
     parents = [page_shape.parent_path(tp) for tp in s.tag_path]
     pld = np.zeros(s.n)
@@ -459,7 +458,7 @@ def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tok
     tok.add(keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
 
 
-def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense
+def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     parents = [page_shape.parent_path(tp) for tp in s.tag_path]
     shapes = [f"{t}|{w}" for t, w in zip(s.last_tag, s.word_bins, strict=True)]
@@ -471,7 +470,7 @@ def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens,
     tok.add(keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
 
 
-def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d: Dense) -> None:
+def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     before, after = np.zeros(s.n), np.zeros(s.n)
     for a, b in s.runs:
         before[a:b], after[a:b] = page_shape.image_before_after(s.after_image[a:b])
@@ -481,7 +480,7 @@ def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tokens, d
             lambda k: (f"img={k[0]}{k[1]}", f"img={k[0]}{k[1]}&w={k[2]}") if k[0] or k[1] else ())
 
 
-_GROUP_FUNCTIONS: dict[str, Callable[[_Segments, FeatureConfig, SiteCounts, Tokens, Dense],
+_GROUP_FUNCTIONS: dict[str, Callable[[_Segments, FeatureConfig, SiteCounts, TokenRows, Dense],
                                      None]] = {
     "text": _text, "tags": _tags, "classes": _classes, "votes": _votes, "context": _context,
     "position": _position, "repetition": _repetition, "links": _links, "template": _template,
