@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from curation.words import is_unspaced_word_char
+
 # the array types of the features, the rules' masks and the vote matrices
 Mask = NDArray[np.bool_]
 Ints = NDArray[np.int64]
@@ -208,10 +210,11 @@ _BYTE_WORD[list(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 
 def word_runs(strings: pa.Array) -> Ints:
-    """Per string, the number of _WORD matches (RE2's count_substring_regex), from the UTF-8
-    bytes with numpy: a regex call costs per match, and short segments are mostly matches.
-    Each distinct non-ASCII character is classified by the same RE2 class, so the counts are
-    RE2's (null strings count 0)."""
+    """Per string, its words: the number of _WORD matches (RE2's count_substring_regex), each
+    Chinese or Japanese character counted as a word by itself (curation/words.py). From the
+    UTF-8 bytes with numpy: a regex call costs per match, and short segments are mostly
+    matches. Each distinct non-ASCII character is classified by the same RE2 class, so outside
+    Chinese and Japanese the counts are RE2's (null strings count 0)."""
     n = len(strings)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -223,6 +226,7 @@ def word_runs(strings: pa.Array) -> Ints:
     raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
     offsets -= offsets[0]
     word = _BYTE_WORD[raw]  # each byte: part of a word character
+    unspaced = np.zeros(len(raw), dtype=np.bool_)  # part of a Chinese or Japanese character
     at = np.flatnonzero(raw >= 0xC0)  # the lead byte of each multi-byte character
     if at.size:
         padded = np.concatenate([raw, np.zeros(3, dtype=np.uint8)])
@@ -236,11 +240,18 @@ def word_runs(strings: pa.Array) -> Ints:
         chars = pa.array([chr(c) for c in distinct.tolist()], pa.string())
         is_word = _np(pc.match_substring_regex(chars, f"^{_WORD}$"), False).astype(bool)
         char_word = is_word[inverse.reshape(-1)]
+        is_unspaced = np.array([is_unspaced_word_char(chr(c)) for c in distinct.tolist()],
+                               dtype=np.bool_)
+        char_unspaced = is_unspaced[inverse.reshape(-1)]
         for k in range(4):  # every byte of the character gets its class
             part = size > k
             word[at[part] + k] = char_word[part]
-    run_start = word.copy()
-    run_start[1:] &= ~word[:-1]
+            unspaced[at[part] + k] = char_unspaced[part]
+    # a word starts at a character's first byte unless it and the character before are both
+    # word characters of spaced scripts (a Chinese or Japanese character is a word by itself)
+    spaced_word = word & ~unspaced
+    run_start = word & ((raw & 0xC0) != 0x80)
+    run_start[1:] &= ~(spaced_word[1:] & spaced_word[:-1])
     firsts = offsets[:-1][offsets[:-1] < len(raw)]  # a string's first byte starts a run too
     run_start[firsts] = word[firsts]
     before = np.concatenate([[0], np.cumsum(run_start, dtype=np.int64)])

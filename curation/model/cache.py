@@ -31,7 +31,7 @@ from curation.user_cache import user_cache_dir
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 _FEATURES_SOURCES = [Path(__file__).resolve().parent / name
-                     for name in ("features.py", "hashing.py", "page_shape.py")]
+                     for name in ("features.py", "hashing.py", "page_shape.py", "charstats.py")]
 
 
 def default_cache_dir() -> Path:

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.label.features import _WORD, CUE_MAX_WORDS, Frame, build_frame, word_runs
+from curation.words import UNSPACED_WORD, count_words
 
 # letters, digits and separators of several scripts: accents, combining marks (not \p{L}),
 # superscript and Arabic-Indic digits (\p{N}), CJK, emoji (4 bytes), dashes and NBSP
@@ -16,7 +17,11 @@ _ALPHABET = list("aZ09 ,.-\t\näßñçé\u0301\u00b2\u0663Жя中文日本\u2014
 
 
 def _re2_counts(strings: pa.Array) -> list[int]:
-    return pc.count_substring_regex(strings, _WORD).fill_null(0).to_pylist()
+    """RE2's _WORD matches once every Chinese or Japanese character stands apart (a word by
+    itself: curation/words.py)."""
+    apart = pa.array([None if t is None else UNSPACED_WORD.sub(r" \g<0> ", t)
+                      for t in strings.to_pylist()], pa.string())
+    return pc.count_substring_regex(apart, _WORD).fill_null(0).to_pylist()
 
 
 def test_word_runs_equal_re2_on_generated_text() -> None:
@@ -38,6 +43,15 @@ def test_word_runs_edges() -> None:
     assert word_runs(strings).tolist() == [1, 1, 0, 0, 2, 0, 2]
     assert word_runs(pa.array([], pa.string())).dtype == np.int64
     assert word_runs(pa.array(["", None], pa.string())).tolist() == [0, 0]
+
+
+def test_a_chinese_or_japanese_character_is_a_word_by_itself() -> None:
+    """A paragraph of Japanese is one run of word characters between two commas; counted as
+    runs it would look like a menu item to every length threshold of the rules."""
+    texts = ["東京タワーは高さ333メートルの電波塔です。", "iPhone発売", "ログイン", "中文ab中",
+             "한국어 문장입니다", "ทดสอบภาษาไทย"]
+    assert word_runs(pa.array(texts, pa.string())).tolist() == [
+        count_words(t) for t in texts] == [19, 3, 4, 4, 2, 1]
 
 
 def _frame(lines: list[str]) -> Frame:
