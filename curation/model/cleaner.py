@@ -208,7 +208,8 @@ def fit_matrix(
     gives out-of-fold head scores: they choose the article threshold and, with *rows* (the
     page and template of each row: all rows of each page, labelled or not), train the
     contextual body stage (curation/model/body.py); with *votes* (the rules' vote indicators
-    per row, model/stacker.py), the combiner of model and rules."""
+    per row, model/stacker.py), the combiner of model and rules (fitted on the pages whose
+    every row has a label: model/combiner.py)."""
     known = target != ""
     if not known.any():
         raise ConfigError("no segment of the training data has a label: nothing to learn from")

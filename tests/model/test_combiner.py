@@ -25,12 +25,14 @@ from curation.model.combiner import (
     context_columns,
     fit_combiner,
     fit_temperature,
+    fully_typed_pages,
     soften,
 )
 from curation.model.features import DENSE_NAMES
 from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.model.store import META
 from curation.stats import Stats
+from curation.taxonomy import NOT_ARTICLE
 
 LABELS = ["article", "caption", "teaser", "other"]
 
@@ -80,6 +82,41 @@ def test_context_tells_captions_and_teasers_from_the_story_where_own_scores_cann
         assert (got[ty == lab] == lab).mean() > 0.9
         assert (flat_got[ty == lab] == lab).mean() < 0.5  # per segment it cannot be told
     assert (got[ty == "article"] == "article").mean() > 0.9
+
+
+def _main_only(y: np.ndarray) -> np.ndarray:
+    """The targets a page annotated for its main text alone gives: article, or not article."""
+    return np.where(y == "article", "article", NOT_ARTICLE).astype(object)
+
+
+def test_pages_annotated_for_main_text_only_do_not_teach_the_combiner_their_article_rows():
+    """On such a page every row that is not article is unknown to the combiner (which label?);
+    its article rows alone would say "article" far more often than pages do. The combiner is
+    fitted on the fully labelled pages: adding main-text pages changes nothing."""
+    y, proba, rows, dense = _pages(60, 3)
+    cy, cproba, crows, cdense = _pages(60, 4)
+    coarse = _main_only(cy)
+    assert fully_typed_pages(coarse, crows).sum() == 0
+    assert fully_typed_pages(y, rows).all()
+    both_y = np.concatenate([y, coarse])
+    both_rows = Rows(np.concatenate([rows.page, crows.page + 60]),
+                     np.concatenate([rows.template, crows.template]))
+    both_p, both_d = np.vstack([proba, cproba]), np.vstack([dense, cdense])
+    votes = np.zeros((len(both_y), 1))
+    weight = np.ones(len(both_y))
+    alone = fit_combiner(proba, proba[:, 0], votes[: len(y)], rows, dense, y, weight[: len(y)],
+                         LABELS, ["r"])
+    mixed = fit_combiner(both_p, both_p[:, 0], votes, both_rows, both_d, both_y, weight,
+                         LABELS, ["r"])
+    assert alone is not None and mixed is not None
+    ty, tp, trows, tdense = _pages(20, 5)
+    tv = np.zeros((len(ty), 1))
+    assert np.allclose(alone.predict_proba(tp, tp[:, 0], tv, trows, tdense),
+                       mixed.predict_proba(tp, tp[:, 0], tv, trows, tdense))
+    # a page with both kinds of row is coarse: its labelled rows go with its unknown ones
+    one = np.array(["article", "caption", NOT_ARTICLE, "other"], dtype=object)
+    assert not fully_typed_pages(one, Rows(np.zeros(4, dtype=np.int64),
+                                           np.zeros(4, dtype=np.int64))).any()
 
 
 def test_context_columns_see_neighbours_and_siblings_within_the_page_only():
