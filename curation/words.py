@@ -25,31 +25,9 @@ _WORD_CHAR = re.compile(r"\w")
 
 
 def is_unspaced_word_char(ch: str) -> bool:
-    """True for a word character that is a word by itself (see the module's docstring)."""
-    return UNSPACED_WORD.match(ch) is not None and _WORD_CHAR.match(ch) is not None
+    """True for a word character that is a word by itself (see the module's docstring).
 
-
-def count_words(text: str) -> int:
-    """The words of *text*: runs of `\\w` characters, each Chinese or Japanese character one
-    word by itself (the reference the vectorised counters are tested against).
-
-    >>> count_words("Hello, world")
-    2
-    >>> count_words("東京は晴れ。")
-    5
-    >>> count_words("iPhone発売")
-    3
+    >>> [is_unspaced_word_char(c) for c in "東あア한a・"]
+    [True, True, True, False, False, False]
     """
-    n = 0
-    in_run = False
-    for ch in text:
-        if is_unspaced_word_char(ch):
-            n += 1
-            in_run = False
-        elif _WORD_CHAR.match(ch):
-            if not in_run:
-                n += 1
-            in_run = True
-        else:
-            in_run = False
-    return n
+    return UNSPACED_WORD.match(ch) is not None and _WORD_CHAR.match(ch) is not None
