@@ -1,5 +1,4 @@
-"""What counts as a word when segments are measured (the rules' word counts, the model's length
-features).
+"""What counts as a word when the rules measure segments (`n_words`, curation/label/features.py).
 
 A word is a run of word characters (Unicode `\\w`), except in the scripts that put no space
 between words: Chinese and Japanese. There a run of word characters is a whole clause or
@@ -9,7 +8,13 @@ word instead (a Chinese word has 1.5 characters on average, a Japanese one about
 counts come out at the scale of an English text of the same content, a little above it).
 Korean puts spaces between words and is counted as runs, like Latin text. Thai, Lao, Khmer
 and Myanmar are unspaced too, but their characters are letters of syllables, not words; they
-are counted as runs (no segmentation short of a dictionary)."""
+are counted as runs (no segmentation short of a dictionary).
+
+The model's length features keep counting runs (curation/model/charstats.py): the cleaner
+learns its scale from gold, where Chinese and Japanese pages are rare, and on those counts a
+Japanese page's menus looked like nothing it had seen (site-grouped CV on the taxonomy pages:
+its archive links went from other to ad, other F1 on the page 0.85 -> 0.32), while the rules'
+votes, which it reads, carry the corrected length."""
 
 from __future__ import annotations
 

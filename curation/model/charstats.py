@@ -16,15 +16,13 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from curation.words import is_unspaced_word_char
-
 Counts = npt.NDArray[np.int64]
 
 WORD_CHAR = re.compile(r"\w")  # a word is a run of these (the featurizer's \w+)
 PUNCT = re.compile(r"[^\w\s]")
 LETTER = re.compile(r"[^\W\d_]")
 
-_WORD, _PUNCT, _DIGIT, _LETTER, _UPPER, _UNSPACED = 1, 2, 4, 8, 16, 32
+_WORD, _PUNCT, _DIGIT, _LETTER, _UPPER = 1, 2, 4, 8, 16
 _CODE_POINTS = 0x110000
 
 
@@ -32,8 +30,7 @@ def _classes(c: int) -> int:
     ch = chr(c)
     return ((_WORD if WORD_CHAR.match(ch) else 0) | (_PUNCT if PUNCT.match(ch) else 0)
             | (_DIGIT if ch.isdigit() else 0) | (_LETTER if LETTER.match(ch) else 0)
-            | (_UPPER if ch.isupper() else 0)
-            | (_UNSPACED if is_unspaced_word_char(ch) else 0))
+            | (_UPPER if ch.isupper() else 0))
 
 
 class _Table:
@@ -61,8 +58,7 @@ def _table() -> _Table:
 
 @dataclass(frozen=True)
 class CharCounts:
-    """Per text: words (runs of word characters, each Chinese or Japanese character one by
-    itself: curation/words.py), punctuation characters ([^\\w\\s]), digits
+    """Per text: runs of word characters, punctuation characters ([^\\w\\s]), digits
     (str.isdigit), letters ([^\\W\\d_]) and the upper-case letters among them."""
 
     words: Counts
@@ -81,11 +77,8 @@ def char_counts(texts: list[str]) -> CharCounts:
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bits = _table().of(codes)
     word = (bits & _WORD) != 0
-    # a character continues a word when it and the one before are word characters of spaced
-    # scripts; a Chinese or Japanese character is a word by itself (curation/words.py)
-    spaced_word = word & ((bits & _UNSPACED) == 0)
     follows_word = np.zeros(len(codes), dtype=np.bool_)
-    follows_word[1:] = spaced_word[:-1] & spaced_word[1:]
+    follows_word[1:] = word[:-1]
     follows_word[starts[lengths > 0]] = False  # a text's first character starts a run
     letter = (bits & _LETTER) != 0
 

@@ -3,14 +3,12 @@ import re
 import numpy as np
 
 from curation.model.charstats import char_counts
-from curation.words import UNSPACED_WORD
 
 
 def _by_regex(t: str) -> tuple[int, int, int, int, int]:
     """The definitions the counts stand for, counted the slow way."""
     letters = re.findall(r"[^\W\d_]", t)
-    apart = UNSPACED_WORD.sub(r" \g<0> ", t)  # a Chinese or Japanese character: one word
-    return (len(re.findall(r"\w+", apart)), len(re.findall(r"[^\w\s]", t)),
+    return (len(re.findall(r"\w+", t)), len(re.findall(r"[^\w\s]", t)),
             sum(map(str.isdigit, t)), len(letters), sum(map(str.isupper, letters)))
 
 
