@@ -28,11 +28,11 @@ It is fitted on the fully labelled pages alone. A page annotated for its main te
 which rows are article, not what the others are; its article rows without the others taught
 the combiner that a segment is article far more often than pages have it (gold-dev's pages
 add 752 article rows to the taxonomy pages' 1,219, and none of their 1,034 others), and the
-leaks into article came from there. Site-grouped CV
-on the taxonomy pages, with those rows and without: leak of caption, ad and teaser into article
-.184 / .212 / .222 against .122 / .174 / .149, six-label mean .780 against .783; Scrapinghub
-article token F1 .966 against .961 (its main-text gold counts most captions as the story's).
-Those pages still train the heads and the body stage, which decide article or not.
+leaks into article came from there. Site-grouped CV on the taxonomy pages, with those rows
+and without: leak of caption, ad and teaser into article .184 / .212 / .222 against .122 /
+.174 / .149, six-label mean .780 against .783; Scrapinghub article token F1 .966 against .961
+(its main-text gold counts most captions as the story's). Those pages still train the heads
+and the body stage, which decide article or not.
 
 A rule's weight (`rules report`) is measured, not read from a coefficient: on the training
 rows where the rule voted, the mean change of the (combined, calibrated) probability of the
