@@ -237,11 +237,11 @@ def word_runs(strings: pa.Array) -> Ints:
                         np.where(size == 3, ((b0 & 0x0F) << 12) | (c1 << 6) | c2,
                                  ((b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3))
         distinct, inverse = np.unique(code, return_inverse=True)
-        chars = pa.array([chr(c) for c in distinct.tolist()], pa.string())
-        is_word = _np(pc.match_substring_regex(chars, f"^{_WORD}$"), False).astype(bool)
+        chars = [chr(c) for c in distinct.tolist()]
+        is_word = _np(pc.match_substring_regex(pa.array(chars, pa.string()), f"^{_WORD}$"),
+                      False).astype(bool)
         char_word = is_word[inverse.reshape(-1)]
-        is_unspaced = np.array([is_unspaced_word_char(chr(c)) for c in distinct.tolist()],
-                               dtype=np.bool_)
+        is_unspaced = np.array([is_unspaced_word_char(ch) for ch in chars], dtype=np.bool_)
         char_unspaced = is_unspaced[inverse.reshape(-1)]
         for k in range(4):  # every byte of the character gets its class
             part = size > k
