@@ -106,6 +106,21 @@ def test_rows_number_pages_and_templates():
     assert both.page.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
 
 
+def test_rows_number_templates_within_each_page_and_read_no_attrs_as_empty():
+    import pyarrow as pa
+
+    table = pa.table({
+        "page_id": ["a", "a", "b", "b", "b", "a", "a"],  # "a" again: a page of its own
+        "tag_path": ["div", "p", "p", "div", "p", "p", None],
+        "attrs": [None, "", "k", None, "k", "", ""],
+    })
+    rows = rows_of(table)
+    assert rows.page.tolist() == [0, 0, 1, 1, 1, 2, 2]
+    assert rows.template.tolist() == [0, 1, 0, 1, 0, 0, 1]
+    empty = rows_of(table.slice(0, 0))
+    assert len(empty) == 0 and empty.template.shape == (0,)
+
+
 def test_context_features_see_neighbours_and_repeated_templates():
     # one page: a card template (0) repeated in three separate runs, one story paragraph (1)
     rows = Rows(np.zeros(6, dtype=np.int64), np.array([0, 2, 0, 2, 0, 1]))
