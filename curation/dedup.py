@@ -1,14 +1,14 @@
-"""Near-duplicate pages: a MinHash of each page's text (word 5-gram shingles), then LSH over all
-pages in input order. Both are datasketch's ("affine32" MinHash, MinHashLSH banding), computed
-here with numpy bit for bit (tested against datasketch): importing datasketch imports scipy,
-~0.75 CPU-s of every run's start-up, for LSH parameters that are fixed here. A cluster is a
-set of pages linked by similar pairs; its first page in input order names it. Splits keep every
-cluster in one split (sites linked by a shared near-copy are grouped together), so near-copies
-never land in train and test both."""
+"""Near-duplicate pages: a MinHash of each page's text (word 5-gram shingles, each Chinese or
+Japanese character a word: curation.words), then LSH over all pages in input order. Both are
+datasketch's ("affine32" MinHash, MinHashLSH banding), computed here with numpy bit for bit
+(tested against datasketch): importing datasketch imports scipy, ~0.75 CPU-s of every run's
+start-up, for LSH parameters that are fixed here. A cluster is a set of pages linked by similar
+pairs; its first page in input order names it. Splits keep every cluster in one split (sites
+linked by a shared near-copy are grouped together), so near-copies never land in train and
+test both."""
 
 from __future__ import annotations
 
-import re
 import zlib
 from itertools import islice
 from typing import Any
@@ -18,7 +18,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DEDUP_VERSION = "minhash-v3"  # part of the shards' cache key: a change recomputes signatures
+from curation.words import word_pattern, words
+
+# part of the shards' cache key: a change recomputes signatures (v4: Chinese and Japanese
+# characters are words, so their shingles are character 5-grams)
+DEDUP_VERSION = "minhash-v4"
 NUM_PERM = 64
 SCHEME = "affine32"  # 32-bit values (stored as uint32); explicit so stored values stay valid
 THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets
@@ -28,7 +32,6 @@ SHINGLE_WORDS = 5
 MAX_CHUNK_SHINGLES = 16_384  # a chunk's shingles x NUM_PERM uint32: 4 MB, cache-sized
 MIN_ARTICLE_WORDS = 50  # a page's article text decides when it has this much, else all its text
 SIGNATURE_SCHEMA = pa.schema([("page_id", pa.string()), ("minhash", pa.list_(pa.uint32()))])
-_WORD = re.compile(r"\w+")
 _MIX = np.uint64(0x9E3779B1)  # odd multiplier that folds a shingle's word hashes into one
 _SEED = 1
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -84,7 +87,7 @@ def _batch_shingles(pages: list[list[str]]) -> tuple[npt.NDArray[np.int64], npt.
 
 def page_signature(text: str) -> npt.NDArray[np.uint32]:
     """The MinHash values of a page's text (word 5-gram shingles, lower-cased)."""
-    return minhash_values(_shingle_hashes(_WORD.findall(text.lower())))
+    return minhash_values(_shingle_hashes(words(text.lower())))
 
 
 def _fmix(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
@@ -114,7 +117,7 @@ def batch_signatures(texts: list[str]) -> npt.NDArray[np.uint32]:
         pages: list[list[str]] = []
         shingles = 0
         while first + len(pages) < len(texts) and (not pages or shingles < MAX_CHUNK_SHINGLES):
-            pages.append(_WORD.findall(texts[first + len(pages)].lower()))
+            pages.append(words(texts[first + len(pages)].lower()))
             shingles += max(len(pages[-1]) - SHINGLE_WORDS + 1, 1)
         page, hashes = _batch_shingles(pages)
         mixed = np.multiply(_fmix(hashes).reshape(-1, 1), _PERM_A)
@@ -133,8 +136,8 @@ def signatures(segments: pa.Table) -> pa.Table:
     used = articles.to_pylist()
     short = [i for i, article in enumerate(used)
              # only whether there are MIN_ARTICLE_WORDS: the words after those are not counted
-             if sum(1 for _ in islice(_WORD.finditer(article), MIN_ARTICLE_WORDS))
-             < MIN_ARTICLE_WORDS]
+             if sum(1 for _ in islice(word_pattern(article).finditer(article),
+                                      MIN_ARTICLE_WORDS)) < MIN_ARTICLE_WORDS]
     for i, text in zip(short, everything.take(pa.array(short, pa.int64())).to_pylist(),
                        strict=True):
         used[i] = text

@@ -27,6 +27,9 @@ UNSPACED_WORD = re.compile(
     "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
 )
 _WORD_CHAR = re.compile(r"\w")
+_RUN = re.compile(r"\w+")
+# a Chinese or Japanese word character alone, else a run of the other word characters
+_TOKEN = re.compile(f"(?=\\w){UNSPACED_WORD.pattern}|(?:(?!{UNSPACED_WORD.pattern})\\w)+")
 
 
 def is_unspaced_word_char(ch: str) -> bool:
@@ -36,3 +39,18 @@ def is_unspaced_word_char(ch: str) -> bool:
     [True, True, True, False, False, False]
     """
     return UNSPACED_WORD.match(ch) is not None and _WORD_CHAR.match(ch) is not None
+
+
+def word_pattern(text: str) -> re.Pattern[str]:
+    """The pattern whose matches are the words of *text*: runs of word characters, each Chinese
+    or Japanese character a word of its own (the plain run pattern for text without one)."""
+    return _RUN if UNSPACED_WORD.search(text) is None else _TOKEN
+
+
+def words(text: str) -> list[str]:
+    """The words of *text* (see word_pattern).
+
+    >>> words("Tokyo 東京タワー, 2024年!")
+    ['Tokyo', '東', '京', 'タ', 'ワ', 'ー', '2024', '年']
+    """
+    return word_pattern(text).findall(text)

@@ -63,3 +63,28 @@ def test_signatures_of_no_segments_and_chunked_columns() -> None:
     chunked = pa.concat_tables([whole.slice(0, 1), whole.slice(1)])
     assert signatures(chunked).equals(signatures(whole))
     assert np.asarray(signatures(whole)["minhash"][0].as_py()).shape == (NUM_PERM,)
+
+
+def _similarity(a: str, b: str) -> float:
+    """The MinHash estimate of the Jaccard similarity of two texts' shingle sets."""
+    return float(np.mean(page_signature(a) == page_signature(b)))
+
+
+def test_chinese_and_japanese_near_copies_are_near_duplicates() -> None:
+    """A Japanese sentence is one run of word characters: as runs, a page of 20 sentences has 20
+    "words" and 16 shingles, and one edited character in each of five sentences changes most
+    of them. Each character is a word (curation.words): shingles are character 5-grams."""
+    rng = random.Random(9)
+    kana = [chr(c) for c in range(0x3041, 0x3094)] + [chr(c) for c in range(0x4E00, 0x4E80)]
+    sentences = ["".join(rng.choice(kana) for _ in range(rng.randint(25, 40))) for _ in range(20)]
+    page = "、".join(sentences)
+    edited = list(sentences)
+    for i in (2, 7, 11, 15, 18):  # one character changed in five sentences
+        s = edited[i]
+        edited[i] = s[:10] + ("ぁ" if s[10] != "ぁ" else "あ") + s[11:]
+    assert _similarity(page, "、".join(edited)) >= 0.8
+    other = "、".join("".join(rng.choice(kana) for _ in range(30)) for _ in range(20))
+    assert _similarity(page, other) < 0.2
+    # the same edits in an English page of as many words: shingles of words, as before
+    english = " ".join(f"w{rng.randint(0, 10**6)}" for _ in range(600))
+    assert _similarity(english, english.replace(english.split()[300], "changed", 1)) >= 0.8
