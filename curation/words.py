@@ -1,4 +1,5 @@
-"""What counts as a word when the rules measure segments (`n_words`, curation/label/features.py).
+"""What counts as a word when the rules measure segments (`n_words`, curation/label/features.py)
+and when near-duplicate shingles are cut (curation/dedup.py).
 
 A word is a run of word characters (Unicode `\\w`), except in the scripts that put no space
 between words: Chinese and Japanese. There a run of word characters is a whole clause or
