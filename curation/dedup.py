@@ -31,6 +31,10 @@ BANDS, ROWS = 5, 11
 SHINGLE_WORDS = 5
 MAX_CHUNK_SHINGLES = 16_384  # a chunk's shingles x NUM_PERM uint32: 4 MB, cache-sized
 MIN_ARTICLE_WORDS = 50  # a page's article text decides when it has this much, else all its text
+# a signature is of the text's first this many characters (~35,000 English words; as many
+# Chinese or Japanese ones): each shingle costs NUM_PERM uint32 in the pass that takes the
+# minima, so a 20 MB page would need gigabytes
+MAX_SIGNATURE_CHARS = 200_000
 SIGNATURE_SCHEMA = pa.schema([("page_id", pa.string()), ("minhash", pa.list_(pa.uint32()))])
 _MIX = np.uint64(0x9E3779B1)  # odd multiplier that folds a shingle's word hashes into one
 _SEED = 1
@@ -86,8 +90,14 @@ def _batch_shingles(pages: list[list[str]]) -> tuple[npt.NDArray[np.int64], npt.
 
 
 def page_signature(text: str) -> npt.NDArray[np.uint32]:
-    """The MinHash values of a page's text (word 5-gram shingles, lower-cased)."""
-    return minhash_values(_shingle_hashes(words(text.lower())))
+    """The MinHash values of a page's text (word 5-gram shingles, lower-cased, of its first
+    MAX_SIGNATURE_CHARS characters)."""
+    return minhash_values(_shingle_hashes(_signature_words(text)))
+
+
+def _signature_words(text: str) -> list[str]:
+    """The lower-cased words a signature is made of (the first MAX_SIGNATURE_CHARS characters)."""
+    return words(text[:MAX_SIGNATURE_CHARS].lower())
 
 
 def _fmix(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
@@ -117,7 +127,7 @@ def batch_signatures(texts: list[str]) -> npt.NDArray[np.uint32]:
         pages: list[list[str]] = []
         shingles = 0
         while first + len(pages) < len(texts) and (not pages or shingles < MAX_CHUNK_SHINGLES):
-            pages.append(words(texts[first + len(pages)].lower()))
+            pages.append(_signature_words(texts[first + len(pages)]))
             shingles += max(len(pages[-1]) - SHINGLE_WORDS + 1, 1)
         page, hashes = _batch_shingles(pages)
         mixed = np.multiply(_fmix(hashes).reshape(-1, 1), _PERM_A)

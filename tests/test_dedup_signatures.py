@@ -88,3 +88,25 @@ def test_chinese_and_japanese_near_copies_are_near_duplicates() -> None:
     # the same edits in an English page of as many words: shingles of words, as before
     english = " ".join(f"w{rng.randint(0, 10**6)}" for _ in range(600))
     assert _similarity(english, english.replace(english.split()[300], "changed", 1)) >= 0.8
+
+
+def test_a_huge_page_is_signed_by_its_start_in_bounded_memory() -> None:
+    """Each shingle costs NUM_PERM values in the minimum pass: a 20 MB page of Japanese text
+    (a word a character) would take gigabytes. Its first MAX_SIGNATURE_CHARS characters sign
+    it."""
+    import tracemalloc
+
+    from curation.dedup import MAX_SIGNATURE_CHARS, batch_signatures
+
+    rng = random.Random(4)
+    huge = "".join(rng.choice("東京タワーは高さメートルの電波塔です。、ab 12")
+                   for _ in range(8 * MAX_SIGNATURE_CHARS))
+    tracemalloc.start()
+    try:
+        sig = batch_signatures([huge])[0]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(sig, page_signature(huge[:MAX_SIGNATURE_CHARS]))
+    assert np.array_equal(sig, page_signature(huge))
+    assert peak < 150 * 2**20, f"peak {peak / 2**20:.0f} MB"
