@@ -315,3 +315,8 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
 def codes_of(frame: Frame, column: str) -> Column:
     """Integer codes of a string column (equal strings, equal codes), for cheap comparisons."""
     return frame._distinct(column)[1]
+
+
+def code_values(frame: Frame, column: str) -> list[str]:
+    """The strings the codes of `codes_of(frame, column)` stand for (code k: item k)."""
+    return [v or "" for v in frame._distinct(column)[0].to_pylist()]

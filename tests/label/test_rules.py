@@ -198,3 +198,47 @@ def test_seed_page_at_least_95_percent(shared_data) -> None:  # type: ignore[no-
     assert t.column("text").to_pylist() == [s["text"] for s in gold["segments"]]
     right = sum(g["label"] == p for g, p in zip(gold["segments"], got, strict=True))
     assert right / len(got) >= 0.95, f"{right}/{len(got)}"
+
+
+def _votes_of(body: str) -> dict[str, set[str]]:
+    page = {"page_id": "h", "format": "html", "content": f"<html><body>{body}</body></html>",
+            "lang": "en"}
+    t = label_pages([page], CFG)
+    return {text: {v["rule"] for v in votes}
+            for text, votes in zip(t.column("text").to_pylist(), t.column("votes").to_pylist(),
+                                   strict=True)}
+
+
+LEAD = "A long lead that reads like story text, {n} sentences of it, with no link at all."
+
+
+def _cards(n: int) -> str:
+    return "".join(
+        f"<article><header><span>KICKER {k}</span><h2><a href=/s{k}>Title of another story "
+        f"number {k}</a></h2></header><div><p>{LEAD.format(n=k)}</p></div></article>"
+        for k in range(n))
+
+
+def test_title_cards_vote_teaser_for_every_part_of_a_card_list() -> None:
+    votes = _votes_of(ARTICLE + f"<section>{_cards(3)}</section>")
+    card = "teaser.title_cards.v1"
+    for k in range(3):
+        assert card in votes[f"Title of another story number {k}"]
+        assert card in votes[LEAD.format(n=k)]  # the lead, in the card beside its title
+    assert card not in votes[PARA] and card not in votes["Budget approved"]
+    # two cards are not yet a list of them
+    assert not any(card in v for v in _votes_of(ARTICLE + _cards(2)).values())
+
+
+def test_title_cards_spare_listicles_and_menus() -> None:
+    card = "teaser.title_cards.v1"
+    # a listicle: linked product names with their paragraphs beside them, in the story
+    items = "".join(f"<h3><a href=/p{k}>Product number {k} to buy</a></h3><p>{PARA}</p>"
+                    for k in range(4))
+    votes = _votes_of(f"<div class='story'><h1>Gift guide</h1>{items}</div>")
+    assert card not in votes[PARA]
+    # a mega menu of linked headings in the page header
+    menu = "".join(f"<div><h6><a href=/m{k}>Section {k}</a></h6><ul><li><a href=/m{k}/a>Sub"
+                   f"</a></li></ul></div>" for k in range(4))
+    votes = _votes_of(f"<header><nav>{menu}</nav></header>" + ARTICLE)
+    assert not any(card in v for v in votes.values())

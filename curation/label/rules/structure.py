@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from curation.label.features import Frame, Mask, codes_of
+from curation.label.features import Frame, Mask, code_values, codes_of
 from curation.label.rules import rule
 
 # class/id tokens (segment/html.py splits class and id values into lower-case alphanumeric runs)
@@ -23,6 +25,8 @@ _REGION = r"(^|>)(nav|footer|header)(>|$)"
 _STORY = r"(^|>)(article|main)(>|$)"
 _STORY_ATTR = r"(^| )(article|post|entry|story|hentry|headline|byline)( |$)"
 _HEADING = r"(^|>)h[1-3]$"
+_ANY_HEADING = r"(^|>)h[1-6]$"
+_REGION_TAG = re.compile(_REGION)
 _CARD = r"(^| )(card|cards|tile|tiles|storycard|postcard|teasercard)( |$)"
 _COMMENT = r"(^| )(comment\w*|disqus\w*|respond|reply|replies)( |$)"
 
@@ -164,6 +168,36 @@ def link_list(f: Frame) -> Mask:
         alike |= other & (f.shift(paths, k, -1) == paths)
     in_story = f.in_main & (f.link_density < 0.5)
     return f.is_html & t & ((near >= 2) | alike) & ~in_story
+
+
+@rule("teaser.title_cards.v1", "teaser", weight=2.0)
+def title_cards(f: Frame) -> Mask:
+    """The parts of a card in a list of cards: a linked title (a heading, mostly link) whose
+    tag path recurs 3+ times on the page, and the rows up to 2 before and 3 after it inside
+    its card (under the title's grandparent; not beside the title under its parent, where a
+    listicle keeps its items' paragraphs). A story's own linked headline is there once. Not in
+    nav, header or footer: mega menus are lists of linked headings too. Misses cards whose
+    titles are not headings."""
+    heads = f.is_html & f.match("tag_path", _ANY_HEADING) & (f.link_density >= 0.5)
+    out = np.zeros(f.n, dtype=np.bool_)
+    idx = np.flatnonzero(heads)
+    if not idx.size:
+        return out
+    codes = codes_of(f, "tag_path").astype(np.int64)
+    paths = code_values(f, "tag_path")
+    key = f.page[idx].astype(np.int64) * len(paths) + codes[idx]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    parent = {c: paths[c].rsplit(">", 1)[0] for c in set(codes[idx].tolist())}
+    for t in idx[counts[inverse] >= 3].tolist():
+        parts = paths[codes[t]].split(">")
+        root = ">".join(parts[: max(len(parts) - 2, min(len(parts) - 1, 2))])
+        if _REGION_TAG.search(root):
+            continue
+        for j in range(max(t - 2, 0), min(t + 4, f.n)):
+            path = paths[codes[j]]
+            out[j] |= (f.page[j] == f.page[t] and path.startswith(root + ">")
+                       and (j == t or path.rsplit(">", 1)[0] != parent[codes[t]]))
+    return out
 
 
 @rule("teaser.list_meta.v2", "teaser", weight=0.9)
