@@ -187,17 +187,34 @@ def title_cards(f: Frame) -> Mask:
     paths = code_values(f, "tag_path")
     key = f.page[idx].astype(np.int64) * len(paths) + codes[idx]
     _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    parent = {c: paths[c].rsplit(">", 1)[0] for c in set(codes[idx].tolist())}
-    for t in idx[counts[inverse] >= 3].tolist():
-        parts = paths[codes[t]].split(">")
-        root = ">".join(parts[: max(len(parts) - 2, min(len(parts) - 1, 2))])
-        if _REGION_TAG.search(root):
-            continue
-        for j in range(max(t - 2, 0), min(t + 4, f.n)):
-            path = paths[codes[j]]
-            out[j] |= (f.page[j] == f.page[t] and path.startswith(root + ">")
-                       and (j == t or path.rsplit(">", 1)[0] != parent[codes[t]]))
+    titles = idx[counts[inverse] >= 3]
+    roots = {c: _card_root(paths[c]) for c in set(codes[titles].tolist())}
+    titles = titles[[not _REGION_TAG.search(roots[c]) for c in codes[titles].tolist()]]
+    out[titles] = True
+    # the rows around each title, tested once per (row's path, title's path): they repeat
+    for d in (-2, -1, 1, 2, 3):
+        at = titles + d
+        ok = (at >= 0) & (at < f.n)
+        at, title = at[ok], titles[ok]
+        at, title = at[f.page[at] == f.page[title]], title[f.page[at] == f.page[title]]
+        pair = codes[at] * len(paths) + codes[title]
+        uniq, which = np.unique(pair, return_inverse=True)
+        inside = np.array([_in_card(paths[p // len(paths)], paths[p % len(paths)],
+                                    roots[p % len(paths)]) for p in uniq.tolist()], dtype=bool)
+        out[at[inside[which]]] = True
     return out
+
+
+def _card_root(title_path: str) -> str:
+    """The card of a title: its grandparent (its parent under the page's top element)."""
+    parts = title_path.split(">")
+    return ">".join(parts[: max(len(parts) - 2, min(len(parts) - 1, 2))])
+
+
+def _in_card(path: str, title_path: str, root: str) -> bool:
+    """A row of tag path *path* is in the card of a title of *title_path*: under the card's
+    root, and not the title's sibling (a listicle's paragraph beside its product name)."""
+    return path.startswith(root + ">") and path.rsplit(">", 1)[0] != title_path.rsplit(">", 1)[0]
 
 
 @rule("teaser.list_meta.v2", "teaser", weight=0.9)
