@@ -107,8 +107,9 @@ def _norm_text(t: str) -> str:
 
 
 def _key(kind: str, site: str, value: str) -> int:
-    digest = hashlib.blake2b(f"{kind}\0{site}\0{value}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+    # Python's own 64-bit hash: SiteCounts live and die in one process (never stored or sent),
+    # so its per-process salt changes nothing, and it costs a tenth of a digest
+    return hash((kind, site, value))
 
 
 class SiteCounts:
@@ -123,18 +124,21 @@ class SiteCounts:
         self.pages: Counter[str] = Counter()
         self.texts: dict[int, int] = {}
 
-    def add(self, table: pa.Table) -> SiteCounts:
-        """Count the pages of *table* (pages contiguous; each page added once per run)."""
+    def add(self, table: pa.Table, norms: list[str] | None = None) -> SiteCounts:
+        """Count the pages of *table* (pages contiguous; each page added once per run).
+        *norms*: each row's normalised text, when the caller has them already."""
         page_ids = table.column("page_id").to_pylist()
         domains = table.column("domain").to_pylist()
         urls = table.column("url").to_pylist()
-        text = table.column("text").to_pylist()
+        text = table.column("text").to_pylist() if norms is None else []
         paths = table.column("tag_path").to_pylist()
         for a, b in page_shape.equal_runs(page_ids):
             site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
             # a page repeats its boilerplate: each distinct text and path is hashed once
-            keys = {_key("t", site, norm) for norm in {_norm_text(t or "") for t in set(text[a:b])}}
+            page_norms = (set(norms[a:b]) if norms is not None
+                          else {_norm_text(t or "") for t in set(text[a:b])})
+            keys = {_key("t", site, norm) for norm in page_norms}
             keys |= {_key("p", site, p or "") for p in set(paths[a:b])}
             for k in keys:
                 self.texts[k] = self.texts.get(k, 0) + 1
@@ -509,7 +513,7 @@ def featurize(
     if n == 0:
         return sp.csr_matrix((0, cfg.token_features + cfg.char_features + len(DENSE_NAMES)))
     s = _Segments.of(table, rule_names)
-    counts = site_counts if site_counts is not None else SiteCounts().add(table)
+    counts = site_counts if site_counts is not None else SiteCounts().add(table, s.norm)
     tokens = TokenRows(n)
     dense: Dense = {}
     for group in GROUPS:

@@ -13,7 +13,15 @@ from curation.config import load_config
 from curation.gold import iter_gold
 from curation.model.cleaner import rule_names
 from curation.model.data import label_gold
-from curation.model.features import DEFAULT_GROUPS, DENSE_NAMES, GROUPS, FeatureConfig, featurize
+from curation.model.features import (
+    DEFAULT_GROUPS,
+    DENSE_NAMES,
+    GROUPS,
+    FeatureConfig,
+    SiteCounts,
+    _norm_text,
+    featurize,
+)
 from curation.stats import Stats
 
 
@@ -51,6 +59,16 @@ def test_site_wide_template_repetition_and_a_page_alone(synthetic_gold: Path):
     assert not _dense(alone, "template_site").any() and not _dense(alone, "cross_page").any()
     run_inside = _dense(alone, "run_inside")
     assert run_inside[texts.index("Home")] == 0 and run_inside.sum() >= 4  # the story's paragraphs
+
+
+def test_site_counts_from_given_norms_are_those_of_the_texts(synthetic_gold: Path):
+    table, _ = _table(synthetic_gold)
+    texts = table.column("text").to_pylist()
+    own = SiteCounts().add(table)
+    given = SiteCounts().add(table, [_norm_text(t or "") for t in texts])
+    assert own.pages == given.pages and own.texts == given.texts
+    site = next(iter(own.pages))
+    assert own.text_pages(site, _norm_text("Home")) == own.pages[site] > 1  # the menu
 
 
 def test_a_group_left_out_adds_nothing_and_keeps_the_width(synthetic_gold: Path):
