@@ -192,15 +192,16 @@ def title_cards(f: Frame) -> Mask:
     titles = titles[[not _REGION_TAG.search(roots[c]) for c in codes[titles].tolist()]]
     out[titles] = True
     # the rows around each title, tested once per (row's path, title's path): they repeat
+    m = len(paths)
     for d in (-2, -1, 1, 2, 3):
         at = titles + d
         ok = (at >= 0) & (at < f.n)
         at, title = at[ok], titles[ok]
-        at, title = at[f.page[at] == f.page[title]], title[f.page[at] == f.page[title]]
-        pair = codes[at] * len(paths) + codes[title]
-        uniq, which = np.unique(pair, return_inverse=True)
-        inside = np.array([_in_card(paths[p // len(paths)], paths[p % len(paths)],
-                                    roots[p % len(paths)]) for p in uniq.tolist()], dtype=bool)
+        same_page = f.page[at] == f.page[title]
+        at, title = at[same_page], title[same_page]
+        uniq, which = np.unique(codes[at] * m + codes[title], return_inverse=True)
+        inside = np.array([_in_card(paths[p // m], paths[p % m], roots[p % m])
+                           for p in uniq.tolist()], dtype=bool)
         out[at[inside[which]]] = True
     return out
 
