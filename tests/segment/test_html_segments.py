@@ -84,6 +84,16 @@ def test_inline_links_join_and_density() -> None:
     assert segs[1]["tag_path"] == "body>div>p"
 
 
+def test_named_anchor_is_not_a_link() -> None:
+    # documentation marks its sections with <a name=...>: the heading is not a linked title
+    segs = _segments("<h2><a name='setup'>Setup</a></h2><h2><a href='/setup'>Setup</a></h2>"
+                     "<p><a id='x'>plain</a> and <a href='#x'>linked</a></p>")
+    assert [s["text"] for s in segs] == ["Setup", "Setup", "plain and linked"]
+    assert [s["link_density"] for s in segs[:2]] == [0.0, 1.0]
+    assert abs(segs[2]["link_density"] - len("linked") / len("plain and linked")) < 1e-6
+    assert segs[0]["tag_path"] == "body>h2"
+
+
 def test_skips_scripts_styles_comments() -> None:
     segs = _segments(
         "<p>a<!-- c --></p><style>p{}</style><script>x</script><svg><text>s</text></svg>"

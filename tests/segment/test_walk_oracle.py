@@ -167,6 +167,8 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                             link_chars += len(txt.strip())
             continue
         k = kind_of(tid, 0)
+        if k == 3 and "href" not in node.attributes:
+            k = 0  # a named anchor: inline text, not link text
         if k == 2:
             if tid in image_ids and not parts:
                 image_seen = True
@@ -218,14 +220,14 @@ def _close(ords: list[int], below: list[float], score: dict[int, float],
 
 # ---- the comparison ----
 
-_OPEN = ["<div class='story main'>", "<p>", "<span>", "<a href='#'>", "<b>", "<ul>", "<li>",
-         "<table><tr><td>", "<section id=related>", "<h2>", "<figure>", "<my-widget>",
-         "<noscript>", "<picture>", "<svg><g>", "<button>", "<label>", "<em>", "<blockquote>",
-         "<canvas>", "<object>"]
-_CLOSE = ["</div>", "</p>", "</span>", "</a>", "</b>", "</ul>", "</li>", "</td></tr></table>",
-          "</section>", "</h2>", "</figure>", "</my-widget>", "</noscript>", "</picture>",
-          "</g></svg>", "</button>", "</label>", "</em>", "</blockquote>", "</canvas>",
-          "</object>"]
+_OPEN = ["<div class='story main'>", "<p>", "<span>", "<a href='#'>", "<a name=n>", "<b>",
+         "<ul>", "<li>", "<table><tr><td>", "<section id=related>", "<h2>", "<figure>",
+         "<my-widget>", "<noscript>", "<picture>", "<svg><g>", "<button>", "<label>", "<em>",
+         "<blockquote>", "<canvas>", "<object>"]
+_CLOSE = ["</div>", "</p>", "</span>", "</a>", "</a>", "</b>", "</ul>", "</li>",
+          "</td></tr></table>", "</section>", "</h2>", "</figure>", "</my-widget>", "</noscript>",
+          "</picture>", "</g></svg>", "</button>", "</label>", "</em>", "</blockquote>",
+          "</canvas>", "</object>"]
 _LEAF = ["<img src=x>", "<br>", "<hr>", "<!-- note -->", "<script>var s = '<p>x</p>';</script>",
          "<style>p{}</style>", "<video></video>", "<input value=v>", " ", "\n  ", "\u00a0",
          "&nbsp;", "&amp; more"]
