@@ -242,3 +242,35 @@ def test_title_cards_spare_listicles_and_menus() -> None:
                    f"</a></li></ul></div>" for k in range(4))
     votes = _votes_of(f"<header><nav>{menu}</nav></header>" + ARTICLE)
     assert not any(card in v for v in votes.values())
+
+
+def test_title_cards_outvote_the_story_container_on_a_round_up_page() -> None:
+    # a round-up: the cards are the page's main container and their leads are long enough to
+    # read as story text; the card vote outweighs the container's and the long paragraph's
+    lead = ("A long lead that reads like story text, {n} sentences of it, with no link at all, "
+            "telling what the other story says about the budget and the schools and the roads.")
+    cards = "".join(
+        f"<article><header><span>KICKER {k}</span><h2><a href=/s{k}>Title of another story "
+        f"number {k}</a></h2></header><div><p>{lead.format(n=k)}</p></div></article>"
+        for k in range(4))
+    page = {"page_id": "h", "format": "html", "lang": "en", "content":
+            f"<html><body><main><h1>Stories of the day</h1>{cards}</main></body></html>"}
+    t = label_pages([page], CFG)
+    labels = dict(zip(t.column("text").to_pylist(), t.column("prelabel").to_pylist(),
+                      strict=True))
+    assert all(t.column("in_main").to_pylist())
+    for k in range(4):
+        assert labels[lead.format(n=k)] == "teaser"
+        assert labels[f"Title of another story number {k}"] == "teaser"
+    assert labels["Stories of the day"] == "article"
+
+
+def test_title_cards_need_links_not_named_anchors() -> None:
+    # documentation marks its sections with <a name=...>: headings that link nowhere
+    sections = "".join(
+        f"<article><header><h2><a name=s{k}>Section {k}</a></h2></header><div><p>{PARA}</p>"
+        f"</div></article>" for k in range(4))
+    votes = _votes_of(f"<main>{sections}</main>")
+    assert not any("teaser.title_cards.v1" in v for v in votes.values())
+    linked = sections.replace("<a name=", "<a href=#")
+    assert any("teaser.title_cards.v1" in v for v in _votes_of(f"<main>{linked}</main>").values())

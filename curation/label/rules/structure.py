@@ -170,14 +170,16 @@ def link_list(f: Frame) -> Mask:
     return f.is_html & t & ((near >= 2) | alike) & ~in_story
 
 
-@rule("teaser.title_cards.v1", "teaser", weight=2.0)
+@rule("teaser.title_cards.v1", "teaser", weight=4.0)
 def title_cards(f: Frame) -> Mask:
     """The parts of a card in a list of cards: a linked title (a heading, mostly link) whose
     tag path recurs 3+ times on the page, and the rows up to 2 before and 3 after it inside
     its card (under the title's grandparent; not beside the title under its parent, where a
     listicle keeps its items' paragraphs). A story's own linked headline is there once. Not in
     nav, header or footer: mega menus are lists of linked headings too. Misses cards whose
-    titles are not headings."""
+    titles are not headings. Weight 4: it outvotes the main-container and long-paragraph votes
+    when the cards are the page's main container (a round-up of 30-word leads); a heading that
+    is a named anchor (`<a name>`, documentation's sections) is not a link (segment/html.py)."""
     heads = f.is_html & f.match("tag_path", _ANY_HEADING) & (f.link_density >= 0.5)
     out = np.zeros(f.n, dtype=np.bool_)
     idx = np.flatnonzero(heads)
