@@ -274,3 +274,24 @@ def test_title_cards_need_links_not_named_anchors() -> None:
     assert not any("teaser.title_cards.v1" in v for v in votes.values())
     linked = sections.replace("<a name=", "<a href=#")
     assert any("teaser.title_cards.v1" in v for v in _votes_of(f"<main>{linked}</main>").values())
+
+
+def test_related_list_under_its_heading_is_teaser_inside_the_story() -> None:
+    items = "".join(f"<li><a href=/r{k}>Another story number {k} from the same magazine</a> "
+                    f"and more words after it</li>" for k in range(3))
+    story = (f"<div class='story'><h1>Budget approved</h1><p>{PARA}</p><p>{PARA}</p>"
+             f"<h3>More Great Magazine Stories</h3><ul>{items}</ul><p>{PARA}</p></div>")
+    t = label_pages([{"page_id": "h", "format": "html", "content": story, "lang": "en"}], CFG)
+    labels = t.column("prelabel").to_pylist()
+    texts = t.column("text").to_pylist()
+    assert labels[texts.index("More Great Magazine Stories")] == "teaser"
+    for k in range(3):
+        assert labels[texts.index(f"Another story number {k} from the same magazine and more "
+                                  "words after it")] == "teaser"
+    assert labels[-1] == "article"  # the story goes on after the list: not in it
+    rel = "teaser.related_list.v1"
+    # one linked row is not a list; rows without links are not a list of stories
+    one = story.replace(items, items.split("</li>")[0] + "</li>")
+    assert sum(rel in v for v in _votes_of(one).values()) == 0
+    plain = story.replace("<a href=", "<span data-x=").replace("</a>", "</span>")
+    assert sum(rel in v for v in _votes_of(plain).values()) == 0

@@ -3,7 +3,9 @@ so that a cue inside a long paragraph does not relabel body text."""
 
 from __future__ import annotations
 
-from curation.label.features import Frame, Mask
+import numpy as np
+
+from curation.label.features import Frame, Mask, codes_of
 from curation.label.rules import rule
 
 _SHARE = r"(^| )(share\w*|sharing|sharebar|addthis|sharethis)( |$)"
@@ -47,6 +49,38 @@ def joke_cue(f: Frame) -> Mask:
 def teaser_cue(f: Frame) -> Mask:
     """A related/most-read list heading ("Related stories", "Още от")."""
     return f.cue("teaser", max_words=8)
+
+
+@rule("teaser.related_list.v1", "teaser", weight=2.5)
+def related_list(f: Frame) -> Mask:
+    """A related-stories heading ("More great stories", "Related posts") and the list under it:
+    the rows right after it that repeat the first row's tag path and hold a link, 2 to 15.
+    Such lists sit inside the story's container too, where the container's vote (2.3 with its
+    default) would call their headlines article."""
+    out = np.zeros(f.n, dtype=np.bool_)
+    heads = np.flatnonzero(f.cue("teaser", max_words=8))
+    heads = heads[heads + 2 < f.n]
+    if not heads.size:
+        return out
+    paths = codes_of(f, "tag_path")
+    linked = f.link_density > 0
+    first = heads + 1
+    alive = np.ones(len(heads), dtype=np.bool_)
+    rows: list[Mask] = []  # per place after the heading: the headings whose list reaches it
+    for k in range(1, 16):
+        at = np.minimum(heads + k, f.n - 1)
+        alive &= (heads + k < f.n) & (f.page[at] == f.page[heads]) & linked[at]
+        alive &= paths[at] == paths[first]
+        if not alive.any():
+            break
+        rows.append(alive.copy())
+    if len(rows) < 2:
+        return out
+    rows[0] &= rows[1]  # a list: two rows at least
+    out[heads[rows[0]]] = True  # the heading is the list's, not the story's
+    for k, reach in enumerate(rows, start=1):
+        out[heads[reach] + k] = True
+    return out
 
 
 @rule("other.cue.v1", "other", weight=1.2)
