@@ -32,7 +32,7 @@ SEGMENT_SCHEMA = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("tag_path", pa.string()),
         pa.field("attrs", pa.string()),  # class/id tokens of the block and its ancestors
-        pa.field("link_density", pa.float32()),
+        pa.field("link_density", pa.float32()),  # share of its text inside <a href> (0..1)
         pa.field("in_main", pa.bool_()),  # inside the page's main-text container (segment/html.py)
         pa.field("after_image", pa.bool_()),  # an image came right before this block
         pa.field("url", pa.string()),
