@@ -295,3 +295,17 @@ def test_related_list_under_its_heading_is_teaser_inside_the_story() -> None:
     assert sum(rel in v for v in _votes_of(one).values()) == 0
     plain = story.replace("<a href=", "<span data-x=").replace("</a>", "</span>")
     assert sum(rel in v for v in _votes_of(plain).values()) == 0
+
+
+def test_related_list_spares_menus() -> None:
+    # a menu whose entry "Top Stories" is a link, not a heading over the entries after it
+    long = "".join(f"<li><a href=/m{k}>Section number {k} of the site</a></li>" for k in range(4))
+    menu = f"<ul><li><a href=/top>Top Stories</a></li>{long}</ul>" + ARTICLE
+    # a heading over a menu of short entries (not headlines)
+    short = "".join(f"<li><a href=/m{k}>Section {k}</a></li>" for k in range(4))
+    headed = f"<div><h4>Latest stories</h4><ul>{short}</ul></div>" + ARTICLE
+    for page in (menu, headed):
+        assert not any("teaser.related_list.v1" in v for v in _votes_of(page).values())
+    # the same heading over headlines is a related list
+    assert any("teaser.related_list.v1" in v
+               for v in _votes_of(headed.replace(short, long)).values())

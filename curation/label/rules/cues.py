@@ -54,16 +54,18 @@ def teaser_cue(f: Frame) -> Mask:
 @rule("teaser.related_list.v1", "teaser", weight=2.5)
 def related_list(f: Frame) -> Mask:
     """A related-stories heading ("More great stories", "Related posts") and the list under it:
-    the rows right after it that repeat the first row's tag path and hold a link, 2 to 15.
+    the rows right after it that repeat the first row's tag path, hold a link and 4+ words
+    (headlines, not menu items), 2 to 15 of them.
     Such lists sit inside the story's container too, where the container's vote (2.3 with its
     default) would call their headlines article."""
     out = np.zeros(f.n, dtype=np.bool_)
-    heads = np.flatnonzero(f.cue("teaser", max_words=8))
+    # a heading, not a menu's "Top Stories" link; its rows headlines, not menu items
+    heads = np.flatnonzero(f.cue("teaser", max_words=8) & (f.link_density < 0.5))
     heads = heads[heads + 2 < f.n]
     if not heads.size:
         return out
     paths = codes_of(f, "tag_path")
-    linked = f.link_density > 0
+    linked = (f.link_density > 0) & (f.n_words >= 4)
     first = heads + 1
     alive = np.ones(len(heads), dtype=np.bool_)
     rows: list[Mask] = []  # per place after the heading: the headings whose list reaches it
