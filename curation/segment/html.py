@@ -316,7 +316,7 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                             link_chars += len(txt.strip())
                 continue
             k = kind_of(tid, 0)
-            if k == 3 and "href" not in node.attributes:
+            if k == 3 and "href" not in node.attrs:  # attrs: no dict of them all built
                 k = 0  # <a name=...> marks a place, it links nowhere: its text is not link text
             if not k:  # inline elements (span, b, em ...): their text only
                 levels.append(node.iter(include_text=True))
