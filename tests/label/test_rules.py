@@ -309,3 +309,20 @@ def test_related_list_spares_menus() -> None:
     # the same heading over headlines is a related list
     assert any("teaser.related_list.v1" in v
                for v in _votes_of(headed.replace(short, long)).values())
+
+
+def test_pitch_paragraph_votes_ad_as_a_rule_of_its_own() -> None:
+    pitch = ("If you enjoyed this article, we have a proposition for you: join our members. "
+             "Members get all of our content, including the magazine, no paywalls and no ads, "
+             "and they help us keep publishing the reporting you just read, every day of the "
+             "year.")
+    assert 30 < len(pitch.split()) <= 80
+    votes = _votes_of(f"<div class='story'><h1>Budget approved</h1><p>{PARA}</p>"
+                      f"<p>{pitch}</p><p>Advertisement</p></div>")
+    assert "ad.cue_paragraph.v1" in votes[pitch] and "ad.cue.v1" not in votes[pitch]
+    assert "ad.cue.v1" in votes["Advertisement"]
+    assert "ad.cue_paragraph.v1" not in votes["Advertisement"]
+    assert not any(r.startswith("ad.") for r in votes[PARA])
+    # past 80 words a cue is a mention in body text, not a pitch
+    long = pitch + " " + PARA + " " + PARA
+    assert not any(r.startswith("ad.cue") for r in _votes_of(f"<p>{long}</p>")[long])
