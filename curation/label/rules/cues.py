@@ -42,9 +42,9 @@ def ad_cue_paragraph(f: Frame) -> Mask:
     book plug ending "Follow us on Twitter". A rule of its own, not a longer bound on
     `ad.cue.v1`: the fitted combiner learns how far to trust a cue in a paragraph of the
     story's container apart from a short "Advertisement" line; as one rule the paragraphs
-    stayed article (taxonomy pages, site-grouped CV: ad leak 0.126 -> 0.114 with one rule,
-    0.063 with two). Weight 1: with the rules alone it does not outvote a story's paragraph
-    (1.8 in a text dump) that quotes "follow us on ..."."""
+    stayed article (taxonomy pages, site-grouped CV: ad leak into article 0.126 -> 0.114 as
+    one rule, 0.075 as two). Weight 1: with the rules alone it does not outvote a story's
+    paragraph (1.8 in a text dump) that quotes "follow us on ..."."""
     return f.cue("ad", max_words=_AD_PARAGRAPH_WORDS) & (f.n_words > 30)
 
 
