@@ -35,6 +35,9 @@ SEGMENT_SCHEMA = pa.schema(
         pa.field("link_density", pa.float32()),  # share of its text inside <a href> (0..1)
         pa.field("in_main", pa.bool_()),  # inside the page's main-text container (segment/html.py)
         pa.field("after_image", pa.bool_()),  # an image came right before this block
+        # what most of its links point to: "follow" (social profiles), "share" (share dialogs),
+        # "ad" (ad and affiliate networks), else null (segment/links.py)
+        pa.field("link_kind", pa.string()),
         pa.field("url", pa.string()),
         pa.field("domain", pa.string()),
         pa.field("lang", pa.string()),

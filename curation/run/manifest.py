@@ -13,6 +13,7 @@ from curation.config import RunConfig
 from curation.dedup import DEDUP_VERSION
 from curation.io.atomic import atomic_write_text
 from curation.io.readers import InputFile
+from curation.schema import SEGMENT_SCHEMA
 from curation.version import __version__
 
 STATE_FILE = "stages.json"
@@ -46,8 +47,10 @@ def _referenced_files(cfg: RunConfig) -> list[Any]:
 
 def segments_key(cfg: RunConfig) -> str:
     """What a shard's pages and segments depend on besides its inputs (not workers, engine,
-    batch size or output: those never change a row)."""
-    return digest("segments", __version__, DEDUP_VERSION, cfg.labels, cfg.label_map,
+    batch size or output: those never change a row). The segment columns are part of it: a
+    shard written before a column was added is redone, not read back short of it."""
+    return digest("segments", __version__, DEDUP_VERSION, SEGMENT_SCHEMA.names, cfg.labels,
+                  cfg.label_map,
                   cfg.input.model_dump(mode="json", exclude={"paths"}),
                   cfg.language.model_dump(mode="json"), cfg.segment.model_dump(mode="json"),
                   cfg.prelabel.model_dump(mode="json"), _referenced_files(cfg))

@@ -36,6 +36,7 @@ class SegmentColumns:
         self.link_density: list[float | None] = []
         self.in_main: list[bool | None] = []
         self.after_image: list[bool | None] = []
+        self.link_kind: list[str | None] = []
 
     def add(self, page: Mapping[str, Any]) -> list[str]:
         """Segment one page; returns its segment texts (for language identification)."""
@@ -54,6 +55,7 @@ class SegmentColumns:
             self.link_density.extend(c.link_density)
             self.in_main.extend(c.in_main)
             self.after_image.extend(c.after_image)
+            self.link_kind.extend(c.link_kind)
         else:
             raw = page["content"]
             spans = split_text(raw)
@@ -69,6 +71,7 @@ class SegmentColumns:
             self.link_density.extend(none)
             self.in_main.extend(none)
             self.after_image.extend(none)
+            self.link_kind.extend(none)
         self.text.extend(texts)
         self.counts.append(len(texts))
         return texts
@@ -92,7 +95,7 @@ class SegmentColumns:
             cols["page_id"], pc.cast(position, pa.string()), ":")
         cols["position"] = position
         for name in ("text", "start", "end", "tag_path", "attrs", "link_density", "in_main",
-                     "after_image"):
+                     "after_image", "link_kind"):
             cols[name] = pa.array(getattr(self, name), SEGMENT_SCHEMA.field(name).type)
         return conform(pa.table(cols), SEGMENT_SCHEMA)
 
@@ -105,7 +108,7 @@ def segment_page(page: Mapping[str, Any], max_chars: int = 100_000) -> list[dict
 
 
 _ROW_FIELDS = ("segment_id", "page_id", "position", "start", "end", "text", "tag_path", "attrs",
-               "link_density", "in_main", "after_image", "url", "domain", "lang")
+               "link_density", "in_main", "after_image", "link_kind", "url", "domain", "lang")
 
 
 def segment_pages(pages: Iterable[Mapping[str, Any]], max_chars: int = 100_000) -> pa.Table:

@@ -15,6 +15,8 @@ from typing import Any, overload
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
+from curation.segment.links import block_link_kind
+
 # fmt: off
 BLOCK_TAGS = frozenset(
     str.split(
@@ -62,6 +64,7 @@ class BlockColumns:
     link_density: list[float]
     in_main: list[bool]
     after_image: list[bool]  # an <img>/<picture>/<video> came since the previous block
+    link_kind: list[str | None]  # what most of its links point to (segment/links.py)
     truncated: int = 0  # blocks cut to max_chars
     flattened: int = 0  # tags dropped for nesting deeper than _MAX_DEPTH
 
@@ -225,8 +228,9 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
     densities: list[float] = []
     owners: list[int] = []
     images: list[bool] = []
+    link_kinds: list[str | None] = []
     if root is None:
-        return BlockColumns(texts, paths, attr_col, densities, [], [], 0, flattened)
+        return BlockColumns(texts, paths, attr_col, densities, [], [], [], 0, flattened)
     parts: list[str] = []
     link_chars = 0
     # per open block or link: (kind 1 block / 3 link, node, tag, ordinal). Reading attributes
@@ -237,6 +241,11 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
     path: list[str] = []  # their tags, for the tag path of a block
     attr_strs: list[str] = []
     link_depth = ordinal = 0
+    # a block's links: those opened inside it (an icon link has no text) and those whose text
+    # it holds (a link may open before its block, as around a card, or close before its
+    # block ends)
+    hrefs: list[str] = []
+    open_hrefs: list[str] = []  # of the open links, innermost last
     image_seen = False
     # main-container score: per element ordinal, the good text below it, and its depth; the
     # good text is added to the innermost open element and passed up when it closes
@@ -272,6 +281,11 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
         owners.append(open_els[-1][3])
         images.append(image_seen)
         image_seen = False
+        if hrefs:
+            link_kinds.append(block_link_kind(hrefs))
+            hrefs.clear()
+        else:
+            link_kinds.append(None)
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
             below[-1] += len(text) * (1.0 - density)
 
@@ -292,6 +306,7 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                         link_chars = 0
                 else:
                     link_depth -= 1
+                    open_hrefs.pop()
                 o = open_els.pop()[3]
                 path.pop()
                 if len(attr_strs) > len(open_els):
@@ -314,10 +329,15 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                         parts.append(txt)
                         if link_depth:
                             link_chars += len(txt.strip())
+                            if not hrefs or hrefs[-1] is not open_hrefs[-1]:
+                                hrefs.append(open_hrefs[-1])
                 continue
             k = kind_of(tid, 0)
-            if k == 3 and "href" not in node.attrs:  # attrs: no dict of them all built
-                k = 0  # <a name=...> marks a place, it links nowhere: its text is not link text
+            href = None
+            if k == 3:
+                href = node.attrs.get("href")  # attrs: no dict of them all built
+                if href is None:
+                    k = 0  # <a name=...> marks a place, it links nowhere: not link text
             if not k:  # inline elements (span, b, em ...): their text only
                 levels.append(node.iter(include_text=True))
                 level_kinds.append(0)
@@ -333,8 +353,11 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                 if parts:
                     emit(link_chars)
                     link_chars = 0
+                hrefs.clear()  # links with no text of their own end with their block
             else:
                 link_depth += 1
+                hrefs.append(href or "")  # (href is a str here: k stayed 3)
+                open_hrefs.append(href or "")
             ordinal += 1
             tag = node.tag
             open_els.append((k, node, tag, ordinal))
@@ -358,7 +381,8 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
             if below:
                 below[-1] += good
     in_main = _main_flags(owners, score, depth, last_desc, ordinal)
-    return BlockColumns(texts, paths, attr_col, densities, in_main, images, truncated, flattened)
+    return BlockColumns(texts, paths, attr_col, densities, in_main, images, link_kinds,
+                        truncated, flattened)
 
 
 def _main_flags(

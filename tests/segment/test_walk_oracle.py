@@ -32,6 +32,7 @@ from curation.segment.html import (
     html_block_columns,
     limit_depth,
 )
+from curation.segment.links import block_link_kind
 
 # ---- the earlier walk: lexbor's pre-order traversal of every node, each open element
 # remembering the node that follows its subtree ----
@@ -79,8 +80,9 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     densities: list[float] = []
     owners: list[int] = []
     images: list[bool] = []
+    link_kinds: list[str | None] = []
     if root is None:
-        return BlockColumns(texts, paths, attr_col, densities, [], [], 0, flattened)
+        return BlockColumns(texts, paths, attr_col, densities, [], [], [], 0, flattened)
     parts: list[str] = []
     link_chars = 0
     # per open element (blocks, links, skipped): end marker, kind (1 block, 2 skipped, 3 link);
@@ -95,6 +97,10 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
     attr_strs: list[str] = []
     skip_depth = link_depth = ordinal = 0
     image_seen = False
+    # a block's links: those opened since the block began or the last block was emitted, and
+    # the open links whose text it holds
+    new_hrefs: list[str] = []
+    open_hrefs: list[str] = []
     # main-container score: per element ordinal, the good text below it, and its depth; the
     # good text is added to the innermost open element and passed up when it closes (below)
     below: list[float] = []
@@ -130,6 +136,8 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         owners.append(ords[-1])
         images.append(image_seen)
         image_seen = False
+        link_kinds.append(block_link_kind(new_hrefs) if new_hrefs else None)
+        new_hrefs.clear()
         if density <= _MAIN_MAX_LINKS and text.count(" ") + 1 >= _MAIN_MIN_WORDS:
             below[-1] += len(text) * (1.0 - density)
 
@@ -147,6 +155,7 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                 link_chars = 0
             elif k == 3:
                 link_depth -= 1
+                open_hrefs.pop()
             path.pop()
             open_nodes.pop()
             if len(attr_strs) > len(open_nodes):
@@ -165,6 +174,8 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
                         parts.append(txt)
                         if link_depth:
                             link_chars += len(txt.strip())
+                            if open_hrefs[-1] not in new_hrefs:
+                                new_hrefs.append(open_hrefs[-1])
             continue
         k = kind_of(tid, 0)
         if k == 3 and "href" not in node.attributes:
@@ -186,8 +197,11 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
             if parts:
                 emit(link_chars)
                 link_chars = 0
+            new_hrefs.clear()
         else:
             link_depth += 1
+            new_hrefs.append(node.attributes["href"] or "")
+            open_hrefs.append(node.attributes["href"] or "")
         nxt = node.next
         end = nxt.mem_id if nxt is not None else _end_marker(node, root_id, memo)
         open_nodes.append(node)
@@ -203,7 +217,8 @@ def oracle_block_columns(html: str, max_chars: int = 100_000) -> BlockColumns:
         _close(ords, below, score, depth)
         ords.pop()
     in_main = _main_flags(owners, score, depth, last_desc, ordinal)
-    return BlockColumns(texts, paths, attr_col, densities, in_main, images, truncated, flattened)
+    return BlockColumns(texts, paths, attr_col, densities, in_main, images, link_kinds,
+                        truncated, flattened)
 
 
 def _close(ords: list[int], below: list[float], score: dict[int, float],
@@ -223,11 +238,12 @@ def _close(ords: list[int], below: list[float], score: dict[int, float],
 _OPEN = ["<div class='story main'>", "<p>", "<span>", "<a href='#'>", "<a name=n>", "<b>",
          "<ul>", "<li>", "<table><tr><td>", "<section id=related>", "<h2>", "<figure>",
          "<my-widget>", "<noscript>", "<picture>", "<svg><g>", "<button>", "<label>", "<em>",
-         "<blockquote>", "<canvas>", "<object>"]
+         "<blockquote>", "<canvas>", "<object>", "<a href='https://twitter.com/site'>",
+         "<a href='https://www.facebook.com/sharer/sharer.php?u=x'>", "<a href=https://amzn.to/x>"]
 _CLOSE = ["</div>", "</p>", "</span>", "</a>", "</a>", "</b>", "</ul>", "</li>",
           "</td></tr></table>", "</section>", "</h2>", "</figure>", "</my-widget>", "</noscript>",
           "</picture>", "</g></svg>", "</button>", "</label>", "</em>", "</blockquote>",
-          "</canvas>", "</object>"]
+          "</canvas>", "</object>", "</a>", "</a>", "</a>"]
 _LEAF = ["<img src=x>", "<br>", "<hr>", "<!-- note -->", "<script>var s = '<p>x</p>';</script>",
          "<style>p{}</style>", "<video></video>", "<input value=v>", " ", "\n  ", "\u00a0",
          "&nbsp;", "&amp; more"]
