@@ -52,6 +52,7 @@ class Frame:
     is_html: Mask
     in_main: Mask
     after_image: Mask
+    link_kind: Column  # "follow" | "share" | "ad" | "" (segment/links.py)
     page: Ints  # page ordinal per segment
     first: Mask  # first segment of its page
     last: Mask
@@ -303,6 +304,7 @@ def build_frame(table: pa.Table, cue_patterns: dict[str, dict[str, str]]) -> Fra
         is_html=_np(pc.is_valid(tag_path), False).astype(bool),
         in_main=_np(table.column("in_main"), False).astype(bool),
         after_image=_np(table.column("after_image"), False).astype(bool),
+        link_kind=_np(pc.cast(table.column("link_kind"), pa.string()), "").astype(str),
         page=page,
         first=first,
         last=last,

@@ -85,7 +85,7 @@ def _attrs_frame(attrs: list[str]) -> Frame:
     table = pa.table({
         "page_id": ["p"] * n, "text": ["some text"] * n, "tag_path": ["html>body>div"] * n,
         "attrs": attrs, "lang": ["en"] * n, "link_density": [0.0] * n,
-        "in_main": [False] * n, "after_image": [False] * n,
+        "in_main": [False] * n, "after_image": [False] * n, "link_kind": [None] * n,
     })
     return build_frame(table, {})
 

@@ -326,3 +326,40 @@ def test_pitch_paragraph_votes_ad_as_a_rule_of_its_own() -> None:
     # past 80 words a cue is a mention in body text, not a pitch
     long = pitch + " " + PARA + " " + PARA
     assert not any(r.startswith("ad.cue") for r in _votes_of(f"<p>{long}</p>")[long])
+
+
+def test_link_targets_vote_follow_groups_ad_and_share_bars_other() -> None:
+    follow = ("<div><a href='https://www.facebook.com/site/'>Facebook-f</a> "
+              "<a href='https://www.linkedin.com/company/site'>Linkedin-in</a> "
+              "<a href='https://twitter.com/site'>Twitter</a></div>")
+    share = ("<div><a href='https://www.facebook.com/sharer/sharer.php?u=x'>Facebook</a> "
+             "<a href='https://twitter.com/intent/tweet?url=x'>Twitter</a></div>")
+    handle = "<p><a href='https://twitter.com/janedoe'>@janedoe</a></p>"
+    deals = "<div><a href='https://amzn.to/2qsIAU3'>$330.00*</a></div>"
+    page = f"{ARTICLE}{handle}{follow}{share}{deals}"
+    votes = _votes_of(page)
+    assert "ad.follow_links.v1" in votes["Facebook-f Linkedin-in Twitter"]
+    assert "other.share_links.v1" in votes["Facebook Twitter"]
+    assert "ad.network_links.v1" in votes["$330.00*"]
+    assert not any(r.endswith("_links.v1") for r in votes["@janedoe"])  # a byline's handle
+    assert not any(r.endswith("_links.v1") for r in votes[PARA])
+    labels = _label_html(page)
+    assert labels["Facebook-f Linkedin-in Twitter"] == "ad"
+    assert labels["Facebook Twitter"] == "other"
+    # the same words linking to the site's own pages: no link vote
+    plain = follow.replace("https://www.facebook.com/site/", "/about/")
+    plain = plain.replace("https://www.linkedin.com/company/site", "/jobs/")
+    plain = plain.replace("https://twitter.com/site", "/contact/")
+    assert not any(r.endswith("_links.v1")
+                   for r in _votes_of(plain)["Facebook-f Linkedin-in Twitter"])
+
+
+def test_credit_lines_vote_caption() -> None:
+    credit = "Titan in false colour, 2004. (NASA/JPL/Space Science Institute)"
+    photos = "Jewels after Jewels, installation views, photos © Inexhibit, 2018"
+    quip = "The survey asked one question (yes/no) of every visitor."
+    votes = _votes_of(f"{ARTICLE}<p>{credit}</p><p>{photos}</p><p>{quip}</p>")
+    assert "caption.paren_credit.v1" in votes[credit]
+    assert "caption.cue.v1" in votes[photos]
+    assert not any(r.startswith("caption.") for r in votes[quip])
+    assert not any(r.startswith("caption.") for r in votes[PARA])

@@ -54,4 +54,4 @@ def rule(
     return deco
 
 
-from curation.label.rules import context, cues, structure  # noqa: E402,F401  (registration)
+from curation.label.rules import context, cues, links, structure  # noqa: E402,F401  (registration)

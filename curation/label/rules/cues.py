@@ -28,6 +28,20 @@ def caption_cue(f: Frame) -> Mask:
     return f.cue("caption", max_words=40)
 
 
+# "(NASA/JPL-Caltech/ASU)", "(NASA's Goddard Space Flight Center/David Ladd)": capitalised
+# names joined by slashes in parentheses at the very end (case matters: "(yes/no)" is not one)
+_NAME = r"[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*)*"
+_PAREN_CREDIT = rf"\({_NAME}(?: ?/ ?{_NAME})+\)\.?$"
+
+
+@rule("caption.paren_credit.v1", "caption", weight=2.0)
+def paren_credit(f: Frame) -> Mask:
+    """A short line (3-40 words) ending in an agency/photographer credit in parentheses:
+    an image's caption ("Titan in false colour. (NASA/JPL/Space Science Institute)"). Misses
+    credits of one name; hits a sentence ending in a band's name such as "(AC/DC)"."""
+    return (f.n_words >= 3) & (f.n_words <= 40) & f.match("text", _PAREN_CREDIT)
+
+
 @rule("ad.cue.v1", "ad", weight=2.5)
 def ad_cue(f: Frame) -> Mask:
     """Short text with an ad or self-promotion cue ("Advertisement", "follow us on")."""
