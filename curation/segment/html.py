@@ -333,11 +333,14 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                                 hrefs.append(open_hrefs[-1])
                 continue
             k = kind_of(tid, 0)
-            href = None
+            href = ""
             if k == 3:
-                href = node.attrs.get("href")  # attrs: no dict of them all built
-                if href is None:
+                # attrs: no dict of them all built; a bare <a href> is a link (value None)
+                value = node.attrs.get("href", False)
+                if value is False:
                     k = 0  # <a name=...> marks a place, it links nowhere: not link text
+                elif isinstance(value, str):
+                    href = value
             if not k:  # inline elements (span, b, em ...): their text only
                 levels.append(node.iter(include_text=True))
                 level_kinds.append(0)
@@ -356,8 +359,8 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                 hrefs.clear()  # links with no text of their own end with their block
             else:
                 link_depth += 1
-                hrefs.append(href or "")  # (href is a str here: k stayed 3)
-                open_hrefs.append(href or "")
+                hrefs.append(href)
+                open_hrefs.append(href)
             ordinal += 1
             tag = node.tag
             open_els.append((k, node, tag, ordinal))

@@ -235,12 +235,13 @@ def _close(ords: list[int], below: list[float], score: dict[int, float],
 
 # ---- the comparison ----
 
-_OPEN = ["<div class='story main'>", "<p>", "<span>", "<a href='#'>", "<a name=n>", "<b>",
+_OPEN = ["<div class='story main'>", "<p>", "<span>", "<a href='#'>", "<a name=n>", "<a href>",
+         "<b>",
          "<ul>", "<li>", "<table><tr><td>", "<section id=related>", "<h2>", "<figure>",
          "<my-widget>", "<noscript>", "<picture>", "<svg><g>", "<button>", "<label>", "<em>",
          "<blockquote>", "<canvas>", "<object>", "<a href='https://twitter.com/site'>",
          "<a href='https://www.facebook.com/sharer/sharer.php?u=x'>", "<a href=https://amzn.to/x>"]
-_CLOSE = ["</div>", "</p>", "</span>", "</a>", "</a>", "</b>", "</ul>", "</li>",
+_CLOSE = ["</div>", "</p>", "</span>", "</a>", "</a>", "</a>", "</b>", "</ul>", "</li>",
           "</td></tr></table>", "</section>", "</h2>", "</figure>", "</my-widget>", "</noscript>",
           "</picture>", "</g></svg>", "</button>", "</label>", "</em>", "</blockquote>",
           "</canvas>", "</object>", "</a>", "</a>", "</a>"]
