@@ -94,6 +94,23 @@ def test_each_stage_has_its_own_cache_key(tmp_path: Path, kit: Any) -> None:
     assert relabel["shards"]["run"] == relabel["shards"]["total"]
 
 
+def test_shards_written_before_a_segment_column_was_added_are_redone(
+        tmp_path: Path, kit: Any, monkeypatch: Any) -> None:
+    import pyarrow as pa
+
+    import curation.run.manifest as manifest
+
+    kit.write_pages(tmp_path / "in", range(20))
+    path = kit.write_config(tmp_path / "c.yaml", [str(tmp_path / "in")], tmp_path / "out")
+    first = run(load_config(path))
+    # the shards on disk now stand for a schema one column short of the code's
+    monkeypatch.setattr(manifest, "SEGMENT_SCHEMA",
+                        manifest.SEGMENT_SCHEMA.append(pa.field("added_later", pa.string())))
+    again = run(load_config(path), resume=True)
+    assert again["shards"]["run"] == again["shards"]["total"] == first["shards"]["total"]
+    assert again["summary"] == first["summary"]
+
+
 def test_a_big_jsonl_file_is_cut_into_line_ranges(tmp_path: Path, kit: Any,
                                                   monkeypatch: Any) -> None:
     import gzip
