@@ -333,14 +333,13 @@ def html_block_columns(html: str | bytes, max_chars: int = 100_000) -> BlockColu
                                 hrefs.append(open_hrefs[-1])
                 continue
             k = kind_of(tid, 0)
-            href = ""
-            if k == 3:
+            if k == 3:  # (href is read here only: it is set whenever the link branch runs)
                 # attrs: no dict of them all built; a bare <a href> is a link (value None)
                 value = node.attrs.get("href", False)
                 if value is False:
                     k = 0  # <a name=...> marks a place, it links nowhere: not link text
-                elif isinstance(value, str):
-                    href = value
+                else:
+                    href = value if isinstance(value, str) else ""
             if not k:  # inline elements (span, b, em ...): their text only
                 levels.append(node.iter(include_text=True))
                 level_kinds.append(0)
