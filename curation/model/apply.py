@@ -14,7 +14,7 @@ from threadpoolctl import ThreadpoolController
 from curation.config import RunConfig
 from curation.model.adapt import recall
 from curation.model.arrays import Bools, Floats, Ints, Labels
-from curation.model.body import rows_of
+from curation.model.body import BODY_MIN_WORDS, rows_of
 from curation.model.cleaner import Cleaner
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
@@ -26,13 +26,6 @@ RuleWeights: TypeAlias = Mapping[str, float]
 # a rule this heavy is precise (caption.figure, comment_ui.comment_block, ad.social_link...):
 # its non-article label stands unless an article rule at least as heavy voted too
 SPECIFIC_WEIGHT = 2.5
-# The story's apparatus (headline, byline, dateline, credit line) is short: an article segment
-# this long is running text (body) whatever P(body) says. The body stage can miss a whole
-# story: on a review whose paragraphs are bare text between <br>s it scored 66 of its 69
-# paragraphs of 20+ words below 0.5 while the combiner called them article at ~0.95
-# (site-grouped CV on the Scrapinghub pages: article segment F1 0.862 -> 0.894, token F1
-# 0.954 -> 0.968; much the same from 15 to 30 words).
-BODY_MIN_WORDS = 20
 
 
 def rule_weights_of(cfg: RunConfig) -> dict[str, float]:
@@ -172,15 +165,17 @@ def with_prediction(
     mode: Mode,
     p_body: Floats | None = None,
     combined: Floats | None = None,
+    body_threshold: float | Floats | None = None,
 ) -> pa.Table:
     """Write the labels chosen from *proba* (model output) into the table's columns.
 
     In combined mode the cleaner's fitted combiner mixes model and rules (*combined*: its
     probabilities, already computed out-of-fold). With *p_body* (the model's P(story body)),
-    a body segment is labelled article (unless, in combined mode, a specific rule kept its
+    a segment at P(body) >= 0.5 is labelled article (unless, in combined mode, a specific rule kept its
     label or the fitted combiner, which weighs P(body) itself, chose another) and
     `article_part` says which article segments are body and which the story's
-    apparatus (headline, byline: "meta")."""
+    apparatus (headline, byline: "meta"): body where P(body) reaches *body_threshold* (default:
+    the cleaner's; out-of-fold scoring gives each row its fold's)."""
     if mode == "rules":
         return table
     final, keep = _final_proba(table, cleaner, proba, weights, mode, p_body, combined)
@@ -193,10 +188,13 @@ def with_prediction(
     if ARTICLE in labels:
         a = labels.index(ARTICLE)
         if p_body is not None:
-            body = p_body >= cleaner.body_threshold
-            promote = body & (keep < 0) & (best != a) & (not stacked)
+            # more likely the story's body than not: article (the model alone has no other
+            # judge of it); among article segments, body from the fitted threshold on
+            promote = (p_body >= 0.5) & (keep < 0) & (best != a) & (not stacked)
             best = np.where(promote, a, best)
             conf = np.where(promote, p_body, conf).astype(np.float32)
+            body = p_body >= (cleaner.body_threshold if body_threshold is None
+                              else body_threshold)
             running = body | (_words(table) >= BODY_MIN_WORDS)
             part = np.where(running & ~_is_h1(table), BODY, META).astype(object)
         part = np.where(part == None, BODY, part).astype(object)  # noqa: E711

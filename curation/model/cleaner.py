@@ -26,8 +26,8 @@ from curation.errors import ConfigError, SchemaError
 from curation.folds import balanced_folds
 from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.blocks import predict_proba_blocked
-from curation.model.body import Rows, context_features, fit_stage, rows_of
-from curation.model.combiner import ContextCombiner, fit_combiner
+from curation.model.body import Rows, context_features, decided_by_p_body, fit_stage, rows_of
+from curation.model.combiner import ContextCombiner, fit_combiner, fully_typed_pages
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
 from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
@@ -51,7 +51,7 @@ class Cleaner:
     article_shift: float = 0.0  # logit of the article threshold chosen by CV on training sites
     body_head: LogisticRegression | None = None  # the story's body versus the rest
     body_stage: Any = None  # contextual stage over the heads' scores (model/body.py)
-    body_threshold: float = 0.5
+    body_threshold: float = 0.5  # P(body) from which an article segment is body, not meta
     # the fitted combiner of model and rules: contextual (model/combiner.py) or, in older
     # files and models without a body stage, per segment (model/stacker.py)
     stacker: ContextCombiner | Stacker | None = None
@@ -251,6 +251,11 @@ def fit_matrix(
                                            weight[body_known])
             p_body = out_of_fold_stage(feats, is_body, body_known, weight, fold,
                                        cleaner.body_stage)
+            # where both labels are known (taxonomy pages with a main-text twin): which of
+            # the article rows are the story's body
+            typed_article = body_known & is_art & fully_typed_pages(target, rows)
+            cleaner.body_threshold = body_threshold(
+                p_body, is_body, typed_article & decided_by_p_body(dense_columns(x)))
     if votes is not None and type_head is not None:
         pt = out_of_fold_types(x, target, typed, weight, fold, type_head, c_type, type_balance)
         proba = cleaner.label_proba(q, pt)
@@ -347,6 +352,22 @@ def best_threshold(p: Floats, y: Bools) -> float:
     best = max(f1)
     return float(min((t for t, v in zip(grid, f1, strict=True) if v >= best - 1e-9),
                      key=lambda t: abs(t - 0.5)))
+
+
+# fewer rows of either kind than this leave the body threshold at 0.5
+MIN_THRESHOLD_ROWS = 20
+
+
+def body_threshold(p_body: Floats, is_body: Bools, decided: Bools) -> float:
+    """The P(body) threshold with the best body F1, out of fold, on the *decided* rows: the
+    short article rows whose part it decides (a headline, byline or dateline is meta; a
+    sub-head, a list item or a quoted post inside the story is body). Fitted, not 0.5: the
+    body stage learns P(body) over every row of a page, most of them menus and teasers far
+    from any story. 0.5 when either kind has fewer than MIN_THRESHOLD_ROWS rows."""
+    y = is_body[decided]
+    if min(int(y.sum()), int((~y).sum())) < MIN_THRESHOLD_ROWS:
+        return 0.5
+    return best_threshold(p_body[decided], y)
 
 
 def article_threshold(

@@ -43,11 +43,12 @@ class OutOfFold(NamedTuple):
     cleaner: Cleaner  # the last fold's (labels, thresholds)
     combined: Floats | None  # each fold's combiner's probabilities (None: no combiner)
     target: Labels  # each segment's gold label ("" unknown)
+    body_threshold: Floats | None = None  # each segment's fold's (None: the last fold's)
 
     def labelled(self, cfg: RunConfig, mode: Mode) -> pa.Table:
         """The table labelled by *mode* (rules, model, combined)."""
         return with_prediction(self.table, self.cleaner, self.proba, rule_weights_of(cfg), mode,
-                               self.p_body, self.combined)
+                               self.p_body, self.combined, self.body_threshold)
 
 
 def group_folds(groups: Sequence[str], k: int) -> dict[str, int]:
@@ -138,6 +139,7 @@ def out_of_fold(
     fold_of = np.array([folds.get(g, -1) for g in group])
     proba = np.zeros((n_eval, len(cfg.labels)))
     p_body = np.zeros(n_eval)
+    body_threshold = np.full(n_eval, 0.5)
     combined = np.zeros((n_eval, len(cfg.labels)))
     cleaner: Cleaner | None = None
     for f in range(k):
@@ -153,6 +155,7 @@ def out_of_fold(
         if len(test):
             proba[test] = cleaner.predict_proba(x[test])
             p_body[test] = cleaner.predict_body(x[test], rows.take(test))
+            body_threshold[test] = cleaner.body_threshold
             if cleaner.stacker is not None:  # each fold's own combiner (it saw no test site)
                 combined[test] = cleaner.combine(proba[test], p_body[test], votes[test],
                                                  rows.take(test), dense_columns(x[test]))
@@ -160,10 +163,12 @@ def out_of_fold(
         stats.add("cv", f"fold{f}_train_segments", int((target[train] != "").sum()))
         stats.add("cv", f"fold{f}_article_threshold_x1000",
                   round(1000 / (1 + np.exp(-cleaner.article_shift))))
+        stats.add("cv", f"fold{f}_body_threshold_x1000", round(1000 * cleaner.body_threshold))
     if cleaner is None:
         raise ConfigError(f"--cv {k}: at least one fold is needed")
     return OutOfFold(runs[0].table, proba, p_body, cleaner,
-                     combined if cleaner.stacker is not None else None, target[:n_eval])
+                     combined if cleaner.stacker is not None else None, target[:n_eval],
+                     body_threshold)
 
 
 def cross_validate(

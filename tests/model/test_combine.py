@@ -129,3 +129,57 @@ def test_a_long_article_segment_is_body_whatever_p_body_says(
     assert long_rows and short_rows  # the page has both: the test can fail either way
     assert {parts[i] for i in long_rows} == {"body"}  # running text
     assert {parts[i] for i in short_rows} == {"meta"}  # headline, byline ...: the apparatus
+
+
+def test_body_threshold_is_the_best_f1_on_the_rows_it_decides():
+    from curation.model.cleaner import MIN_THRESHOLD_ROWS, body_threshold
+
+    rng = np.random.default_rng(1)
+    # short article rows: sub-heads and list items of the story score 0.3-0.45, bylines and
+    # datelines 0.02-0.2 (a threshold of 0.5 would call every one of them meta)
+    p = np.concatenate([rng.uniform(0.3, 0.45, 40), rng.uniform(0.02, 0.2, 60)])
+    is_body = np.arange(100) < 40
+    decided = np.ones(100, dtype=bool)
+    t = body_threshold(p, is_body, decided)
+    assert 0.2 < t <= 0.3 and np.array_equal(p >= t, is_body)
+    # rows it does not decide (long paragraphs, the <h1>) do not move it
+    p_all, body_all = np.concatenate([p, np.full(50, 0.9)]), np.concatenate([is_body, [False] * 50])
+    assert body_threshold(p_all, body_all, np.arange(150) < 100) == t
+    # too few rows of one kind to tell: the model's own 0.5
+    few = np.arange(100) < MIN_THRESHOLD_ROWS - 1
+    assert body_threshold(p, few, decided) == 0.5
+
+
+def test_rows_decided_by_p_body_are_short_and_not_the_headline():
+    from curation.model.body import BODY_MIN_WORDS, decided_by_p_body
+    from curation.model.features import DENSE_NAMES
+
+    dense = np.zeros((4, len(DENSE_NAMES)))
+    words = np.array([3, BODY_MIN_WORDS - 1, BODY_MIN_WORDS, 5])
+    dense[:, DENSE_NAMES.index("log_words")] = np.log1p(words) / np.log1p(1000)
+    dense[3, DENSE_NAMES.index("h1")] = 1.0
+    assert decided_by_p_body(dense).tolist() == [True, True, False, False]
+
+
+def test_each_row_can_have_its_own_body_threshold(synthetic_gold: Path, trained_model: Path):
+    cfg, table, cleaner = _first_page(synthetic_gold, trained_model)
+    cleaner.body_threshold = 0.5
+    labels, n = cleaner.labels, table.num_rows
+    sure_article = _sure(labels, n, "article")
+    p_body = np.full(n, 0.4)
+    words = [len(t.split()) for t in table.column("text").to_pylist()]
+    last_tags = [p.rsplit(">", 1)[-1] for p in table.column("tag_path").to_pylist()]
+    short = [i for i in range(n) if words[i] < 20 and last_tags[i] != "h1"]
+    assert len(short) >= 2
+    thresholds = np.full(n, 0.5)
+    thresholds[short[0]] = 0.3  # a fold whose fitted threshold is below this row's P(body)
+
+    def parts(threshold: float | np.ndarray | None) -> list[str | None]:
+        out = with_prediction(table, cleaner, sure_article, rule_weights_of(cfg), "combined",
+                              p_body, sure_article, threshold)
+        return out.column("article_part").to_pylist()
+
+    assert parts(None)[short[0]] == parts(None)[short[1]] == "meta"  # the cleaner's 0.5
+    per_row = parts(thresholds)
+    assert per_row[short[0]] == "body" and per_row[short[1]] == "meta"
+    assert parts(0.3)[short[1]] == "body"

@@ -60,6 +60,7 @@ def test_the_packaged_cleaner_is_what_the_training_command_makes(
     assert res.exit_code == 0, res.output
     a, b = load(packaged), load(fresh)
     assert a.feature_digest == b.feature_digest and a.labels == b.labels
+    assert a.body_threshold == b.body_threshold and a.article_shift == b.article_shift
     cfg = load_config()
     pages = list(iter_gold(shared_data / "gold-taxonomy-dev.jsonl.gz", cfg.labels, Stats()))[:6]
     table = rule_label_pages([page_record(p) for p in pages], cfg)
@@ -67,6 +68,7 @@ def test_the_packaged_cleaner_is_what_the_training_command_makes(
     assert np.allclose(a.predict_proba(x), b.predict_proba(x), rtol=0, atol=1e-9)
     assert np.allclose(a.predict_body(x, rows_of(table)), b.predict_body(x, rows_of(table)),
                        rtol=0, atol=1e-9)
-    got_a = apply_model(table, a, rule_weights_of(cfg), "combined").column("prelabel").to_pylist()
-    got_b = apply_model(table, b, rule_weights_of(cfg), "combined").column("prelabel").to_pylist()
+    cols = ["prelabel", "article_part"]
+    got_a = apply_model(table, a, rule_weights_of(cfg), "combined").select(cols).to_pylist()
+    got_b = apply_model(table, b, rule_weights_of(cfg), "combined").select(cols).to_pylist()
     assert got_a == got_b
