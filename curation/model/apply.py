@@ -171,8 +171,8 @@ def with_prediction(
 
     In combined mode the cleaner's fitted combiner mixes model and rules (*combined*: its
     probabilities, already computed out-of-fold). With *p_body* (the model's P(story body)),
-    a segment at P(body) >= 0.5 is labelled article (unless, in combined mode, a specific rule kept its
-    label or the fitted combiner, which weighs P(body) itself, chose another) and
+    a segment at P(body) >= 0.5 is labelled article (unless, in combined mode, a specific rule
+    kept its label or the fitted combiner, which weighs P(body) itself, chose another) and
     `article_part` says which article segments are body and which the story's
     apparatus (headline, byline: "meta"): body where P(body) reaches *body_threshold* (default:
     the cleaner's; out-of-fold scoring gives each row its fold's)."""
