@@ -29,11 +29,13 @@ from curation.model.blocks import predict_proba_blocked
 from curation.model.body import Rows, context_features, decided_by_p_body, fit_stage, rows_of
 from curation.model.combiner import ContextCombiner, fit_combiner, fully_typed_pages
 from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
+from curation.model.packed import TREES, pack_trees, unpack_trees
 from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
 from curation.version import __version__
 
-MODEL_FORMAT_VERSION = 3  # 3: JSON + skops file (no pickle)
+MODEL_FORMAT_VERSION = 4  # 3: JSON + skops file (no pickle); 4: trees packed (model/packed.py)
+READABLE_FORMAT_VERSIONS = (3, 4)  # a version-3 file holds its trees unpacked
 MODEL_KIND = "curation-cleaner"
 
 
@@ -390,6 +392,7 @@ def article_threshold(
 
 
 _ESTIMATOR_FIELDS = ("article_head", "body_head", "body_stage")
+_TREE_FIELDS = ("body_stage", "stacker")  # gradient-boosted: stored packed
 
 
 def save(cleaner: Cleaner, path: Path) -> None:
@@ -425,6 +428,10 @@ def save(cleaner: Cleaner, path: Path) -> None:
                             "context" if isinstance(cleaner.stacker, ContextCombiner) else "linear")
     if cleaner.stacker:  # readable without rebuilding anything (`rules report`)
         meta["combiner_rule_weights"] = cleaner.stacker.rule_weights()
+    for key in _TREE_FIELDS:
+        est, trees = pack_trees(estimators[key])
+        if trees is not None:
+            estimators[key], estimators[key + TREES] = est, trees
     write_model(Path(path), meta, estimators)
 
 
@@ -449,11 +456,12 @@ def load(path: Path) -> Cleaner:
     if meta.get("kind") != MODEL_KIND:
         raise SchemaError(f"{path} is not a curation model file; make one with `curation train`")
     found = meta.get("format_version")
-    if found != MODEL_FORMAT_VERSION:
+    if found not in READABLE_FORMAT_VERSIONS:
         raise SchemaError(
             f"{path}: model format version {found} (curation "
             f"{meta.get('curation_version', '?')}); this curation {__version__} "
-            f"reads version {MODEL_FORMAT_VERSION}: retrain with `curation train`"
+            f"reads versions {', '.join(map(str, READABLE_FORMAT_VERSIONS))}: retrain with "
+            "`curation train`"
         )
     try:
         fcfg = FeatureConfig(**meta["feature_config"])
@@ -479,6 +487,13 @@ def load(path: Path) -> Cleaner:
         )
     check_sklearn(path, meta)
     est = read_estimators(path, blob)
+    for key in _TREE_FIELDS:
+        if est.get(key + TREES) is not None:
+            try:
+                est[key] = unpack_trees(est[key], est[key + TREES])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SchemaError(f"{path}: damaged trees of {key} ({exc}); retrain with "
+                                  "`curation train`") from None
     type_head = None
     if est.get("type_heads"):
         type_head = OneVsRest(float(meta["type_c"]))
