@@ -244,11 +244,12 @@ def fit_matrix(
         return cleaner
     t = best_threshold(q[known], is_art[known])
     cleaner.article_shift = float(np.log(t / (1 - t)))
+    dense = dense_columns(x)
     p_body: Floats | None = None  # out-of-fold P(body), one more input of the combiner
     if rows is not None and body_head is not None:
         p = out_of_fold_scores(x, is_body, body_known, weight, fold, c_article, body_head)
         if p is not None:
-            feats = context_features(p, q, dense_columns(x), rows)
+            feats = context_features(p, q, dense, rows)
             cleaner.body_stage = fit_stage(feats[body_known], is_body[body_known],
                                            weight[body_known])
             p_body = out_of_fold_stage(feats, is_body, body_known, weight, fold,
@@ -257,13 +258,13 @@ def fit_matrix(
             # the article rows are the story's body
             typed_article = body_known & is_art & fully_typed_pages(target, rows)
             cleaner.body_threshold = body_threshold(
-                p_body, is_body, typed_article & decided_by_p_body(dense_columns(x)))
+                p_body, is_body, typed_article & decided_by_p_body(dense))
     if votes is not None and type_head is not None:
         pt = out_of_fold_types(x, target, typed, weight, fold, type_head, c_type, type_balance)
         proba = cleaner.label_proba(q, pt)
         if p_body is not None and rows is not None:
-            cleaner.stacker = fit_combiner(proba, p_body, votes, rows, dense_columns(x), target,
-                                           weight, cleaner.labels, names, fold)
+            cleaner.stacker = fit_combiner(proba, p_body, votes, rows, dense, target, weight,
+                                           cleaner.labels, names, fold)
         else:
             cleaner.stacker = fit_stacker(proba, p_body, votes, target, weight, cleaner.labels,
                                           names)
