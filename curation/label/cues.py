@@ -14,6 +14,7 @@ CUE_KINDS = (
     "comment_ui",
     "joke",
     "teaser",
+    "related_lead",
     "time_ago",
     "other",
     "byline",

@@ -200,9 +200,9 @@ def test_seed_page_at_least_95_percent(shared_data) -> None:  # type: ignore[no-
     assert right / len(got) >= 0.95, f"{right}/{len(got)}"
 
 
-def _votes_of(body: str) -> dict[str, set[str]]:
+def _votes_of(body: str, lang: str = "en") -> dict[str, set[str]]:
     page = {"page_id": "h", "format": "html", "content": f"<html><body>{body}</body></html>",
-            "lang": "en"}
+            "lang": lang}
     t = label_pages([page], CFG)
     return {text: {v["rule"] for v in votes}
             for text, votes in zip(t.column("text").to_pylist(), t.column("votes").to_pylist(),
@@ -363,3 +363,30 @@ def test_credit_lines_vote_caption() -> None:
     assert "caption.cue.v1" in votes[photos]
     assert not any(r.startswith("caption.") for r in votes[quip])
     assert not any(r.startswith("caption.") for r in votes[PARA])
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "lead", "headline"),
+    [
+        ("en", "<p>Related: <a href='/europa'>Possible Water Plumes on Europa</a></p>",
+         "Related: Possible Water Plumes on Europa", True),
+        ("en", "<p>On HoustonChronicle.com: <a href='/x'>Car sales plunge in August</a></p>",
+         "On HoustonChronicle.com: Car sales plunge in August", True),
+        ("bg", "<p>Прочетете още: <a href='/x'>Парламентът прие бюджета за догодина</a></p>",
+         "Прочетете още: Парламентът прие бюджета за догодина", True),
+        # a lead-in word with no link after it is the story's own sentence
+        ("en", "<p>More: the council will meet again next week to vote on the roads plan.</p>",
+         "More: the council will meet again next week to vote on the roads plan.", False),
+        # a linked line without a lead-in is not one (a source link, a listen link)
+        ("en", "<p>Listen: <a href='http://po.st/TP_615'>http://po.st/TP_615</a></p>",
+         "Listen: http://po.st/TP_615", False),
+    ],
+)
+def test_lead_ins_to_another_story_vote_teaser(lang: str, line: str, lead: str,
+                                               headline: bool) -> None:
+    story = ARTICLE.replace(f"<p>{PARA}</p><p>", f"<p>{PARA}</p>{line}<p>", 1)
+    votes = _votes_of(story, lang)
+    assert ("teaser.related_lead.v1" in votes[lead]) is headline
+    assert "teaser.related_lead.v1" not in votes[PARA]
+    if headline:  # the story's container votes article: the lead-in outvotes it
+        assert _label_html(story, lang)[lead] == "teaser"

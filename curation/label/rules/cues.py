@@ -114,6 +114,15 @@ def related_list(f: Frame) -> Mask:
     return out
 
 
+@rule("teaser.related_lead.v1", "teaser", weight=2.5)
+def related_lead(f: Frame) -> Mask:
+    """A line leading into a link to another story, mostly the link's text ("Related: <a>
+    headline</a>", "Also: See ...", "On HoustonChronicle.com: ..."). Such lines stand between
+    the story's paragraphs, where the container's votes and the model called them article on
+    every site of the taxonomy gold that has them (6 lines, 5 sites, all teaser)."""
+    return f.cue("related_lead", max_words=30) & (f.link_density >= 0.4)
+
+
 @rule("other.cue.v1", "other", weight=1.2)
 def other_cue(f: Frame) -> Mask:
     """Short copyright, privacy, cookie, menu or share text."""
