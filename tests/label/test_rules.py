@@ -390,3 +390,43 @@ def test_lead_ins_to_another_story_vote_teaser(lang: str, line: str, lead: str,
     assert "teaser.related_lead.v1" not in votes[PARA]
     if headline:  # the story's container votes article: the lead-in outvotes it
         assert _label_html(story, lang)[lead] == "teaser"
+
+
+def test_every_block_of_a_sign_up_form_votes_ad_and_a_comment_form_does_not() -> None:
+    signup = ("<form><p>Get our daily newsletter in your inbox</p><label>Email*</label>"
+              "<label>Hold Ctrl or Cmd to select multiple editions.</label>"
+              "<button>Sign me up</button></form>")
+    comment = ("<form><p>Your email address will not be published.</p><label>Name*</label>"
+               "<label>Subscribe to replies</label><button>Post</button></form>")
+    search = "<form><label>Search the site</label><button>Go</button></form>"
+    story = ARTICLE.replace(f"<p>{PARA}</p><p>", f"<p>{PARA}</p>{signup}<p>", 1)
+    page = f"{story}<div>{PARA}</div>{comment}<div>{PARA}</div>{search}"
+    votes = _votes_of(page)
+    labels = _label_html(page)
+    for text in ("Get our daily newsletter in your inbox", "Email*",
+                 "Hold Ctrl or Cmd to select multiple editions.", "Sign me up"):
+        assert "ad.signup_form.v1" in votes[text], text
+        assert labels[text] == "ad", text  # the story's container votes article: outvoted
+    for text in ("Your email address will not be published.", "Name*", "Subscribe to replies",
+                 "Post", "Search the site", "Go", PARA):
+        assert "ad.signup_form.v1" not in votes[text], text
+
+
+def test_a_sign_up_form_ends_with_its_run_of_blocks() -> None:
+    # two forms on two pages, the cue on the first: the second page's form is not a sign-up
+    pages = [{"page_id": pid, "format": "html", "lang": "en",
+              "content": f"<html><body><p>{PARA}</p><form>{body}</form></body></html>"}
+             for pid, body in (("a", "<p>Subscribe to our newsletter</p><label>Email</label>"),
+                               ("b", "<label>Your town</label><label>Your street</label>"))]
+    t = label_pages(pages, CFG)
+    votes = {(p, x): {v["rule"] for v in vs} for p, x, vs in zip(
+        t.column("page_id").to_pylist(), t.column("text").to_pylist(),
+        t.column("votes").to_pylist(), strict=True)}
+    assert "ad.signup_form.v1" in votes[("a", "Email")]
+    assert "ad.signup_form.v1" not in votes[("b", "Your town")]
+    assert "ad.signup_form.v1" not in votes[("b", "Your street")]
+
+
+def test_pages_without_a_form_get_no_sign_up_votes() -> None:
+    votes = _votes_of(f"{ARTICLE}<p>Subscribe to our newsletter</p>")
+    assert not any("ad.signup_form.v1" in v for v in votes.values())

@@ -264,3 +264,24 @@ def card(f: Frame) -> Mask:
     of a card linking to another article). Misses cards without such class names."""
     in_story = f.in_main & (f.link_density < 0.5)
     return (f.is_html & f.near_attrs(_CARD, tokens=8) & ~in_story & (f.n_words <= 40))
+
+
+@rule("ad.signup_form.v1", "ad", weight=2.5)
+def signup_form(f: Frame) -> Mask:
+    """Every block of a sign-up form: a run of blocks inside <form> in which one holds an ad
+    cue ("Subscribe", "newsletter", "in your inbox") and none a comment-form sentence ("Leave
+    a reply", "Your email address will not be published"; field names such as "Email*" are
+    in both kinds of form). Its field labels, edition pickers and fine print ("Hold Ctrl or
+    Cmd to select multiple editions.") carry no cue of their own."""
+    inside = f.is_html & f.match("tag_path", r"(^|>)form(>|$)")
+    if not inside.any():
+        return inside
+    after_inside = f.shift(inside, -1, False)  # the block before is in a form of this page
+    run = np.cumsum(inside & ~after_inside) - 1  # consecutive in-form blocks of one page
+    n_runs = int(run[-1]) + 1
+    ad = np.zeros(n_runs, dtype=np.bool_)
+    ad[run[inside & f.cue("ad")]] = True
+    comment = np.zeros(n_runs, dtype=np.bool_)
+    comment[run[inside & f.cue("comment_ui") & (f.n_words >= 3)]] = True
+    signup: Mask = inside & (ad & ~comment)[np.maximum(run, 0)]
+    return signup
