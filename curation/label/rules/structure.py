@@ -282,6 +282,7 @@ def signup_form(f: Frame) -> Mask:
     ad = np.zeros(n_runs, dtype=np.bool_)
     ad[run[inside & f.cue("ad")]] = True
     comment = np.zeros(n_runs, dtype=np.bool_)
-    comment[run[inside & f.cue("comment_ui") & (f.n_words >= 3)]] = True
+    # comment_ui.cue.v1's bound: the same RE2 pass serves both rules (Frame.cue caches it)
+    comment[run[inside & f.cue("comment_ui", max_words=40) & (f.n_words >= 3)]] = True
     signup: Mask = inside & (ad & ~comment)[np.maximum(run, 0)]
     return signup
