@@ -30,15 +30,17 @@ def train_command(
     """Fit the segment classifier on labelled pages and save a versioned model file."""
     from curation.model.run import base_model_path, train
 
+    # both learn from the rules' votes on the labelled pages: the config's own model (often
+    # the one being replaced, and unusable after a rule changed) plays no part and is not loaded
+    cfg = read_config(config, rules_alone=True)
     if from_model is not None:
         from curation.model.adapt import adapt_model
 
-        got = adapt_model(read_config(config), base_model_path(from_model), out, gold or [],
-                          dataset or [])
+        got = adapt_model(cfg, base_model_path(from_model), out, gold or [], dataset or [])
         typer.echo(f"adapted {from_model} to {len(got['sites'])} sites ({got['keys']} "
                    f"templates and texts): {got['model']}")
         return
-    res = train(read_config(config), out, gold or [], dataset or [])
+    res = train(cfg, out, gold or [], dataset or [])
     for run in res["runs"]:
         typer.echo(f"pages {run['pages']}  sites {run['sites']}  segments {run['segments']}  "
                    f"targets {json.dumps(run['targets'])}")

@@ -28,6 +28,22 @@ def test_train_writes_a_model_file(synthetic_gold: Path, tmp_path: Path):
     assert res.exit_code == 2 and "nothing to train on" in res.output
 
 
+def test_train_anew_does_not_load_the_configs_model(synthetic_gold: Path, tmp_path: Path):
+    """After a rule is renamed the packaged model no longer loads; the command that retrains
+    it must not need it (nor any other model the config names)."""
+    stale = tmp_path / "stale.model"
+    stale.write_text("not a model", encoding="utf-8")
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"prelabel:\n  model: {stale}\n", encoding="utf-8")
+    out = tmp_path / "m.model"
+    res = CliRunner().invoke(model_app, ["train", "--gold", str(synthetic_gold), "--out", str(out),
+                                         "-c", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+    res = CliRunner().invoke(model_app, ["evaluate", "--gold", str(synthetic_gold), "-c", str(cfg)])
+    assert res.exit_code == 2 and "not a curation model file" in res.output  # used: checked
+
+
 def test_clean_writes_the_main_text(
     trained_model: Path, tmp_path: Path, make_page: Callable[..., dict[str, Any]]
 ) -> None:
