@@ -365,6 +365,38 @@ def test_credit_lines_vote_caption() -> None:
     assert not any(r.startswith("caption.") for r in votes[PARA])
 
 
+def test_a_photo_credit_with_a_copyright_sign_is_not_the_sites_copyright_line() -> None:
+    credits = ["(Image: © NASA/ESA/K. Retherford/SWRI)", "Image copyright Getty Images",
+               "Jewels after Jewels, installation views, photos © Inexhibit, 2018"]
+    footer = "© 2019 Example Media. All rights reserved."
+    body = "".join(f"<p>{c}</p>" for c in credits)
+    votes = _votes_of(f"{ARTICLE}{body}<footer><p>{footer}</p></footer>")
+    for c in credits:
+        assert "caption.cue.v1" in votes[c]
+        assert not any(r.startswith(("other.cue.", "other.legal.")) for r in votes[c]), c
+    assert {"other.cue.v2", "other.legal.v2"} <= votes[footer]
+
+
+@pytest.mark.parametrize(
+    ("lang", "counter", "is_gallery"),
+    [
+        ("en", "Image 3 of 8", True),
+        ("en", "Image 1 of / 8", True),  # the total filled in by script: missing in a crawl
+        ("en", "Photo 2/10", True),
+        ("de", "Bild 3 von 8", True),
+        ("bg", "Снимка 3 от 8", True),
+        ("ru", "Фото 3 из 8", True),
+        ("en", "Page 2 of 5", False),  # pagination
+        ("en", "1/2 tsp ground cloves", False),
+        ("en", "Photo 2 shows the old bridge", False),
+    ],
+)
+def test_a_gallery_counter_votes_caption(lang: str, counter: str, is_gallery: bool) -> None:
+    gallery = f"<figure><img src='a.jpg' alt=''><div>{counter}</div></figure>"
+    votes = _votes_of(ARTICLE.replace("</h1>", f"</h1>{gallery}", 1), lang)
+    assert ("caption.cue.v1" in votes[counter]) is is_gallery
+
+
 @pytest.mark.parametrize(
     ("lang", "line", "lead", "headline"),
     [
