@@ -183,3 +183,29 @@ def test_each_row_can_have_its_own_body_threshold(synthetic_gold: Path, trained_
     per_row = parts(thresholds)
     assert per_row[short[0]] == "body" and per_row[short[1]] == "meta"
     assert parts(0.3)[short[1]] == "body"
+
+
+def test_a_byline_a_dateline_and_a_contact_line_stay_meta_whatever_p_body_says(
+    trained_model: Path,
+):
+    cfg = load_config()
+    para = ("The council voted on Tuesday to approve the new budget, which includes funding "
+            "for schools, roads and the public library, after a debate that lasted all day.")
+    author, date, contact = "Jane Doe", "July 2, 2018", "jane.doe@example.com"
+    byline, subhead = "By Jane Doe and John Roe", "What the budget pays for"
+    html = (f"<html><body><nav><a href=/>Home</a></nav><article><header><h1>Budget approved"
+            f"</h1><div class=author>{author}</div><p>{date}</p></header><div class=story>"
+            f"<p>{para}</p><h2>{subhead}</h2><p>{para}</p><p>{para}</p><p>{byline}</p>"
+            f"<p>{contact}</p></div></article></body></html>")
+    table = label_pages([{"page_id": "p", "format": "html", "content": html, "lang": "en"}], cfg)
+    cleaner = load(trained_model)
+    n = table.num_rows
+    sure_article = _sure(cleaner.labels, n, "article")
+    p_body = np.ones(n)  # the body stage calls every row the story's running text
+    out = with_prediction(table, cleaner, sure_article, rule_weights_of(cfg), "combined",
+                          p_body, sure_article)
+    part = dict(zip(out.column("text").to_pylist(), out.column("article_part").to_pylist(),
+                    strict=True))
+    assert part[author] == part[date] == part[byline] == part[contact] == "meta"
+    assert part[subhead] == part[para] == "body"  # short, but no rule marks it apparatus
+    assert part["Budget approved"] == "meta"  # the <h1>, as before
