@@ -19,9 +19,12 @@ def test_loading_a_config_looks_nothing_up(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text("prelabel: {rules: [article.long_paragraph.v7]}\n", encoding="utf-8")
     cfg = load_config(path)  # pure data: the typo is only a string here
-    with pytest.raises(ConfigError, match="unknown rule 'article.long_paragraph.v7'.*"
-                                          "article.long_paragraph.v1"):
+    with pytest.raises(ConfigError, match=r"unknown rule 'article.long_paragraph.v7' \(this "
+                       r"version of curation has article.long_paragraph.v1\); valid rules: "):
         resolve(cfg)
+    path.write_text("prelabel: {rules: [article.long_para]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown rule 'article.long_para'; valid rules: "):
+        resolve(load_config(path))  # no rule of that name in any version: no hint
 
 
 def test_config_imports_no_registry() -> None:

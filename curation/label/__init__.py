@@ -55,7 +55,11 @@ def rule_names(cfg: RunConfig) -> tuple[str, ...]:
     names = available if cfg.prelabel.rules == "all" else list(cfg.prelabel.rules)
     for name in [*names, *cfg.prelabel.weights]:
         if name not in available:
-            raise ConfigError(f"unknown rule {name!r}; valid rules: {', '.join(available)}")
+            # a rule's version changes with its behaviour: name the one this install has
+            base = name.rsplit(".v", 1)[0]
+            now = [a for a in available if a.rsplit(".v", 1)[0] == base]
+            hint = f" (this version of curation has {', '.join(now)})" if now else ""
+            raise ConfigError(f"unknown rule {name!r}{hint}; valid rules: {', '.join(available)}")
     return tuple(names)
 
 
