@@ -213,21 +213,19 @@ def _words(table: pa.Table) -> Ints:
 
 # a line this short that a rule calls the story's apparatus is never its running text
 APPARATUS_MAX_WORDS = 12
-# a line that is only a URL, an e-mail address or a @handle: the author's contact, a source
-_CONTACT = (r"(?i)^\s*(https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+|@\w+"
-            r"|(twitter|x|facebook|instagram|linkedin)\.com/\S+)\s*$")
 
 
 def _apparatus(table: pa.Table, words: Ints) -> Bools:
     """Segments that are the story's apparatus whatever P(body) says: a short line voted by a
     rule that marks the apparatus (`label.parts.META_RULES`: a byline or dateline, "July 2,
     2018", "Robert Burns, AP National Security Writer", a header block's line), and a contact
-    line. P(body) alone made such lines body text, which main-text gold leaves out: on
-    gold-dev's Scrapinghub pages (site-grouped CV) the body's segment F1 0.916 -> 0.922 and
-    token F1 0.973 -> 0.975 with this, all 326 pages 0.899 -> 0.902 (no figure fell). The
-    body threshold is still fitted over every short row (model/body.py), these included: a
-    rule's vote is not among the dense columns it reads, and they are few."""
-    from curation.label.parts import META_RULES
+    line (`label.parts.contact_lines`, which the rules' own parts use too). P(body) alone made
+    such lines body text, which main-text gold leaves out: on gold-dev's Scrapinghub pages
+    (site-grouped CV) the body's segment F1 0.916 -> 0.922 and token F1 0.973 -> 0.975 with
+    this, all 326 pages 0.899 -> 0.902 (no figure fell). The body threshold is still fitted
+    over every short row (model/body.py), these included: a rule's vote is not among the dense
+    columns it reads, and they are few."""
+    from curation.label.parts import META_RULES, contact_lines
 
     out = np.zeros(table.num_rows, dtype=np.bool_)
     votes = table.column("votes").combine_chunks()
@@ -240,12 +238,7 @@ def _apparatus(table: pa.Table, words: Ints) -> Bools:
         codes = np.asarray(pc.fill_null(rules.indices, 0))
         marks = marking[codes] & np.asarray(rules.indices.is_valid())
         out[np.asarray(pc.list_parent_indices(votes))[marks]] = True
-    out &= words <= APPARATUS_MAX_WORDS
-    one = np.flatnonzero(words == 1)
-    if len(one):
-        texts = table.column("text").take(pa.array(one))
-        out[one[np.asarray(pc.fill_null(pc.match_substring_regex(texts, _CONTACT), False))]] = True
-    return out
+    return (out & (words <= APPARATUS_MAX_WORDS)) | contact_lines(table.column("text"))
 
 
 def _is_h1(table: pa.Table) -> Bools:

@@ -26,3 +26,21 @@ def test_headline_and_byline_are_meta_paragraphs_body_others_none():
     assert by_text[BODY] == ("article", "body")
     for _, lab, part in rows:
         assert (part is None) == (lab != "article")
+
+
+def test_a_contact_line_is_meta_and_a_one_word_sentence_is_not():
+    from curation.config import rules_only
+
+    html = (
+        "<html><body><main><article><h1>Council approves the harbour budget</h1>"
+        f"<p>{BODY}</p><p>{BODY}</p><p>Finally.</p><p>{BODY}</p>"
+        "<p>jane.doe@example.com</p><p>twitter.com/janedoe</p></article></main></body></html>"
+    )
+    page = {"page_id": "p1", "url": "https://example.com/a", "domain": "example.com",
+            "source": "t", "lang": "en", "format": "html", "content": html}
+    table = label_pages([page], rules_only(load_config()))
+    by_text = dict(zip(table.column("text").to_pylist(),
+                       zip(table.column("label").to_pylist(),
+                           table.column("article_part").to_pylist(), strict=True), strict=True))
+    assert by_text["jane.doe@example.com"] == by_text["twitter.com/janedoe"] == ("article", "meta")
+    assert by_text["Finally."] == ("article", "body")
