@@ -197,7 +197,8 @@ def with_prediction(
             body = p_body >= (cleaner.body_threshold if body_threshold is None
                               else body_threshold)
             words = _words(table)
-            running = (body | (words >= BODY_MIN_WORDS)) & ~_apparatus(table, words)
+            apparatus = _apparatus(table, words, cleaner.rule_names)
+            running = (body | (words >= BODY_MIN_WORDS)) & ~apparatus
             part = np.where(running & ~_is_h1(table), BODY, META).astype(object)
         part = np.where(part == None, BODY, part).astype(object)  # noqa: E711
         part[best != a] = None  # only article segments have a part
@@ -215,7 +216,7 @@ def _words(table: pa.Table) -> Ints:
 APPARATUS_MAX_WORDS = 12
 
 
-def _apparatus(table: pa.Table, words: Ints) -> Bools:
+def _apparatus(table: pa.Table, words: Ints, rule_names: list[str]) -> Bools:
     """Segments that are the story's apparatus whatever P(body) says: a short line voted by a
     rule that marks the apparatus (`label.parts.META_RULES`: a byline or dateline, "July 2,
     2018", "Robert Burns, AP National Security Writer", a header block's line), and a contact
@@ -226,18 +227,10 @@ def _apparatus(table: pa.Table, words: Ints) -> Bools:
     over every short row (model/body.py), these included: a rule's vote is not among the dense
     columns it reads, and they are few."""
     from curation.label.parts import META_RULES, contact_lines
+    from curation.label.votes import voted
 
-    out = np.zeros(table.num_rows, dtype=np.bool_)
-    votes = table.column("votes").combine_chunks()
-    flat = pc.list_flatten(votes)
-    if len(flat):  # a run's votes name a few dozen rules: each name is looked at once
-        rules = pc.dictionary_encode(pc.struct_field(flat, "rule"))
-        names = rules.dictionary.to_pylist()
-        marking = np.array([n is not None and n.rsplit(".v", 1)[0] in META_RULES
-                            for n in names], dtype=np.bool_)
-        codes = np.asarray(pc.fill_null(rules.indices, 0))
-        marks = marking[codes] & np.asarray(rules.indices.is_valid())
-        out[np.asarray(pc.list_parent_indices(votes))[marks]] = True
+    marking = [n for n in rule_names if n.rsplit(".v", 1)[0] in META_RULES]
+    out = voted(table, marking).any(axis=1)
     return (out & (words <= APPARATUS_MAX_WORDS)) | contact_lines(table.column("text"))
 
 
