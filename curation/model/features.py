@@ -19,13 +19,14 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import partial
 from itertools import chain
 from typing import cast
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
@@ -33,6 +34,7 @@ from curation.label.votes import voted
 from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
 from curation.model.charstats import CharCounts, char_counts
+from curation.model.coded import Coded, count_in_runs, factorize, run_ids, runs
 from curation.model.hashing import TokenRows, string_columns
 from curation.taxonomy import ARTICLE, site_of
 
@@ -48,6 +50,7 @@ DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "classes")
 
 _DIGITS = re.compile(r"\d+")
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_HEADING_LEVEL = {f"h{k}": k for k in range(1, 7)}
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's, in its char_wb analyzer
 
 
@@ -127,12 +130,11 @@ class SiteCounts:
     def add(self, table: pa.Table, norms: list[str] | None = None) -> SiteCounts:
         """Count the pages of *table* (pages contiguous; each page added once per run).
         *norms*: each row's normalised text, when the caller has them already."""
-        page_ids = table.column("page_id").to_pylist()
         domains = table.column("domain").to_pylist()
         urls = table.column("url").to_pylist()
         text = table.column("text").to_pylist() if norms is None else []
         paths = table.column("tag_path").to_pylist()
-        for a, b in page_shape.equal_runs(page_ids):
+        for a, b in runs(Coded.of_arrow(table.column("page_id")).codes):
             site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
             # a page repeats its boilerplate: each distinct text and path is hashed once
@@ -153,105 +155,98 @@ class SiteCounts:
         return self.texts.get(_key("p", site, tag_path), 0)
 
 
-def _voted_rules(table: pa.Table, rule_names: list[str]) -> list[tuple[str, ...]]:
+def _voted_rules(table: pa.Table, rule_names: list[str]) -> Coded:
     """Per row, the names of the rules of *rule_names* that voted on it, sorted. A batch has a
     few hundred distinct sets for ~20,000 rows: each set's tuple is made once."""
     names = sorted(set(rule_names))
     if not names:
-        return [()] * table.num_rows
+        return Coded(np.zeros(table.num_rows, dtype=np.int64), [()])
     rows = np.ascontiguousarray(np.packbits(voted(table, names), axis=1))
     # each row's bits as one bytes object, numbered first seen first (np.unique(axis=0) sorts
     # the rows as records: 4x slower)
     keys = cast(list[bytes], rows.view(np.dtype((np.void, rows.shape[1]))).ravel().tolist())
-    ids: dict[bytes, int] = {}
-    which = [ids.setdefault(k, len(ids)) for k in keys]
+    which, distinct = factorize(keys)
     sets = [tuple(n for n, v in zip(names, np.unpackbits(np.frombuffer(c, dtype=np.uint8))
                                     [: len(names)], strict=True) if v)
-            for c in ids]
-    return [sets[k] for k in which]
+            for c in distinct]
+    return Coded(which, sets)
+
+
+_WORD_BINS = [str(i) for i in range(len(_WORD_EDGES) + 1)]
+_LD_BINS = [str(i) for i in range(len(_LD_EDGES) + 1)]
 
 
 @dataclass
 class _Segments:
-    """The columns of one table every group reads, and its pages."""
+    """The columns of one table every group reads, and its pages. String columns are coded
+    (`coded.Coded`): what depends on a value alone is computed once per distinct value, and
+    the groups' keys are made from codes, not row by row."""
 
     n: int
-    text: list[str]
-    norm: list[str]
-    tag_path: list[str]
-    last_tag: list[str]
-    attrs: list[str]
+    text: Coded  # boilerplate repeats: its distinct texts, first seen first
+    norm: list[str]  # per row, the normalised text
+    norm_code: Ints  # per row, its normalised text's number (equal texts, equal numbers)
+    norms: list[str]  # the distinct normalised texts, by number
+    tag: Coded  # the tag path ("" for text input)
+    attrs: Coded
+    pre: Coded  # the rules' pre-label ("none" where none)
+    votes: Coded  # the rules that voted on the row, sorted
     ld: Floats
     in_main: Bools
     after_image: Bools
-    pre: list[str]
-    votes: list[tuple[str, ...]]
+    is_art: Bools  # pre-labelled article
     words: Floats
     chars: Floats
-    runs: list[tuple[int, int]]
+    runs: list[tuple[int, int]]  # each page's rows [a, b)
     sites: list[str]
     page_idx: Ints
     counted: CharCounts  # character counts of the distinct texts
-    word_bins: list[str] = field(default_factory=list)  # computed once, in _with_bins
-    ld_bins: list[str] = field(default_factory=list)  # computed once, in _with_bins
-    # the distinct texts (first seen first) and each row's index among them: boilerplate
-    # repeats, so what depends on a text alone is computed once per distinct text
-    distinct: list[str] = field(default_factory=list)
-    text_idx: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    wb: Coded  # the word-count bin
+    ldb: Coded  # the link-density bin
 
     @classmethod
     def of(cls, table: pa.Table, rule_names: list[str]) -> _Segments:
-        text = [t or "" for t in table.column("text").to_pylist()]
-        first: dict[str, int] = {}
-        text_idx = np.fromiter((first.setdefault(t, len(first)) for t in text), dtype=np.int64,
-                               count=len(text))
-        distinct = list(first)
-        norm = [_norm_text(t) for t in distinct]
-        counted = char_counts(distinct)
-        tag_path = [t or "" for t in table.column("tag_path").to_pylist()]
-        page_ids = table.column("page_id").to_pylist()
-        domains = table.column("domain").to_pylist()
-        urls = table.column("url").to_pylist()
-        runs = page_shape.equal_runs(page_ids)
+        n = table.num_rows
+        text = Coded.of_arrow(table.column("text"))
+        norm_of_text, norms = factorize([_norm_text(t) for t in text.values])
+        norm_code = norm_of_text[text.codes] if len(norms) else np.zeros(n, dtype=np.int64)
+        counted = char_counts(text.values)
+        page = Coded.of_arrow(table.column("page_id"))
+        pages = runs(page.codes)
+        starts = pa.array([a for a, _ in pages], pa.int64())
+        domains = table.column("domain").take(starts).to_pylist()
+        urls = table.column("url").take(starts).to_pylist()
+        pre = Coded.of_arrow(table.column("prelabel"), null="none").map(lambda p: p or "none")
+        words = counted.words.astype(float)[text.codes]
+        ld = np.asarray(pc.fill_null(table.column("link_density"), 0.0)
+                        .to_numpy(zero_copy_only=False), dtype=np.float64)
         return cls(
-            n=table.num_rows, text=text, norm=[norm[i] for i in text_idx.tolist()],
-            tag_path=tag_path,
-            last_tag=[page_shape.last_tag(tp) for tp in tag_path],
-            attrs=[a or "" for a in table.column("attrs").to_pylist()],
-            ld=np.array([x or 0.0 for x in table.column("link_density").to_pylist()], float),
-            in_main=np.array([bool(x) for x in table.column("in_main").to_pylist()]),
-            after_image=np.array([bool(x) for x in table.column("after_image").to_pylist()]),
-            pre=[p or "none" for p in table.column("prelabel").to_pylist()],
-            votes=_voted_rules(table, rule_names),
-            words=counted.words.astype(float)[text_idx], counted=counted,
-            chars=np.array([len(t) for t in text], dtype=float),
-            runs=runs, sites=[site_of(domains[a] or urls[a]) for a, _ in runs],
-            page_idx=np.repeat(np.arange(len(runs)), [b - a for a, b in runs]),
-            distinct=distinct, text_idx=text_idx,
-        )._with_bins()
+            n=n, text=text, norm=list(map(norms.__getitem__, norm_code.tolist())),
+            norm_code=norm_code, norms=norms, tag=Coded.of_arrow(table.column("tag_path")),
+            attrs=Coded.of_arrow(table.column("attrs")), pre=pre,
+            votes=_voted_rules(table, rule_names), ld=ld,
+            in_main=_flags(table.column("in_main")),
+            after_image=_flags(table.column("after_image")),
+            is_art=pre.per_row(lambda p: p == ARTICLE, np.bool_),
+            words=words, chars=text.per_row(len), runs=pages,
+            sites=[site_of(d or u) for d, u in zip(domains, urls, strict=True)],
+            page_idx=np.repeat(np.arange(len(pages)), [b - a for a, b in pages]),
+            counted=counted,
+            wb=Coded.of_ints(np.searchsorted(_WORD_EDGES, words, side="right"), _WORD_BINS),
+            ldb=Coded.of_ints(np.searchsorted(_LD_EDGES, ld, side="right"), _LD_BINS),
+        )
 
-    def _with_bins(self) -> _Segments:
-        self.word_bins = list(map(str, np.searchsorted(_WORD_EDGES, self.words, side="right")
-                                  .tolist()))
-        self.ld_bins = list(map(str, np.searchsorted(_LD_EDGES, self.ld, side="right").tolist()))
-        return self
-
-    def shifted(self, values: list[str], by: int) -> list[str]:
-        """*values* of the row *by* places away on the same page ("edge" past its ends)."""
+    def neighbour(self, by: int) -> tuple[Ints, Bools]:
+        """Per row the row *by* places away, and whether it is on the same page."""
         idx = np.arange(self.n) + by
         ok = (idx >= 0) & (idx < self.n)
         ok[ok] = self.page_idx[idx[ok]] == self.page_idx[ok]
-        out = np.full(self.n, "edge", dtype=object)
-        out[ok] = np.asarray(values, dtype=object)[idx[ok]]
-        shifted: list[str] = out.tolist()
-        return shifted
+        return idx, ok
 
     def shifted_num(self, values: Floats, by: int) -> Floats:
         """Numeric *values* of the row *by* places away on the same page (0 past its ends)."""
         out = np.zeros(self.n)
-        idx = np.arange(self.n) + by
-        ok = (idx >= 0) & (idx < self.n)
-        ok[ok] = self.page_idx[idx[ok]] == self.page_idx[ok]
+        idx, ok = self.neighbour(by)
         out[ok] = values[idx[ok]]
         return out
 
@@ -260,6 +255,23 @@ class _Segments:
         if not self.runs:
             return np.zeros(0)
         return np.concatenate([np.asarray(fn(a, b), dtype=float) for a, b in self.runs])
+
+    def page_start(self) -> Ints:
+        """Per row, its page's first row."""
+        return np.array([a for a, _ in self.runs], dtype=np.int64)[self.page_idx]
+
+    def sibling_runs(self) -> Ints:
+        """Per row, the number of its run of consecutive siblings: rows of one page whose tag
+        paths have the same parent."""
+        parent_of_tag, _ = factorize([page_shape.parent_path(t) for t in self.tag.values])
+        parent = parent_of_tag[self.tag.codes] if self.tag.values else self.tag.codes
+        return run_ids(self.page_idx, parent)
+
+
+def _flags(column: pa.ChunkedArray) -> Bools:
+    """A boolean column as a numpy mask (null: False)."""
+    return np.asarray(pc.fill_null(column, False).to_numpy(zero_copy_only=False),
+                      dtype=np.bool_)
 
 
 Dense = dict[str, Floats]
@@ -276,33 +288,33 @@ def _lt2(tp: str) -> str:
 def _text(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     safe = np.maximum(s.chars, 1)
     c = s.counted
+    idx = s.text.codes
     d["log_chars"] = _log_scaled(s.chars) / 1.5
     d["log_words"] = _log_scaled(s.words)
-    d["punct"] = c.punct[s.text_idx] / safe
-    d["digit"] = c.digits[s.text_idx] / safe
-    d["upper"] = (c.upper_letters / np.maximum(c.letters, 1))[s.text_idx]
-    d["ends_sentence"] = np.array([t.rstrip()[-1:] in ".!?\"'”»" for t in s.distinct],
-                                  dtype=float)[s.text_idx]
+    d["punct"] = c.punct[idx] / safe
+    d["digit"] = c.digits[idx] / safe
+    d["upper"] = (c.upper_letters / np.maximum(c.letters, 1))[idx]
+    d["ends_sentence"] = s.text.per_row(lambda t: t.rstrip()[-1:] in ".!?\"'”»")
     d["mean_word_len"] = _log_scaled(s.chars / np.maximum(s.words, 1)) * 2
-    tok.add(s.word_bins, lambda w: (f"w={w}",))
+    tok.add_joint([s.wb], lambda k: (f"w={k[0]}",))
 
 
 def _tags(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
-    d["is_html"] = np.array([bool(tp) for tp in s.tag_path], dtype=float)
-    d["heading"] = np.array([t in _HEADINGS for t in s.last_tag], dtype=float)
-    d["h1"] = np.array([t == "h1" for t in s.last_tag], dtype=float)
-    d["in_list"] = np.array([">li" in tp or tp.startswith("li") for tp in s.tag_path], float)
-    tok.add(s.tag_path, lambda tp: (
-        f"lt={_lt2(tp)}", *(f"tag={t}" for t in set(tp.split(">")) if t)))
+    d["is_html"] = s.tag.per_row(bool)
+    d["heading"] = s.tag.per_row(lambda tp: page_shape.last_tag(tp) in _HEADINGS)
+    d["h1"] = s.tag.per_row(lambda tp: page_shape.last_tag(tp) == "h1")
+    d["in_list"] = s.tag.per_row(lambda tp: ">li" in tp or tp.startswith("li"))
+    tok.add_joint([s.tag], lambda k: (
+        f"lt={_lt2(k[0])}", *(f"tag={t}" for t in set(k[0].split(">")) if t)))
 
 
 def _classes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
              ) -> None:
-    tok.add(s.attrs, lambda a: tuple(f"attr={t}" for t in a.split()[-12:]))
+    tok.add_joint([s.attrs], lambda k: tuple(f"attr={t}" for t in k[0].split()[-12:]))
 
 
 def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
-    is_art = np.array([p == ARTICLE for p in s.pre], dtype=float)
+    is_art = s.is_art.astype(float)
     k = cfg.window + 1
 
     def window_share(a: int, b: int) -> Floats:
@@ -313,35 +325,34 @@ def _votes(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows,
         return np.asarray((csum[hi] - csum[lo] - is_art[a:b]) / np.maximum(hi - lo - 1, 1))
 
     d["win_article"] = s.per_page(window_share)
-    tok.add(zip(s.pre, s.word_bins, s.votes, strict=True), lambda k: (
+    tok.add_joint([s.pre, s.wb, s.votes], lambda k: (
         f"pre={k[0]}", f"pre={k[0]}&w={k[1]}", *(f"vote={v}" for v in k[2])))
 
 
 def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
              ) -> None:
-    lt = [_lt2(tp) for tp in s.tag_path]
-    wb = s.word_bins
-    vote_str = [" ".join(v) for v in s.votes]
+    lt = s.tag.map(_lt2)
     for by in [b for k in range(1, cfg.window + 1) for b in (-k, k)]:
-        npre = s.shifted(s.pre, by)
+        idx, ok = s.neighbour(by)
+        npre = s.pre.taken(idx, ok, "edge")
         if abs(by) == 1:
-            keys = zip(npre, s.pre, s.shifted(lt, by), s.shifted(wb, by), s.shifted(vote_str, by),
-                       strict=True)
-            tok.add(keys, partial(_near_tokens, by))
+            near = [npre, s.pre, lt.taken(idx, ok, "edge"), s.wb.taken(idx, ok, "edge"),
+                    s.votes.taken(idx, ok, ("edge",))]
+            tok.add_joint(near, partial(_near_tokens, by))
         else:
-            tok.add(zip(npre, s.pre, strict=True), partial(_far_tokens, by))
+            tok.add_joint([npre, s.pre], partial(_far_tokens, by))
     d["prev_log_words"] = _log_scaled(s.shifted_num(s.words, -1))
     d["next_log_words"] = _log_scaled(s.shifted_num(s.words, 1))
     d["prev_link"] = s.shifted_num(s.ld, -1)
     d["next_link"] = s.shifted_num(s.ld, 1)
 
 
-def _near_tokens(by: int, k: tuple[str, str, str, str, str]) -> tuple[str, ...]:
+def _near_tokens(by: int, k: tuple[str, str, str, str, tuple[str, ...]]) -> tuple[str, ...]:
     """The tokens of the neighbour *by* (+-1) places away: its pre-label (alone and with the
-    row's own), tag, word bin and the rules that voted on it."""
+    row's own), tag, word bin and the rules that voted on it ("edge" past the page's ends)."""
     npre, pre, lt, wb, votes = k
     return (f"{by}:pre={npre}", f"{by}:pre={npre}&self={pre}", f"{by}:lt={lt}", f"{by}:w={wb}",
-            *(f"{by}:vote={v}" for v in votes.split()))
+            *(f"{by}:vote={v}" for v in votes))
 
 
 def _far_tokens(by: int, k: tuple[str, str]) -> tuple[str, ...]:
@@ -349,40 +360,46 @@ def _far_tokens(by: int, k: tuple[str, str]) -> tuple[str, ...]:
     return (f"{by}:pre={k[0]}", f"{by}:pre={k[0]}&self={k[1]}")
 
 
-def _regions(s: _Segments, a: int, b: int, is_art: Bools) -> list[str]:
-    in_main = s.in_main[a:b]
-    mains = np.flatnonzero(in_main)
-    anchor = mains if len(mains) else np.flatnonzero(is_art[a:b])
-    if not len(anchor):
-        return ["nomain"] * (b - a)
-    out = []
-    for i in range(b - a):
-        if i < anchor[0]:
-            out.append("before")
-        elif i > anchor[-1]:
-            out.append("after")
-        else:
-            out.append("inside" if in_main[i] or not len(mains) else "hole")
+_REGIONS = ["nomain", "before", "after", "inside", "hole"]
+
+
+def _regions(s: _Segments) -> Ints:
+    """Per row its place against the page's main container (`_REGIONS`): before its first
+    block, after its last, inside it or in a hole of it; against the article rows when the
+    page has no main container."""
+    out = np.zeros(s.n, dtype=np.int64)
+    for a, b in s.runs:
+        in_main = s.in_main[a:b]
+        mains = np.flatnonzero(in_main)
+        anchor = mains if len(mains) else np.flatnonzero(s.is_art[a:b])
+        if not len(anchor):
+            continue
+        idx = np.arange(b - a)
+        region = np.where(in_main | (len(mains) == 0), 3, 4)
+        region[idx < anchor[0]] = 1
+        region[idx > anchor[-1]] = 2
+        out[a:b] = region
     return out
 
 
 def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
-    is_art = np.array([p == ARTICLE for p in s.pre])
-    region = [r for a, b in s.runs for r in _regions(s, a, b, is_art)]
     rel_pos = s.per_page(lambda a, b: np.arange(b - a) / max(b - a - 1, 1))
     d["in_main"] = s.in_main.astype(float)
     d["rel_pos"] = rel_pos
-    pos = np.searchsorted(_POS_EDGES, rel_pos, side="right").tolist()  # = _bin, per row
-    keys = zip(region, pos, s.in_main.astype(int).tolist(), s.pre, strict=True)
-    tok.add(keys, lambda k: (f"region={k[0]}", f"pos={k[1]}", f"main={k[2]}",
-                             f"region={k[0]}&pre={k[3]}"))
+    pos = Coded.of_ints(np.searchsorted(_POS_EDGES, rel_pos, side="right"))  # = _bin, per row
+    keys = [Coded(_regions(s), _REGIONS), pos, Coded.of_ints(s.in_main.astype(np.int64), [0, 1]),
+            s.pre]
+    tok.add_joint(keys, lambda k: (f"region={k[0]}", f"pos={k[1]}", f"main={k[2]}",
+                                   f"region={k[0]}&pre={k[3]}"))
+
+
+_XPAGE = ["0", "1", "2", "3", "4", "unique", ""]
 
 
 def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
                 ) -> None:
-    dup = s.per_page(lambda a, b: np.array([c[t] for c in [Counter(s.norm[a:b])]
-                                            for t in s.norm[a:b]]))
+    dup = count_in_runs(s.page_idx, s.norm_code).astype(float)
     n_site = np.repeat([counts.pages[site] if site else 1 for site in s.sites],
                        [b - a for a, b in s.runs]).astype(float)
     cross = np.zeros(s.n)
@@ -394,90 +411,109 @@ def _repetition(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Token
     d["dup_in_page"] = _log_scaled(dup - 1)
     d["cross_page"] = cross
     d["site_pages"] = _log_scaled(n_site - 1)
-    xpage = [str(min(int(c * 4), 4)) if c > 0 else "unique" if k > 1 else ""
-             for c, k in zip(cross.tolist(), n_site.tolist(), strict=True)]
-    tok.add(zip(np.minimum(dup, 4).astype(int).tolist(), xpage, strict=True), lambda k: (
-        f"dup={k[0]}", *((f"xpage={k[1]}",) if k[1] else ())))
+    # the share of the site's pages holding the text in quarters, "unique" on none of them
+    xpage = np.where(cross > 0, np.minimum((cross * 4).astype(np.int64), 4),
+                     np.where(n_site > 1, 5, 6))
+    keys = [Coded.of_ints(np.minimum(dup, 4).astype(np.int64)), Coded(xpage, _XPAGE)]
+    tok.add_joint(keys, lambda k: (f"dup={k[0]}", *((f"xpage={k[1]}",) if k[1] else ())))
 
 
 def _links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
     d["link_density"] = s.ld
-    tok.add(zip(s.ld_bins, s.tag_path, strict=True),
-            lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
+    tok.add_joint([s.ldb, s.tag], lambda k: (f"ld={k[0]}", f"lt={_lt2(k[1])}&ld={k[0]}"))
 
 
 def _template(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     """How often the block's template (its tag path, no class names) repeats on the page and
     on the site's other pages of the run."""
-    in_page = s.per_page(lambda a, b: np.array([c[t] for c in [Counter(s.tag_path[a:b])]
-                                                for t in s.tag_path[a:b]]))
+    in_page = count_in_runs(s.page_idx, s.tag.codes).astype(float)
     share = in_page / np.repeat([b - a for a, b in s.runs], [b - a for a, b in s.runs])
     site_share = np.full(s.n, -1.0)
     if cfg.cross_page:
+        paths = s.tag.rows()
         for (a, b), site in zip(s.runs, s.sites, strict=True):
             pages = counts.pages[site] if site else 1
             if pages > 1:
                 site_share[a:b] = [(counts.template_pages(site, tp) - 1) / (pages - 1)
-                                   for tp in s.tag_path[a:b]]
+                                   for tp in paths[a:b]]
     d["template_in_page"] = _log_scaled(in_page - 1)
     d["template_share"] = share
     d["template_site"] = np.maximum(site_share, 0)
-    tok.add(zip(in_page.tolist(), site_share.tolist(), strict=True), lambda k: (
-        f"tmpl={_bin(k[0], _COUNT_EDGES)}",
-        *((f"tmpl_site={_bin(k[1], _SHARE_EDGES)}",) if k[1] >= 0 else ())))
+    keys = [Coded.of_ints(np.searchsorted(_COUNT_EDGES, in_page, side="right")),
+            Coded.of_ints(np.where(site_share >= 0,
+                                   np.searchsorted(_SHARE_EDGES, site_share, side="right"),
+                                   len(_SHARE_EDGES) + 1))]
+    tok.add_joint(keys, lambda k: (
+        f"tmpl={k[0]}", *((f"tmpl_site={k[1]}",) if k[1] <= len(_SHARE_EDGES) else ())))
+
+
+_WHERE = ["none", "before", "inside", "after"]
 
 
 def _main_run(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
     """Place against the page's main run of article text (by the rules' pre-labels)."""
-    is_art = np.array([p == ARTICLE for p in s.pre])
-    where: list[str] = []
+    where = np.zeros(s.n, dtype=np.int64)
     dist = np.zeros(s.n)
     for a, b in s.runs:
-        w, dd = page_shape.run_relation(b - a, page_shape.main_run(s.words[a:b], is_art[a:b]))
-        where += w
-        dist[a:b] = dd
-    d["run_inside"] = np.array([w == "inside" for w in where], dtype=float)
-    d["run_before_dist"] = np.where(np.array(where) == "before", _log_scaled(dist), 0.0)
-    d["run_after_dist"] = np.where(np.array(where) == "after", _log_scaled(dist), 0.0)
-    near = np.searchsorted(_COUNT_EDGES, dist, side="right").tolist()
-    tok.add(zip(where, near, s.pre, strict=True), lambda k: (
+        span = page_shape.main_run(s.words[a:b], s.is_art[a:b])
+        if span is None:
+            continue
+        lo, hi = span
+        idx = np.arange(b - a)
+        where[a:b] = np.where(idx < lo, 1, np.where(idx > hi, 3, 2))
+        dist[a:b] = np.where(idx < lo, lo - idx, np.where(idx > hi, idx - hi, 0))
+    d["run_inside"] = (where == 2).astype(float)
+    d["run_before_dist"] = np.where(where == 1, _log_scaled(dist), 0.0)
+    d["run_after_dist"] = np.where(where == 3, _log_scaled(dist), 0.0)
+    near = Coded.of_ints(np.searchsorted(_COUNT_EDGES, dist, side="right"))
+    tok.add_joint([Coded(where, _WHERE), near, s.pre], lambda k: (
         f"run={k[0]}", f"run={k[0]}&d={k[1]}", f"run={k[0]}&pre={k[2]}"))
 
 
 def _headings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
-    level, since = np.zeros(s.n), np.zeros(s.n)
-    for a, b in s.runs:
-        level[a:b], since[a:b] = page_shape.preceding_heading(s.last_tag[a:b])
+    """The level of the nearest heading before the row on its page (0: none), and how many
+    rows back it is."""
+    own = s.tag.per_row(lambda tp: _HEADING_LEVEL.get(page_shape.last_tag(tp), 0), np.int64)
+    idx = np.arange(s.n)
+    seen = np.maximum.accumulate(np.where(own > 0, idx, -1)) if s.n else idx
+    prev = np.concatenate([[-1], seen[:-1]]).astype(np.int64) if s.n else idx
+    on_page = prev >= s.page_start()
+    level = np.where(on_page, own[np.maximum(prev, 0)], 0)
+    since = np.where(on_page, idx - prev, -1)
     d["heading_level_before"] = level / 6
-    keys = zip(level.astype(int).tolist(),
-               np.searchsorted(_COUNT_EDGES, since, side="right").tolist(), strict=True)
-    tok.add(keys, lambda k: (f"hprev={k[0]}", f"hprev={k[0]}&d={k[1]}"))
+    keys = [Coded.of_ints(level), Coded.of_ints(np.searchsorted(_COUNT_EDGES, since,
+                                                                side="right"))]
+    tok.add_joint(keys, lambda k: (f"hprev={k[0]}", f"hprev={k[0]}&d={k[1]}"))
 
 
 def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
                   ) -> None:
-    parents = [page_shape.parent_path(tp) for tp in s.tag_path]
-    pld = np.zeros(s.n)
-    for a, b in s.runs:
-        pld[a:b] = page_shape.parent_link_density(parents[a:b], s.ld[a:b], s.chars[a:b])
+    """The character-weighted link density of the row's consecutive siblings (itself
+    included): its parent's."""
+    run = s.sibling_runs()
+    w = np.maximum(s.chars, 1.0)
+    pld: Floats = np.zeros(s.n)
+    if s.n:
+        pld[:] = (np.bincount(run, s.ld * w) / np.bincount(run, w))[run]
     d["parent_link_density"] = pld
-    keys = zip(np.searchsorted(_LD_EDGES, pld, side="right").tolist(), s.ld_bins, strict=True)
-    tok.add(keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
+    keys = [Coded.of_ints(np.searchsorted(_LD_EDGES, pld, side="right")), s.ldb]
+    tok.add_joint(keys, lambda k: (f"pld={k[0]}", f"pld={k[0]}&ld={k[1]}"))
 
 
 def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense
               ) -> None:
-    parents = [page_shape.parent_path(tp) for tp in s.tag_path]
-    shapes = [f"{t}|{w}" for t, w in zip(s.last_tag, s.word_bins, strict=True)]
-    same = np.zeros(s.n)
-    for a, b in s.runs:
-        same[a:b] = page_shape.same_shape_siblings(parents[a:b], shapes[a:b])
+    """How many consecutive siblings (the row included) have the row's shape (its own tag and
+    word bin): lists and cards of teasers, menus, comment threads."""
+    own_of_tag, _ = factorize([page_shape.last_tag(t) for t in s.tag.values])
+    own = own_of_tag[s.tag.codes] if s.tag.values else s.tag.codes
+    shape = own * len(_WORD_BINS) + s.wb.codes
+    same = count_in_runs(s.sibling_runs(), shape).astype(float)
     d["same_shape_siblings"] = _log_scaled(same - 1)
-    keys = zip(np.searchsorted(_COUNT_EDGES, same, side="right").tolist(), s.pre, strict=True)
-    tok.add(keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
+    keys = [Coded.of_ints(np.searchsorted(_COUNT_EDGES, same, side="right")), s.pre]
+    tok.add_joint(keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
 
 
 def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows, d: Dense) -> None:
@@ -485,9 +521,10 @@ def _images(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRows
     for a, b in s.runs:
         before[a:b], after[a:b] = page_shape.image_before_after(s.after_image[a:b])
     d["image_before"], d["image_after"] = before, after
-    tok.add(zip(before.astype(int).tolist(), after.astype(int).tolist(), s.word_bins,
-                strict=True),
-            lambda k: (f"img={k[0]}{k[1]}", f"img={k[0]}{k[1]}&w={k[2]}") if k[0] or k[1] else ())
+    keys = [Coded.of_ints(before.astype(np.int64), [0, 1]),
+            Coded.of_ints(after.astype(np.int64), [0, 1]), s.wb]
+    tok.add_joint(keys, lambda k: (f"img={k[0]}{k[1]}", f"img={k[0]}{k[1]}&w={k[2]}")
+                  if k[0] or k[1] else ())
 
 
 _GROUP_FUNCTIONS: dict[str, Callable[[_Segments, FeatureConfig, SiteCounts, TokenRows, Dense],
@@ -573,16 +610,12 @@ def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
     words for 7 million n-grams there); the texts' columns are gathered from their words'."""
     if "chars" not in cfg.groups:
         return sp.csr_matrix((s.n, cfg.char_features))
-    docs = [t[: cfg.char_max_chars] for t in s.norm]
-    first: dict[str, int] = {}
-    which = np.fromiter((first.setdefault(d, len(first)) for d in docs), dtype=np.int64,
-                        count=len(docs))
+    doc_of_norm, first = factorize([t[: cfg.char_max_chars] for t in s.norms])
+    which = doc_of_norm[s.norm_code] if len(first) else s.norm_code
     doc_words = [_WHITE_SPACES.sub(" ", d.lower()).split() for d in first]
-    word_id: dict[str, int] = {}
-    ids = np.fromiter((word_id.setdefault(w, len(word_id)) for ws in doc_words for w in ws),
-                      dtype=np.int64)
-    known = _word_columns(list(word_id), cfg)
-    word_bytes = [known[w] for w in word_id]
+    ids, words = factorize(list(chain.from_iterable(doc_words)))
+    known = _word_columns(words, cfg)
+    word_bytes = list(map(known.__getitem__, words))
     word_cols = np.frombuffer(b"".join(word_bytes), dtype=np.int32)
     word_len = np.fromiter(map(len, word_bytes), dtype=np.int64, count=len(word_bytes)) // 4
     word_start = np.cumsum(word_len) - word_len
@@ -598,7 +631,7 @@ def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
                            shape=(len(doc_words), cfg.char_features), dtype=np.float64)
     counts.sum_duplicates()  # as FeatureHasher: repeated columns summed, indices sorted
     distinct = sp.csr_matrix(normalize(counts, norm="l2", copy=False))
-    return distinct if len(first) == len(docs) else distinct[which]
+    return distinct if len(first) == s.n else distinct[which]
 
 
 def _row_scale(m: sp.csr_matrix) -> sp.csr_matrix:

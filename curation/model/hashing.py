@@ -9,14 +9,16 @@ Python work per row is one dictionary lookup per group."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain, repeat
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
+
+from curation.model.coded import Coded, factorize, joint
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -34,11 +36,19 @@ class TokenRows:
 
     def add(self, keys: Iterable[Key], make: Callable[[Key], tuple[str, ...]]) -> None:
         """Give each row the strings `make(key)` of its key (*keys*: one a row, in order)."""
-        ids: dict[Key, int] = {}
-        row_key = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64)
+        row_key, distinct = factorize(keys)
         if len(row_key) != self.n:
             raise ValueError(f"{len(row_key)} keys for {self.n} rows")
-        self._groups.append((row_key, [make(k) for k in ids]))
+        self._groups.append((row_key, [make(k) for k in distinct]))
+
+    def add_joint(self, columns: Sequence[Coded],
+                  make: Callable[[tuple[Any, ...]], tuple[str, ...]]) -> None:
+        """Give each row the strings `make(key)` of its key: the tuple of its values in
+        *columns* (coded: `coded.joint` finds the distinct keys without a step per row)."""
+        row_key, distinct = joint(columns)
+        if len(row_key) != self.n:
+            raise ValueError(f"{len(row_key)} keys for {self.n} rows")
+        self._groups.append((row_key, [make(k) for k in distinct]))
 
     def matrix(self, n_features: int) -> sp.csr_matrix:
         """Per row the count of each column, indices sorted: FeatureHasher's matrix."""

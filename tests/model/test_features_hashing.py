@@ -15,6 +15,7 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from curation.model import features, hashing
+from curation.model.coded import factorize
 from curation.model.features import FeatureConfig
 
 CFG = FeatureConfig()
@@ -36,7 +37,9 @@ def _sklearn_chars(texts: list[str], cfg: FeatureConfig = CFG) -> sp.csr_matrix:
 
 
 def _ours_chars(texts: list[str], cfg: FeatureConfig = CFG) -> sp.csr_matrix:
-    return features._char_ngrams(SimpleNamespace(norm=texts, n=len(texts)), cfg)  # type: ignore[arg-type]
+    codes, distinct = factorize(texts)  # as the featurizer's rows: each distinct text numbered
+    rows = SimpleNamespace(norms=distinct, norm_code=codes, n=len(texts))
+    return features._char_ngrams(rows, cfg)  # type: ignore[arg-type]
 
 
 def _same(a: sp.csr_matrix, b: sp.csr_matrix) -> None:
