@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import partial
+from functools import lru_cache, partial
 from itertools import chain
 from typing import cast
 
@@ -35,6 +35,7 @@ from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
 from curation.model.charstats import CharCounts, char_counts
 from curation.model.coded import Coded, count_in_runs, factorize, run_ids, runs
+from curation.model.csr import joined
 from curation.model.hashing import TokenRows, string_columns
 from curation.taxonomy import ARTICLE, site_of
 
@@ -51,7 +52,6 @@ DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "classes")
 _DIGITS = re.compile(r"\d+")
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADING_LEVEL = {f"h{k}": k for k in range(1, 7)}
-_WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's, in its char_wb analyzer
 
 
 @dataclass(frozen=True)
@@ -347,9 +347,11 @@ def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRow
     d["next_link"] = s.shifted_num(s.ld, 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def _near_tokens(by: int, k: tuple[str, str, str, str, tuple[str, ...]]) -> tuple[str, ...]:
     """The tokens of the neighbour *by* (+-1) places away: its pre-label (alone and with the
-    row's own), tag, word bin and the rules that voted on it ("edge" past the page's ends)."""
+    row's own), tag, word bin and the rules that voted on it ("edge" past the page's ends).
+    Remembered: a batch has ~10,000 distinct keys, most of them met in the batch before."""
     npre, pre, lt, wb, votes = k
     return (f"{by}:pre={npre}", f"{by}:pre={npre}&self={pre}", f"{by}:lt={lt}", f"{by}:w={wb}",
             *(f"{by}:vote={v}" for v in votes))
@@ -559,8 +561,8 @@ def featurize(
             fn(s, cfg, counts, tokens, dense)
     hashed = tokens.matrix(cfg.token_features)
     dense_m = np.column_stack([dense.get(name, np.zeros(n)) for name in DENSE_NAMES])
-    return sp.hstack([_row_scale(hashed), _char_ngrams(s, cfg), sp.csr_matrix(dense_m)],
-                     format="csr")
+    return joined([(_row_scale(hashed), None), _char_ngram_rows(s, cfg),
+                   (sp.csr_matrix(dense_m), None)], n)
 
 
 def _word_ngrams(word: str, lo: int, hi: int) -> list[str]:
@@ -602,17 +604,27 @@ def _word_columns(words: list[str], cfg: FeatureConfig) -> dict[str, bytes]:
 
 
 def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
-    """Hashed char n-grams of each text start, l2-normalised rows: what
+    """The char n-gram block, one row a segment (`_char_ngram_rows`, gathered)."""
+    distinct, which = _char_ngram_rows(s, cfg)
+    return distinct if which is None else distinct[which]
+
+
+def _char_ngram_rows(s: _Segments, cfg: FeatureConfig) -> tuple[sp.csr_matrix, Ints | None]:
+    """The rows of the distinct texts and each segment's row among them (None: one each).
+    Hashed char n-grams of each text start, l2-normalised rows: what
     `HashingVectorizer(analyzer="char_wb", alternate_sign=False, norm="l2")` gives. A row
     depends on its text alone and its n-grams are those of its words, so each distinct text
     is counted once (boilerplate repeats: 23,445 distinct of 39,472 segments in 200 real pages)
     and each word's n-grams are found and hashed once per process (`_word_columns`: 51,193
     words for 7 million n-grams there); the texts' columns are gathered from their words'."""
     if "chars" not in cfg.groups:
-        return sp.csr_matrix((s.n, cfg.char_features))
+        return sp.csr_matrix((s.n, cfg.char_features)), None
     doc_of_norm, first = factorize([t[: cfg.char_max_chars] for t in s.norms])
     which = doc_of_norm[s.norm_code] if len(first) else s.norm_code
-    doc_words = [_WHITE_SPACES.sub(" ", d.lower()).split() for d in first]
+    # scikit-learn's char_wb analyzer first folds runs of whitespace (`\s\s+`) to a space;
+    # str.split() splits on the same characters (str.isspace, every code point), so the words
+    # are the same without it
+    doc_words = [d.lower().split() for d in first]
     ids, words = factorize(list(chain.from_iterable(doc_words)))
     known = _word_columns(words, cfg)
     word_bytes = list(map(known.__getitem__, words))
@@ -631,7 +643,7 @@ def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
                            shape=(len(doc_words), cfg.char_features), dtype=np.float64)
     counts.sum_duplicates()  # as FeatureHasher: repeated columns summed, indices sorted
     distinct = sp.csr_matrix(normalize(counts, norm="l2", copy=False))
-    return distinct if len(first) == s.n else distinct[which]
+    return distinct, None if len(first) == s.n else which
 
 
 def _row_scale(m: sp.csr_matrix) -> sp.csr_matrix:

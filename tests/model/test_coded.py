@@ -4,6 +4,7 @@ counts, whatever the values."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,7 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.model.coded import Coded, count_in_runs, factorize, joint, run_ids, runs
-from curation.model.page_shape import equal_runs
+
+
+def equal_runs(values: list[Any]) -> list[tuple[int, int]]:
+    """Row ranges of consecutive equal values, row by row: the reference."""
+    out: list[tuple[int, int]] = []
+    for i, v in enumerate(values):
+        if out and values[out[-1][0]] == v:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
 
 small = st.lists(st.sampled_from(["a", "b", "", "edge", "c"]), min_size=0, max_size=40)
 
