@@ -79,11 +79,15 @@ def string_columns(strings: list[str], n_features: int) -> npt.NDArray[np.int32]
     cols = np.fromiter(map(known.get, strings, repeat(-1)), dtype=np.int32, count=len(strings))
     unknown = np.flatnonzero(cols < 0)
     if len(unknown):
-        new = list(dict.fromkeys(strings[i] for i in unknown.tolist()))
+        # a process's first batch meets ~2 million n-grams of ~100,000 distinct strings: the
+        # loops over them run in C (map, dict.fromkeys), only the distinct ones are hashed
+        missing = list(map(strings.__getitem__, unknown.tolist()))
+        new = list(dict.fromkeys(missing))
         if len(known) + len(new) > _MAX_COLUMNS_KNOWN:
             known.clear()
         known.update(zip(new, hashed_columns(new, n_features).tolist(), strict=True))
-        cols[unknown] = [known[strings[i]] for i in unknown.tolist()]
+        cols[unknown] = np.fromiter(map(known.__getitem__, missing), dtype=np.int32,
+                                    count=len(missing))
     return cols
 
 
