@@ -16,27 +16,25 @@ import hashlib
 import json
 import math
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache, partial
-from itertools import chain
 from typing import cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from curation.label.votes import voted
 from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
+from curation.model.chargrams import text_rows
 from curation.model.charstats import CharCounts, char_counts
 from curation.model.coded import Coded, count_in_runs, factorize, run_ids, runs
 from curation.model.csr import joined
-from curation.model.hashing import TokenRows, string_columns
+from curation.model.hashing import TokenRows
 from curation.taxonomy import ARTICLE, site_of
 
 # Bump when the code below changes what a feature means: a model trained with another value
@@ -91,11 +89,6 @@ DENSE_NAMES = (
     "run_after_dist", "heading_level_before", "parent_link_density", "same_shape_siblings",
     "image_before", "image_after", "mean_word_len",
 )
-
-
-def _bin(x: float, edges: tuple[float, ...]) -> int:
-    """The index of the first edge above *x* (len(edges) when none is)."""
-    return bisect_right(edges, x)
 
 
 _WORD_EDGES = (1, 2, 3, 5, 8, 12, 20, 30, 50, 100)
@@ -351,7 +344,8 @@ def _context(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRow
 def _near_tokens(by: int, k: tuple[str, str, str, str, tuple[str, ...]]) -> tuple[str, ...]:
     """The tokens of the neighbour *by* (+-1) places away: its pre-label (alone and with the
     row's own), tag, word bin and the rules that voted on it ("edge" past the page's ends).
-    Remembered: a batch has ~10,000 distinct keys, most of them met in the batch before."""
+    Remembered: a batch of 256 pages has ~16,000 distinct keys a side, and a run's batches
+    share many."""
     npre, pre, lt, wb, votes = k
     return (f"{by}:pre={npre}", f"{by}:pre={npre}&self={pre}", f"{by}:lt={lt}", f"{by}:w={wb}",
             *(f"{by}:vote={v}" for v in votes))
@@ -389,7 +383,8 @@ def _position(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRo
     rel_pos = s.per_page(lambda a, b: np.arange(b - a) / max(b - a - 1, 1))
     d["in_main"] = s.in_main.astype(float)
     d["rel_pos"] = rel_pos
-    pos = Coded.of_ints(np.searchsorted(_POS_EDGES, rel_pos, side="right"))  # = _bin, per row
+    # bins: the index of the first edge above the value (len(edges) when none is)
+    pos = Coded.of_ints(np.searchsorted(_POS_EDGES, rel_pos, side="right"))
     keys = [Coded(_regions(s), _REGIONS), pos, Coded.of_ints(s.in_main.astype(np.int64), [0, 1]),
             s.pre]
     tok.add_joint(keys, lambda k: (f"region={k[0]}", f"pos={k[1]}", f"main={k[2]}",
@@ -565,44 +560,6 @@ def featurize(
                    (sp.csr_matrix(dense_m), None)], n)
 
 
-def _word_ngrams(word: str, lo: int, hi: int) -> list[str]:
-    """The char_wb n-grams (*lo*..*hi* chars) of one word, as scikit-learn's analyzer makes
-    them: the word padded with a space each side; a padded word no longer than n is one
-    n-gram, and the longer n are not taken."""
-    w = f" {word} "
-    grams: list[str] = []
-    for n in range(lo, hi + 1):
-        if len(w) <= n:
-            grams.append(w)
-            break
-        grams.extend([w[i : i + n] for i in range(len(w) - n + 1)])
-    return grams
-
-
-# per (n-gram sizes, hash space): word -> the columns of its char n-grams (int32 bytes)
-_WORD_COLUMNS: dict[tuple[int, int, int], dict[str, bytes]] = {}
-_MAX_WORDS_KNOWN = 200_000  # ~30 MB at most; a run's pages share most of their words
-
-
-def _word_columns(words: list[str], cfg: FeatureConfig) -> dict[str, bytes]:
-    """The remembered n-gram columns of words, *words* among them (found and hashed now when
-    new to this process)."""
-    lo, hi = cfg.char_ngram_min, cfg.char_ngram_max
-    known = _WORD_COLUMNS.setdefault((lo, hi, cfg.char_features), {})
-    new = [w for w in words if w not in known]
-    if not new:
-        return known
-    if len(known) + len(new) > _MAX_WORDS_KNOWN:
-        known.clear()
-        new = list(dict.fromkeys(words))
-    grams = [_word_ngrams(w, lo, hi) for w in new]
-    cols = string_columns(list(chain.from_iterable(grams)), cfg.char_features)
-    ends = np.cumsum(np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))).tolist()
-    for w, a, b in zip(new, [0, *ends[:-1]], ends, strict=True):
-        known[w] = cols[a:b].tobytes()
-    return known
-
-
 def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
     """The char n-gram block, one row a segment (`_char_ngram_rows`, gathered)."""
     distinct, which = _char_ngram_rows(s, cfg)
@@ -610,40 +567,12 @@ def _char_ngrams(s: _Segments, cfg: FeatureConfig) -> sp.csr_matrix:
 
 
 def _char_ngram_rows(s: _Segments, cfg: FeatureConfig) -> tuple[sp.csr_matrix, Ints | None]:
-    """The rows of the distinct texts and each segment's row among them (None: one each).
-    Hashed char n-grams of each text start, l2-normalised rows: what
-    `HashingVectorizer(analyzer="char_wb", alternate_sign=False, norm="l2")` gives. A row
-    depends on its text alone and its n-grams are those of its words, so each distinct text
-    is counted once (boilerplate repeats: 23,445 distinct of 39,472 segments in 200 real pages)
-    and each word's n-grams are found and hashed once per process (`_word_columns`: 51,193
-    words for 7 million n-grams there); the texts' columns are gathered from their words'."""
+    """The char n-gram rows of the distinct texts and each segment's row among them (None:
+    one each): `chargrams.text_rows` of the normalised texts."""
     if "chars" not in cfg.groups:
         return sp.csr_matrix((s.n, cfg.char_features)), None
-    doc_of_norm, first = factorize([t[: cfg.char_max_chars] for t in s.norms])
-    which = doc_of_norm[s.norm_code] if len(first) else s.norm_code
-    # scikit-learn's char_wb analyzer first folds runs of whitespace (`\s\s+`) to a space;
-    # str.split() splits on the same characters (str.isspace, every code point), so the words
-    # are the same without it
-    doc_words = [d.lower().split() for d in first]
-    ids, words = factorize(list(chain.from_iterable(doc_words)))
-    known = _word_columns(words, cfg)
-    word_bytes = list(map(known.__getitem__, words))
-    word_cols = np.frombuffer(b"".join(word_bytes), dtype=np.int32)
-    word_len = np.fromiter(map(len, word_bytes), dtype=np.int64, count=len(word_bytes)) // 4
-    word_start = np.cumsum(word_len) - word_len
-    # each text's n-gram columns: its words' runs of word_cols, one after another
-    lengths = word_len[ids]
-    offsets = np.cumsum(lengths) - lengths
-    cols = word_cols[np.repeat(word_start[ids] - offsets, lengths) + np.arange(lengths.sum())]
-    words_before = np.zeros(len(doc_words) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, doc_words), dtype=np.int64, count=len(doc_words)),
-              out=words_before[1:])
-    grams_before = np.concatenate([[0], np.cumsum(lengths)])
-    counts = sp.csr_matrix((np.ones(len(cols)), cols, grams_before[words_before]),
-                           shape=(len(doc_words), cfg.char_features), dtype=np.float64)
-    counts.sum_duplicates()  # as FeatureHasher: repeated columns summed, indices sorted
-    distinct = sp.csr_matrix(normalize(counts, norm="l2", copy=False))
-    return distinct, None if len(first) == s.n else which
+    return text_rows(s.norms, s.norm_code, s.n, cfg.char_ngram_min, cfg.char_ngram_max,
+                     cfg.char_max_chars, cfg.char_features)
 
 
 def _row_scale(m: sp.csr_matrix) -> sp.csr_matrix:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from curation.model import features, hashing
+from curation.model import chargrams, features, hashing
 from curation.model.coded import factorize
 from curation.model.features import FeatureConfig
 
@@ -57,7 +57,7 @@ def test_char_ngrams_are_hashing_vectorizer_s_on_tricky_text() -> None:
 
 def test_forgetting_the_remembered_words_changes_nothing(monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
-    monkeypatch.setattr(features, "_MAX_WORDS_KNOWN", 3)
+    monkeypatch.setattr(chargrams, "MAX_WORDS_KNOWN", 3)
     monkeypatch.setattr(hashing, "_MAX_COLUMNS_KNOWN", 10)
     for texts in (TRICKY, ["one two three four five", "six seven"], TRICKY):
         _same(_ours_chars(texts), _sklearn_chars(texts))
