@@ -16,6 +16,8 @@ from curation.model.adapt import recall
 from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.body import BODY_MIN_WORDS, rows_of
 from curation.model.cleaner import Cleaner
+from curation.model.coded import Coded, runs
+from curation.model.features import SiteCounts
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
 Mode = Literal["rules", "model", "combined"]
@@ -145,9 +147,40 @@ def apply_model(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: M
         return _predicted(table, cleaner, weights, mode)
 
 
+# rows a chunk of whole pages holds at most (a page longer than this is a chunk of its own)
+CHUNK_ROWS = 8192
+
+
 def _predicted(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: Mode
                ) -> pa.Table:
-    x = cleaner.features(table)
+    """`_predicted_rows` chunk by chunk of whole pages: every feature, score and combination
+    is a function of the row's page (and of the run's cross-page counts, taken over the whole
+    table), so the labels are those of the table at once. A 256-page batch's feature matrix is
+    ~8 million entries (~100 MB); in chunks the arrays stay small enough for the allocator to
+    reuse instead of taking fresh pages from the kernel at every batch."""
+    chunks = _page_chunks(table, CHUNK_ROWS)
+    if len(chunks) == 1:
+        return _predicted_rows(table, cleaner, weights, mode)
+    counts = SiteCounts().add(table)
+    return pa.concat_tables([_predicted_rows(table.slice(a, b - a), cleaner, weights, mode,
+                                             counts) for a, b in chunks])
+
+
+def _page_chunks(table: pa.Table, rows: int) -> list[tuple[int, int]]:
+    """Row ranges [a, b) of consecutive whole pages, each of at most *rows* rows unless one
+    page alone has more."""
+    chunks: list[tuple[int, int]] = []
+    for a, b in runs(Coded.of_arrow(table.column("page_id")).codes):
+        if chunks and b - chunks[-1][0] <= rows:
+            chunks[-1] = (chunks[-1][0], b)
+        else:
+            chunks.append((a, b))
+    return chunks or [(0, table.num_rows)]
+
+
+def _predicted_rows(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: Mode,
+                    site_counts: SiteCounts | None = None) -> pa.Table:
+    x = cleaner.features(table, site_counts)
     proba = cleaner.predict_proba(x)
     rows = rows_of(table)
     p_body = cleaner.predict_body(x, rows)

@@ -28,7 +28,13 @@ from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.blocks import predict_proba_blocked
 from curation.model.body import Rows, context_features, decided_by_p_body, fit_stage, rows_of
 from curation.model.combiner import ContextCombiner, fit_combiner, fully_typed_pages
-from curation.model.features import DENSE_NAMES, FEATURE_CODE_VERSION, FeatureConfig, featurize
+from curation.model.features import (
+    DENSE_NAMES,
+    FEATURE_CODE_VERSION,
+    FeatureConfig,
+    SiteCounts,
+    featurize,
+)
 from curation.model.packed import TREES, pack_trees, unpack_trees
 from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
@@ -65,9 +71,10 @@ class Cleaner:
     kind: str = MODEL_KIND
     trained_on: dict[str, Any] = field(default_factory=dict)
 
-    def features(self, table: pa.Table) -> sp.csr_matrix:
-        """Feature matrix of a pre-labelled segment table (one run)."""
-        return featurize(table, self.feature_config, self.rule_names)
+    def features(self, table: pa.Table, site_counts: SiteCounts | None = None) -> sp.csr_matrix:
+        """Feature matrix of a pre-labelled segment table (one run; or page-aligned rows of
+        one, with *site_counts* of the whole run)."""
+        return featurize(table, self.feature_config, self.rule_names, site_counts)
 
     def predict_proba(self, x: sp.csr_matrix) -> Floats:
         """(n, len(labels)) probabilities, columns in `labels` order."""

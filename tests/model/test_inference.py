@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pytest
+
 from curation.config import load_config
 from curation.gold import iter_gold, page_record
 from curation.label import rule_label_pages
@@ -44,3 +46,25 @@ def test_the_voter_votes_with_its_weights(synthetic_gold: Path, trained_model: P
     weighted = ModelVoter(voter.path, plain, voter.weights).vote(table)
     silent = ModelVoter(voter.path, plain, {name: 0.0 for name in voter.weights}).vote(table)
     assert silent.column("confidence").to_pylist() != weighted.column("confidence").to_pylist()
+
+
+def test_labels_are_the_same_chunk_by_chunk_of_pages(synthetic_gold: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The packaged cleaner labels a table in chunks of whole pages (apply.CHUNK_ROWS): every
+    feature and score is a function of the row's page and of the run's cross-page counts,
+    which are taken over the whole table, so the chunks change nothing."""
+    from curation.model import apply
+
+    cfg = load_config()  # the packaged cleaner
+    pages = list(iter_gold(synthetic_gold, cfg.labels, Stats()))
+    table = rule_label_pages([page_record(p) for p in pages], cfg)
+    voter = resolve(cfg).model
+    assert voter is not None
+    whole = voter.vote(table)
+    monkeypatch.setattr(apply, "CHUNK_ROWS", 25)  # a few pages a chunk, some pages alone
+    assert len(apply._page_chunks(table, apply.CHUNK_ROWS)) > 3
+    chunked = voter.vote(table)
+    assert chunked.equals(whole)
+    # a site's repeated menu is counted across the chunks' pages, not within one chunk
+    monkeypatch.setattr(apply, "CHUNK_ROWS", 1)
+    assert voter.vote(table).equals(whole)
