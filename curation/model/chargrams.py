@@ -44,12 +44,32 @@ def _word_columns(words: list[str], lo: int, hi: int, n_features: int) -> dict[s
     if len(known) + len(new) > MAX_WORDS_KNOWN:
         known.clear()
         new = list(dict.fromkeys(words))
-    grams = [word_ngrams(w, lo, hi) for w in new]
-    cols = string_columns(list(chain.from_iterable(grams)), n_features)
-    ends = np.cumsum(np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))).tolist()
+    grams, sizes = words_ngrams(new, lo, hi)
+    cols = string_columns(grams, n_features)
+    ends = np.cumsum(sizes).tolist()
     for w, a, b in zip(new, [0, *ends[:-1]], ends, strict=True):
         known[w] = cols[a:b].tobytes()
     return known
+
+
+def words_ngrams(words: list[str], lo: int, hi: int) -> tuple[list[str], Ints]:
+    """`word_ngrams` of each of *words*, one word's after another, and how many each has.
+    Made one n at a time over all the words (a comprehension per n, not three per word: half
+    the time for the ~80,000 new words of a process's first batch), then put in word order."""
+    padded = [f" {w} " for w in words]
+    lens = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+    parts: list[list[str]] = []
+    owners: list[Ints] = []
+    for n in range(lo, hi + 1):
+        parts.append([w[i : i + n] for w in padded if len(w) > n for i in range(len(w) - n + 1)])
+        owners.append(np.repeat(np.arange(len(padded)), np.where(lens > n, lens - n + 1, 0)))
+    whole = lens <= hi  # a padded word no longer than the largest n is an n-gram itself, last
+    parts.append([w for w, short in zip(padded, whole.tolist(), strict=True) if short])
+    owners.append(np.flatnonzero(whole))
+    grams = list(chain.from_iterable(parts))
+    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    order = np.argsort(owner, kind="stable")  # each word's n-grams together, n by n
+    return list(map(grams.__getitem__, order.tolist())), np.bincount(owner, minlength=len(words))
 
 
 def text_rows(norms: list[str], norm_code: Ints, n: int, lo: int, hi: int, max_chars: int,

@@ -104,3 +104,14 @@ def test_hashed_columns_are_feature_hashers(strings: list[str], n_features: int)
     want = [hasher.transform([[s]]).indices.tolist() for s in strings]
     got = hashing.hashed_columns(strings, n_features).tolist()
     assert [[c] for c in got] == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(max_size=12).filter(lambda w: w and not any(c.isspace() for c in w)),
+                max_size=20),
+       st.integers(1, 4), st.integers(0, 3))
+def test_the_words_ngrams_are_each_word_s_in_order(words: list[str], lo: int, more: int) -> None:
+    grams, sizes = chargrams.words_ngrams(words, lo, lo + more)
+    each = [chargrams.word_ngrams(w, lo, lo + more) for w in words]
+    assert sizes.tolist() == [len(g) for g in each]
+    assert grams == [g for gs in each for g in gs]
