@@ -4,8 +4,9 @@
 gives for each row's list of string features, without building that list: a feature group
 adds one key per row (its neighbours' labels, its tag path, its word bin) and a function from
 a key to the key's strings. A batch of ~20,000 rows holds ~100 distinct keys per group, so
-each key's strings are made and hashed once and the rows take their columns by index; the
-Python work per row is one dictionary lookup per group."""
+each key's strings are made and hashed once and the rows take their columns by index. The
+featurizer gives its keys as coded columns (`add_joint`: no Python step per row); `add`
+takes any keys, coding them first."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
-from curation.model.coded import Coded, factorize, joint
+from curation.model.coded import Coded, joint
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -36,10 +37,7 @@ class TokenRows:
 
     def add(self, keys: Iterable[Key], make: Callable[[Key], tuple[str, ...]]) -> None:
         """Give each row the strings `make(key)` of its key (*keys*: one a row, in order)."""
-        row_key, distinct = factorize(keys)
-        if len(row_key) != self.n:
-            raise ValueError(f"{len(row_key)} keys for {self.n} rows")
-        self._groups.append((row_key, [make(k) for k in distinct]))
+        self.add_joint([Coded.of(list(keys))], lambda k: make(k[0]))
 
     def add_joint(self, columns: Sequence[Coded],
                   make: Callable[[tuple[Any, ...]], tuple[str, ...]]) -> None:
