@@ -16,7 +16,7 @@ from curation.model.adapt import recall
 from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.body import BODY_MIN_WORDS, rows_of
 from curation.model.cleaner import Cleaner
-from curation.model.coded import Coded, runs
+from curation.model.coded import page_runs
 from curation.model.features import SiteCounts
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
@@ -170,7 +170,7 @@ def _page_chunks(table: pa.Table, rows: int) -> list[tuple[int, int]]:
     """Row ranges [a, b) of consecutive whole pages, each of at most *rows* rows unless one
     page alone has more."""
     chunks: list[tuple[int, int]] = []
-    for a, b in runs(Coded.of_arrow(table.column("page_id")).codes):
+    for a, b in page_runs(table):
         if chunks and b - chunks[-1][0] <= rows:
             chunks[-1] = (chunks[-1][0], b)
         else:

@@ -119,6 +119,11 @@ def runs(*codes: Ints) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], n][: len(starts)], strict=True))
 
 
+def page_runs(table: pa.Table) -> list[tuple[int, int]]:
+    """The row ranges [a, b) of a segment table's pages (a page's rows are contiguous)."""
+    return runs(Coded.of_arrow(table.column("page_id")).codes)
+
+
 def run_ids(*codes: Ints) -> Ints:
     """Per row, the number of its run (see `run_starts`)."""
     n = len(codes[0]) if codes else 0

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import cast
 
 import numpy as np
@@ -32,7 +32,7 @@ from curation.model import page_shape
 from curation.model.arrays import Bools, Floats, Ints
 from curation.model.chargrams import text_rows
 from curation.model.charstats import CharCounts, char_counts
-from curation.model.coded import Coded, count_in_runs, factorize, run_ids, runs
+from curation.model.coded import Coded, count_in_runs, factorize, page_runs, run_ids
 from curation.model.csr import joined
 from curation.model.hashing import TokenRows
 from curation.taxonomy import ARTICLE, site_of
@@ -127,7 +127,7 @@ class SiteCounts:
         urls = table.column("url").to_pylist()
         text = table.column("text").to_pylist() if norms is None else []
         paths = table.column("tag_path").to_pylist()
-        for a, b in runs(Coded.of_arrow(table.column("page_id")).codes):
+        for a, b in page_runs(table):
             site = site_of(domains[a] or urls[a])
             self.pages[site] += 1
             # a page repeats its boilerplate: each distinct text and path is hashed once
@@ -204,8 +204,7 @@ class _Segments:
         norm_of_text, norms = factorize([_norm_text(t) for t in text.values])
         norm_code = norm_of_text[text.codes] if len(norms) else np.zeros(n, dtype=np.int64)
         counted = char_counts(text.values)
-        page = Coded.of_arrow(table.column("page_id"))
-        pages = runs(page.codes)
+        pages = page_runs(table)
         starts = pa.array([a for a, _ in pages], pa.int64())
         domains = table.column("domain").take(starts).to_pylist()
         urls = table.column("url").take(starts).to_pylist()
@@ -253,9 +252,10 @@ class _Segments:
         """Per row, its page's first row."""
         return np.array([a for a, _ in self.runs], dtype=np.int64)[self.page_idx]
 
+    @cached_property
     def sibling_runs(self) -> Ints:
         """Per row, the number of its run of consecutive siblings: rows of one page whose tag
-        paths have the same parent."""
+        paths have the same parent (two groups read it: found once)."""
         parent_of_tag, _ = factorize([page_shape.parent_path(t) for t in self.tag.values])
         parent = parent_of_tag[self.tag.codes] if self.tag.values else self.tag.codes
         return run_ids(self.page_idx, parent)
@@ -490,7 +490,7 @@ def _parent_links(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: Tok
                   ) -> None:
     """The character-weighted link density of the row's consecutive siblings (itself
     included): its parent's."""
-    run = s.sibling_runs()
+    run = s.sibling_runs
     w = np.maximum(s.chars, 1.0)
     pld: Floats = np.zeros(s.n)
     if s.n:
@@ -507,7 +507,7 @@ def _siblings(s: _Segments, cfg: FeatureConfig, counts: SiteCounts, tok: TokenRo
     own_of_tag, _ = factorize([page_shape.last_tag(t) for t in s.tag.values])
     own = own_of_tag[s.tag.codes] if s.tag.values else s.tag.codes
     shape = own * len(_WORD_BINS) + s.wb.codes
-    same = count_in_runs(s.sibling_runs(), shape).astype(float)
+    same = count_in_runs(s.sibling_runs, shape).astype(float)
     d["same_shape_siblings"] = _log_scaled(same - 1)
     keys = [Coded.of_ints(np.searchsorted(_COUNT_EDGES, same, side="right")), s.pre]
     tok.add_joint(keys, lambda k: (f"sib={k[0]}", f"sib={k[0]}&pre={k[1]}"))
