@@ -17,7 +17,7 @@ from curation.model.arrays import Bools, Floats, Ints, Labels
 from curation.model.body import BODY_MIN_WORDS, rows_of
 from curation.model.cleaner import Cleaner
 from curation.model.coded import page_runs
-from curation.model.features import SiteCounts
+from curation.model.features import SiteCounts, text_norms
 from curation.taxonomy import ARTICLE, BODY, META, MODEL_VOTER
 
 Mode = Literal["rules", "model", "combined"]
@@ -161,9 +161,10 @@ def _predicted(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: Mo
     chunks = _page_chunks(table, CHUNK_ROWS)
     if len(chunks) == 1:
         return _predicted_rows(table, cleaner, weights, mode)
-    counts = SiteCounts().add(table)
+    row_norms, norms = text_norms(table)  # each distinct text normalised once a batch
+    counts = SiteCounts().add(table, row_norms)
     return pa.concat_tables([_predicted_rows(table.slice(a, b - a), cleaner, weights, mode,
-                                             counts) for a, b in chunks])
+                                             counts, norms) for a, b in chunks])
 
 
 def _page_chunks(table: pa.Table, rows: int) -> list[tuple[int, int]]:
@@ -179,11 +180,13 @@ def _page_chunks(table: pa.Table, rows: int) -> list[tuple[int, int]]:
 
 
 def _predicted_rows(table: pa.Table, cleaner: Cleaner, weights: RuleWeights, mode: Mode,
-                    site_counts: SiteCounts | None = None) -> pa.Table:
-    x = cleaner.features(table, site_counts)
-    proba = cleaner.predict_proba(x)
+                    site_counts: SiteCounts | None = None,
+                    norms: Mapping[str, str] | None = None) -> pa.Table:
+    x = cleaner.features(table, site_counts, norms)
+    heads = cleaner.head_scores(x)
+    proba = cleaner.predict_proba(x, heads)
     rows = rows_of(table)
-    p_body = cleaner.predict_body(x, rows)
+    p_body = cleaner.predict_body(x, rows, heads)
     combined = None
     if mode == "combined" and cleaner.stacker is not None:
         combined = cleaner.combine_table(table, proba, p_body, x, rows)

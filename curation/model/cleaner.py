@@ -12,6 +12,7 @@ version and that this curation still has the rules it learned from."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from curation.model.features import (
     SiteCounts,
     featurize,
 )
+from curation.model.heads import positive, positive_probas
 from curation.model.packed import TREES, pack_trees, unpack_trees
 from curation.model.stacker import Stacker, fit_stacker, vote_indicators
 from curation.taxonomy import ARTICLE, NOT_ARTICLE
@@ -43,6 +45,15 @@ from curation.version import __version__
 MODEL_FORMAT_VERSION = 4  # 3: JSON + skops file (no pickle); 4: trees packed (model/packed.py)
 READABLE_FORMAT_VERSIONS = (3, 4)  # a version-3 file holds its trees unpacked
 MODEL_KIND = "curation-cleaner"
+
+
+@dataclass(frozen=True)
+class HeadScores:
+    """The heads' probabilities for a feature matrix, per row."""
+
+    article: Floats  # P(article) of the article head, before the tuned shift
+    body: Floats | None  # P(story body) of the body head (None: the cleaner has none)
+    types: Floats | None  # (n, type classes) P(label | not article) (None: no type head)
 
 
 @dataclass
@@ -71,17 +82,29 @@ class Cleaner:
     kind: str = MODEL_KIND
     trained_on: dict[str, Any] = field(default_factory=dict)
 
-    def features(self, table: pa.Table, site_counts: SiteCounts | None = None) -> sp.csr_matrix:
+    def features(self, table: pa.Table, site_counts: SiteCounts | None = None,
+                 norms: Mapping[str, str] | None = None) -> sp.csr_matrix:
         """Feature matrix of a pre-labelled segment table (one run; or page-aligned rows of
-        one, with *site_counts* of the whole run)."""
-        return featurize(table, self.feature_config, self.rule_names, site_counts)
+        one, with *site_counts* of the whole run and its texts' *norms*: `featurize`)."""
+        return featurize(table, self.feature_config, self.rule_names, site_counts, norms)
 
-    def predict_proba(self, x: sp.csr_matrix) -> Floats:
-        """(n, len(labels)) probabilities, columns in `labels` order."""
+    def head_scores(self, x: sp.csr_matrix) -> HeadScores:
+        """Every head's probabilities for *x*, from one pass over it (model/heads.py)."""
+        body = [self.body_head] if self.body_head is not None else []
+        types = self.type_head.heads if self.type_head is not None else []
+        p = positive_probas([self.article_head, *body, *types], x)
+        return HeadScores(
+            article=p[:, 0], body=p[:, 1] if body else None,
+            types=OneVsRest.normalised(np.ascontiguousarray(p[:, 1 + len(body):]))
+            if self.type_head is not None else None)
+
+    def predict_proba(self, x: sp.csr_matrix, heads: HeadScores | None = None) -> Floats:
+        """(n, len(labels)) probabilities, columns in `labels` order (*heads*: x's head
+        scores, when the caller has them already)."""
         if x.shape[0] == 0:
             return np.zeros((0, len(self.labels)))
-        pt = self.type_head.predict_proba(x) if self.type_head is not None else None
-        return self.label_proba(_positive(self.article_head, x), pt)
+        heads = self.head_scores(x) if heads is None else heads
+        return self.label_proba(heads.article, heads.types)
 
     def label_proba(self, p_art: Floats, pt: Floats | None) -> Floats:
         """Label probabilities from the article head's raw score (shifted by the tuned
@@ -99,14 +122,17 @@ class Cleaner:
             out[:, self.labels.index("other")] = 1 - p_art
         return out
 
-    def predict_body(self, x: sp.csr_matrix, rows: Rows) -> Floats:
-        """P(the row is the story's body), per row; *rows* places them in their pages."""
+    def predict_body(self, x: sp.csr_matrix, rows: Rows, heads: HeadScores | None = None
+                     ) -> Floats:
+        """P(the row is the story's body), per row; *rows* places them in their pages (*heads*:
+        x's head scores, when the caller has them already)."""
         if x.shape[0] == 0:
             return np.zeros(0)
-        q = _positive(self.article_head, x)
-        if self.body_head is None:
+        heads = self.head_scores(x) if heads is None else heads
+        q = heads.article
+        if heads.body is None:
             return q
-        p = _positive(self.body_head, x)
+        p = heads.body
         if self.body_stage is None:
             return p
         feats = context_features(p, q, dense_columns(x), rows)
@@ -153,12 +179,6 @@ class Cleaner:
             )
 
 
-def _positive(head: LogisticRegression, x: sp.csr_matrix) -> Floats:
-    classes = list(head.classes_)
-    p = head.predict_proba(x)
-    return p[:, classes.index(True)] if True in classes else np.zeros(x.shape[0])
-
-
 def _head(c: float) -> LogisticRegression:
     # liblinear: seconds where lbfgs took minutes on the 2^19 hashed columns
     return LogisticRegression(C=c, max_iter=300, solver="liblinear", random_state=0)
@@ -182,7 +202,11 @@ class OneVsRest:
 
     def predict_proba(self, x: sp.csr_matrix) -> Floats:
         """(n, classes) probabilities, rows summing to 1."""
-        p: Floats = np.column_stack([_positive(h, x) for h in self.heads])
+        return self.normalised(positive_probas(self.heads, x))
+
+    @staticmethod
+    def normalised(p: Floats) -> Floats:
+        """The heads' P(True) per row (n, classes), scaled to sum to 1."""
         total: Floats = np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
         return p / total
 
@@ -343,13 +367,13 @@ def out_of_fold_scores(
 ) -> Floats | None:
     """Each row's positive score from a head fitted without its fold (rows of no fold: from
     *full*); None when a fold's training part lacks a class."""
-    p = _positive(full, x)
+    p = positive(full, x)
     for f in range(int(fold.max()) + 1):
         train = known & (fold != f) & (fold >= 0)
         if len(set(y[train])) < 2:
             return None
         test = np.flatnonzero(fold == f)
-        p[test] = _positive(_head(c).fit(x[train], y[train], sample_weight=weight[train]),
+        p[test] = positive(_head(c).fit(x[train], y[train], sample_weight=weight[train]),
                             x[test])
     return p
 

@@ -153,8 +153,10 @@ def out_of_fold(
         if vote_weight is not None:
             cleaner.vote_weight = vote_weight
         if len(test):
-            proba[test] = cleaner.predict_proba(x[test])
-            p_body[test] = cleaner.predict_body(x[test], rows.take(test))
+            x_test = x[test]
+            heads = cleaner.head_scores(x_test)
+            proba[test] = cleaner.predict_proba(x_test, heads)
+            p_body[test] = cleaner.predict_body(x_test, rows.take(test), heads)
             body_threshold[test] = cleaner.body_threshold
             if cleaner.stacker is not None:  # each fold's own combiner (it saw no test site)
                 combined[test] = cleaner.combine(proba[test], p_body[test], votes[test],

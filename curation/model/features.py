@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache, partial
 from typing import cast
@@ -100,6 +100,15 @@ _SHARE_EDGES = (0.01, 0.25, 0.5, 0.75, 0.99)
 
 def _norm_text(t: str) -> str:
     return _DIGITS.sub("0", t.lower()).strip()
+
+
+def text_norms(table: pa.Table) -> tuple[list[str], dict[str, str]]:
+    """Each row's normalised text and, per distinct text, its normalised form: a batch's,
+    made once for its cross-page counts and every chunk's features (`featurize(norms=)`)."""
+    text = Coded.of_arrow(table.column("text"))
+    distinct = [_norm_text(t) for t in text.values]
+    return (list(map(distinct.__getitem__, text.codes.tolist())),
+            dict(zip(text.values, distinct, strict=True)))
 
 
 def _key(kind: str, site: str, value: str) -> int:
@@ -198,10 +207,14 @@ class _Segments:
     ldb: Coded  # the link-density bin
 
     @classmethod
-    def of(cls, table: pa.Table, rule_names: list[str]) -> _Segments:
+    def of(cls, table: pa.Table, rule_names: list[str],
+           known_norms: Mapping[str, str] | None = None) -> _Segments:
+        """*known_norms*: the normalised form of every text of *table* (`text_norms`)."""
         n = table.num_rows
         text = Coded.of_arrow(table.column("text"))
-        norm_of_text, norms = factorize([_norm_text(t) for t in text.values])
+        norm_of_text, norms = factorize(
+            [_norm_text(t) for t in text.values] if known_norms is None
+            else list(map(known_norms.__getitem__, text.values)))
         norm_code = norm_of_text[text.codes] if len(norms) else np.zeros(n, dtype=np.int64)
         counted = char_counts(text.values)
         pages = page_runs(table)
@@ -538,15 +551,17 @@ def featurize(
     cfg: FeatureConfig,
     rule_names: list[str],
     site_counts: SiteCounts | None = None,
+    norms: Mapping[str, str] | None = None,
 ) -> sp.csr_matrix:
     """The feature matrix of *table* (one row a segment, same order).
 
     Cross-page repetition is counted over *site_counts* (the whole run, when *table* is one
-    page-aligned chunk of it), else over *table* itself."""
+    page-aligned chunk of it), else over *table* itself. *norms*: the normalised form of each
+    of the table's texts, when the caller made them for the run (`text_norms`)."""
     n = table.num_rows
     if n == 0:
         return sp.csr_matrix((0, cfg.token_features + cfg.char_features + len(DENSE_NAMES)))
-    s = _Segments.of(table, rule_names)
+    s = _Segments.of(table, rule_names, norms)
     counts = site_counts if site_counts is not None else SiteCounts().add(table, s.norm)
     tokens = TokenRows(n)
     dense: Dense = {}

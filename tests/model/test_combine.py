@@ -61,8 +61,9 @@ def test_model_does_not_overrule_a_specific_caption_vote(
 
 
 def test_article_threshold_is_chosen_on_training_sites_and_applied():
-    from curation.model.cleaner import _positive, article_threshold, fit_matrix
+    from curation.model.cleaner import article_threshold, fit_matrix
     from curation.model.features import FeatureConfig
+    from curation.model.heads import positive
 
     rng = np.random.default_rng(0)
     n = 600
@@ -78,7 +79,7 @@ def test_article_threshold_is_chosen_on_training_sites_and_applied():
     # too few sites to hold any out: the model's own threshold
     assert article_threshold(x, is_art, known, weight, group[:1].repeat(n), 4.0, 3) == 0.5
     cleaner = fit_matrix(x, target, weight, load_config(), FeatureConfig(), group=group)
-    raw = _positive(cleaner.article_head, x)
+    raw = positive(cleaner.article_head, x)
     p = cleaner.predict_proba(x)[:, cleaner.labels.index("article")]
     assert np.array_equal(p >= 0.5, raw >= t)
 

@@ -21,6 +21,7 @@ from curation.model.features import (
     SiteCounts,
     _norm_text,
     featurize,
+    text_norms,
 )
 from curation.stats import Stats
 
@@ -69,6 +70,23 @@ def test_site_counts_from_given_norms_are_those_of_the_texts(synthetic_gold: Pat
     assert own.pages == given.pages and own.texts == given.texts
     site = next(iter(own.pages))
     assert own.text_pages(site, _norm_text("Home")) == own.pages[site] > 1  # the menu
+
+
+def test_a_runs_norms_made_once_give_the_same_features(synthetic_gold: Path):
+    """The model step normalises a batch's texts once (`text_norms`) for its cross-page
+    counts and every chunk's features: the same matrix as each chunk normalising its own."""
+    table, names = _table(synthetic_gold)
+    row_norms, norms = text_norms(table)
+    texts = table.column("text").to_pylist()
+    assert row_norms == [_norm_text(t or "") for t in texts]
+    assert norms == {t or "": _norm_text(t or "") for t in texts}
+    counts = SiteCounts().add(table, row_norms)
+    chunk = table.slice(3, table.num_rows - 3)
+    own = featurize(chunk, FeatureConfig(), names, counts)
+    given = featurize(chunk, FeatureConfig(), names, counts, norms)
+    assert own.shape == given.shape and (own != given).nnz == 0
+    with pytest.raises(KeyError):  # norms that miss a text of the table are a caller's bug
+        featurize(chunk, FeatureConfig(), names, counts, {})
 
 
 def test_a_group_left_out_adds_nothing_and_keeps_the_width(synthetic_gold: Path):
